@@ -1,0 +1,65 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TeamEntity } from '../auth/team.entity';
+import type { LoadBalancerConfig } from '../rollout/domain';
+import { ApplicationServerEntity } from './application-server.entity';
+
+@Entity({ name: 'applications' })
+@Index(['teamId', 'name'], { unique: true })
+export class ApplicationEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'team_id', type: 'int' })
+  teamId: number;
+
+  @ManyToOne(() => TeamEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'team_id' })
+  team?: TeamEntity;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ name: 'docker_image', type: 'text' })
+  image: string;
+
+  @Column({ name: 'docker_tag', type: 'text' })
+  tag: string;
+
+  @Column({ name: 'container_port', type: 'int' })
+  containerPort: number;
+
+  @Column({ name: 'host_port', type: 'int' })
+  hostPort: number;
+
+  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  env: Record<string, string>;
+
+  @Column({ name: 'health_check_path', type: 'text', default: '/health' })
+  healthCheckPath: string;
+
+  /** The whole `loadBalancer` object of the contract; `serverId` is also kept as a foreign key below. */
+  @Column({ name: 'load_balancer', type: 'jsonb' })
+  loadBalancer: LoadBalancerConfig;
+
+  @Column({ name: 'load_balancer_server_id', type: 'int', nullable: true })
+  loadBalancerServerId: number | null;
+
+  @OneToMany(() => ApplicationServerEntity, (link) => link.application, { cascade: true })
+  serverLinks?: ApplicationServerEntity[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,108 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { ApplicationEntity } from '../applications/application.entity';
+import type { DeploymentStatus, DeploymentStrategyKind } from '../rollout/domain';
+
+const float = { type: 'double precision' } as const;
+
+/**
+ * One deployment and its rolling-update configuration. A partial unique index (see the migration)
+ * allows at most one `queued`, `in_progress` or `paused` deployment per application.
+ */
+@Entity({ name: 'deployments' })
+@Index('idx_deployments_application_created', ['applicationId', 'createdAt'])
+export class DeploymentEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'application_id', type: 'int' })
+  applicationId: number;
+
+  @ManyToOne(() => ApplicationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'application_id' })
+  application?: ApplicationEntity;
+
+  @Column({ name: 'deployment_strategy', type: 'text', default: 'rolling' })
+  strategy: DeploymentStrategyKind;
+
+  @Column({ type: 'text', default: 'pending' })
+  status: DeploymentStatus;
+
+  @Column({ name: 'docker_image', type: 'text' })
+  image: string;
+
+  @Column({ name: 'docker_tag', type: 'text' })
+  tag: string;
+
+  @Column({ name: 'previous_docker_image', type: 'text', nullable: true })
+  previousImage: string | null;
+
+  @Column({ name: 'previous_docker_tag', type: 'text', nullable: true })
+  previousTag: string | null;
+
+  /** Set on deployments created by `POST /api/deployments/:id/rollback`. */
+  @Column({ name: 'rollback_of_deployment_id', type: 'int', nullable: true })
+  rollbackOfDeploymentId: number | null;
+
+  @Column({ name: 'batch_size', type: 'int', default: 25 })
+  batchSize: number;
+
+  @Column({ name: 'batch_size_is_percentage', type: 'boolean', default: true })
+  batchSizeIsPercentage: boolean;
+
+  @Column({ name: 'wait_interval', ...float, default: 30 })
+  waitInterval: number;
+
+  @Column({ name: 'health_check_path', type: 'text', nullable: true })
+  healthCheckPath: string | null;
+
+  @Column({ name: 'health_check_timeout', ...float, default: 120 })
+  healthCheckTimeout: number;
+
+  @Column({ name: 'health_check_interval', ...float, default: 5 })
+  healthCheckInterval: number;
+
+  @Column({ name: 'max_health_check_retries', type: 'int', default: 10 })
+  maxHealthCheckRetries: number;
+
+  @Column({ name: 'minimum_healthy_instances', type: 'int', default: 1 })
+  minimumHealthyInstances: number;
+
+  @Column({ name: 'auto_rollback_on_failure', type: 'boolean', default: true })
+  autoRollbackOnFailure: boolean;
+
+  @Column({ name: 'failure_threshold', type: 'int', default: 2 })
+  failureThreshold: number;
+
+  @Column({ name: 'total_batches', type: 'int', default: 0 })
+  totalBatches: number;
+
+  @Column({ name: 'completed_batches', type: 'int', default: 0 })
+  completedBatches: number;
+
+  @Column({ name: 'failed_batches', type: 'int', default: 0 })
+  failedBatches: number;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt: Date | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

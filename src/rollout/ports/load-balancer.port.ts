@@ -1,0 +1,40 @@
+import type { LoadBalancerConfig, ServerTarget } from '../domain';
+
+/** One application instance as the load balancer addresses it. */
+export interface RotationMember {
+  serverId: number;
+  /** The server's name in Rollout: HAProxy's server name in the backend. */
+  serverName: string;
+  host: string;
+  port: number;
+}
+
+export interface LoadBalancerTarget {
+  applicationName: string;
+  config: Exclude<LoadBalancerConfig, { type: 'none' }>;
+  /** The server the load balancer runs on, reached over SSH. */
+  server: ServerTarget;
+}
+
+export abstract class LoadBalancer {
+  /**
+   * Takes `leaving` out of rotation so that exactly `remaining` serve, then returns once the change is
+   * applied and in-flight requests had `drainSeconds` to finish (HAProxy: or current sessions reached 0).
+   */
+  abstract removeFromRotation(
+    target: LoadBalancerTarget,
+    remaining: RotationMember[],
+    leaving: RotationMember[],
+  ): Promise<void>;
+
+  /** Puts `joining` into rotation so that exactly `all` serve. */
+  abstract addToRotation(target: LoadBalancerTarget, all: RotationMember[], joining: RotationMember[]): Promise<void>;
+}
+
+/** Raised by a load balancer adapter; the message names the step and carries the remote output. */
+export class LoadBalancerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LoadBalancerError';
+  }
+}

@@ -1,0 +1,62 @@
+import type {
+  BatchStatus,
+  BatchView,
+  DeploymentStatus,
+  DeploymentView,
+  HealthCheckResult,
+  InstancePhase,
+  InstanceState,
+  RolloutContext,
+} from '../domain';
+
+export interface DeploymentPatch {
+  status?: DeploymentStatus;
+  previousImage?: string | null;
+  previousTag?: string | null;
+  totalBatches?: number;
+  completedBatches?: number;
+  failedBatches?: number;
+  failureReason?: string | null;
+  startedAt?: Date | null;
+  completedAt?: Date | null;
+}
+
+export interface BatchPatch {
+  status?: BatchStatus;
+  startedAt?: Date | null;
+  completedAt?: Date | null;
+  successfulInstances?: number;
+  failedInstances?: number;
+  healthCheckResults?: Record<string, HealthCheckResult>;
+  failureReason?: string | null;
+}
+
+export interface PlannedBatch {
+  batchNumber: number;
+  serverIds: number[];
+  targetInstanceCount: number;
+}
+
+export interface RolloutEventRecord {
+  deploymentId: number;
+  batchNumber: number | null;
+  serverId: number | null;
+  /** An instance phase, or a deployment-level step such as `started`, `budget_checked`, `finished`. */
+  type: InstancePhase | string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** Persistence of a rollout: every step is written before and after it runs. */
+export abstract class RolloutStore {
+  /** Deployment, application, decrypted servers, instances and batches; throws when the deployment is gone. */
+  abstract loadContext(deploymentId: number): Promise<RolloutContext>;
+  abstract updateDeployment(deploymentId: number, patch: DeploymentPatch): Promise<DeploymentView>;
+  /** Creates the batches once; a second call returns the existing ones unchanged. */
+  abstract ensureBatches(deploymentId: number, planned: PlannedBatch[]): Promise<BatchView[]>;
+  abstract updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView>;
+  abstract saveInstance(applicationId: number, instance: InstanceState): Promise<void>;
+  abstract appendEvent(event: RolloutEventRecord): Promise<void>;
+  /** The deployment's current status as stored (it may be changed by the API, e.g. cancel). */
+  abstract readStatus(deploymentId: number): Promise<DeploymentStatus>;
+}

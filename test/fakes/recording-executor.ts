@@ -1,0 +1,48 @@
+import { shellJoin } from '../../src/rollout/commands/shell';
+import type { ServerTarget } from '../../src/rollout/domain';
+import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from '../../src/rollout/ports';
+
+export interface RecordedCommand {
+  server: string;
+  line: string;
+  stdin?: string;
+}
+
+type Reply = Partial<CommandResult> | RemoteConnectionError;
+type Responder = (server: ServerTarget, line: string, command: RemoteCommand) => Reply | undefined;
+
+/** Records every command as `server: shell line` and answers from scripted responders (default: exit 0). */
+export class RecordingExecutor extends RemoteExecutor {
+  readonly commands: RecordedCommand[] = [];
+  private readonly responders: Responder[] = [];
+
+  /** Answers commands whose shell line matches `pattern` (on `server` when given) with `reply`. */
+  when(pattern: RegExp | string, reply: Reply | ((line: string) => Reply), server?: string): this {
+    this.responders.push((target, line) => {
+      if (server !== undefined && target.name !== server) return undefined;
+      const matches = typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line);
+      if (!matches) return undefined;
+      return typeof reply === 'function' ? reply(line) : reply;
+    });
+    return this;
+  }
+
+  async run(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
+    const line = shellJoin(command.argv);
+    this.commands.push({ server: server.name, line, ...(command.stdin !== undefined ? { stdin: command.stdin } : {}) });
+    for (let i = this.responders.length - 1; i >= 0; i--) {
+      const reply = this.responders[i](server, line, command);
+      if (reply === undefined) continue;
+      if (reply instanceof RemoteConnectionError) throw reply;
+      return { exitCode: 0, stdout: '', stderr: '', ...reply };
+    }
+    return { exitCode: 0, stdout: '', stderr: '' };
+  }
+
+  async release(): Promise<void> {}
+
+  /** The recorded lines as `server: line`, for exact comparisons. */
+  lines(server?: string): string[] {
+    return this.commands.filter((c) => server === undefined || c.server === server).map((c) => `${c.server}: ${c.line}`);
+  }
+}
