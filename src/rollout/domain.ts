@@ -184,6 +184,8 @@ export interface InstanceState {
 
 export interface RolloutContext {
   deployment: DeploymentView;
+  /** Set by `POST /api/deployments/:id/cancel` while the rollout runs: no new batch starts. */
+  cancelRequested: boolean;
   application: ApplicationSpec;
   /** The application's servers, in the order of `application.serverIds`. */
   servers: ServerTarget[];

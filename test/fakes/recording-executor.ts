@@ -9,7 +9,7 @@ export interface RecordedCommand {
 }
 
 type Reply = Partial<CommandResult> | RemoteConnectionError;
-type Responder = (server: ServerTarget, line: string, command: RemoteCommand) => Reply | undefined;
+export type Responder = (server: ServerTarget, line: string, command: RemoteCommand) => Reply | undefined;
 
 /** Records every command as `server: shell line` and answers from scripted responders (default: exit 0). */
 export class RecordingExecutor extends RemoteExecutor {
@@ -27,9 +27,19 @@ export class RecordingExecutor extends RemoteExecutor {
     return this;
   }
 
+  /** Adds a responder that sees every command (later responders win). */
+  use(responder: Responder): this {
+    this.responders.push(responder);
+    return this;
+  }
+
   async run(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
     const line = shellJoin(command.argv);
-    this.commands.push({ server: server.name, line, ...(command.stdin !== undefined ? { stdin: command.stdin } : {}) });
+    this.commands.push({
+      server: server.name,
+      line,
+      ...(command.stdin !== undefined ? { stdin: command.stdin } : {}),
+    });
     for (let i = this.responders.length - 1; i >= 0; i--) {
       const reply = this.responders[i](server, line, command);
       if (reply === undefined) continue;
@@ -43,6 +53,8 @@ export class RecordingExecutor extends RemoteExecutor {
 
   /** The recorded lines as `server: line`, for exact comparisons. */
   lines(server?: string): string[] {
-    return this.commands.filter((c) => server === undefined || c.server === server).map((c) => `${c.server}: ${c.line}`);
+    return this.commands
+      .filter((c) => server === undefined || c.server === server)
+      .map((c) => `${c.server}: ${c.line}`);
   }
 }

@@ -23,7 +23,9 @@ describe('shellQuote', () => {
 
 describe('shellJoin', () => {
   it('joins quoted words with single spaces', () => {
-    expect(shellJoin(['docker', 'run', '-e', 'GREETING=hello world'])).toBe("docker run -e 'GREETING=hello world'");
+    expect(shellJoin(['docker', 'run', '-e', 'GREETING=hello world'])).toBe(
+      "docker run -e 'GREETING=hello world'",
+    );
   });
 
   it('refuses an empty command', () => {

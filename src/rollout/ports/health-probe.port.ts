@@ -11,7 +11,12 @@ export interface HealthCheckSpec {
   requestTimeoutMs: number;
 }
 
+/** The recorded result plus the last error seen (e.g. `HTTP 500`, `connect ECONNREFUSED …`), for failure reasons. */
+export interface HealthCheckOutcome extends HealthCheckResult {
+  lastError: string | null;
+}
+
 export abstract class HealthProbe {
   /** Polls until healthy (2xx), `maxAttempts` or the deadline, whichever comes first; never rejects. */
-  abstract check(spec: HealthCheckSpec): Promise<HealthCheckResult>;
+  abstract check(spec: HealthCheckSpec): Promise<HealthCheckOutcome>;
 }

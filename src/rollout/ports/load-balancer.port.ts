@@ -28,7 +28,11 @@ export abstract class LoadBalancer {
   ): Promise<void>;
 
   /** Puts `joining` into rotation so that exactly `all` serve. */
-  abstract addToRotation(target: LoadBalancerTarget, all: RotationMember[], joining: RotationMember[]): Promise<void>;
+  abstract addToRotation(
+    target: LoadBalancerTarget,
+    all: RotationMember[],
+    joining: RotationMember[],
+  ): Promise<void>;
 }
 
 /** Raised by a load balancer adapter; the message names the step and carries the remote output. */

@@ -1,0 +1,86 @@
+import { shellJoin } from './shell';
+import { docker, imageReference, parseInspect, splitReference } from './docker-commands';
+
+const line = (command: { argv: string[] }) => shellJoin(command.argv);
+
+describe('docker commands', () => {
+  const spec = {
+    name: 'shop',
+    image: 'registry.local:5000/acme/shop',
+    tag: 'v2.1',
+    hostPort: 8080,
+    containerPort: 3000,
+    env: { NODE_ENV: 'production', GREETING: "it's a b" },
+    labels: { 'rollout.application': 'shop' },
+  };
+
+  it.each([
+    [docker.pull('ghcr.io/acme/shop', 'v2'), 'docker pull ghcr.io/acme/shop:v2'],
+    [docker.inspectContainer('shop'), "docker inspect --type container --format '{{json .}}' shop"],
+    [docker.stop('shop', 10), 'docker stop -t 10 shop'],
+    [docker.stop('shop', 2.6), 'docker stop -t 3 shop'],
+    [docker.start('shop-previous'), 'docker start shop-previous'],
+    [docker.remove('shop'), 'docker rm -f shop'],
+    [docker.rename('shop', 'shop-previous'), 'docker rename shop shop-previous'],
+    [
+      docker.run(spec),
+      "docker run -d --name shop --restart unless-stopped -p 8080:3000 -e NODE_ENV=production -e 'GREETING=it'\\''s a b' --label rollout.application=shop registry.local:5000/acme/shop:v2.1",
+    ],
+    [
+      docker.run({ ...spec, env: {}, labels: {}, restartPolicy: 'always' }),
+      'docker run -d --name shop --restart always -p 8080:3000 registry.local:5000/acme/shop:v2.1',
+    ],
+  ])('%j', (command, expected) => {
+    expect(line(command)).toBe(expected);
+  });
+
+  it.each([
+    ['image with a shell metacharacter', () => docker.pull('shop;reboot', 'v1'), 'Invalid image'],
+    ['uppercase image', () => docker.pull('Acme/Shop', 'v1'), 'Invalid image'],
+    ['tag with a space', () => docker.pull('shop', 'v1 && id'), 'Invalid tag'],
+    ['tag with $()', () => docker.pull('shop', '$(id)'), 'Invalid tag'],
+    ['container name with a slash', () => docker.start('../etc'), 'Invalid container name'],
+    ['env name with =', () => docker.run({ ...spec, env: { 'A=B': 'x' } }), 'Invalid env name'],
+    ['env value with NUL', () => docker.run({ ...spec, env: { A: 'x\0y' } }), 'Invalid env A'],
+    ['port 0', () => docker.run({ ...spec, hostPort: 0 }), 'Invalid hostPort'],
+    ['port 70000', () => docker.run({ ...spec, containerPort: 70000 }), 'Invalid containerPort'],
+  ])('refuses %s', (_name, build, message) => {
+    expect(build).toThrow(message);
+  });
+
+  it('builds references only from valid parts', () => {
+    expect(imageReference('localhost:5000/shop', 'latest')).toBe('localhost:5000/shop:latest');
+  });
+});
+
+describe('parseInspect', () => {
+  it('reads image and state', () => {
+    const stdout = '{"Config":{"Image":"shop:v1"},"State":{"Running":true,"Status":"running"}}\n';
+    expect(parseInspect({ exitCode: 0, stdout, stderr: '' })).toEqual({
+      image: 'shop:v1',
+      running: true,
+      status: 'running',
+    });
+  });
+
+  it('answers null for a missing container', () => {
+    expect(parseInspect({ exitCode: 1, stdout: '[]', stderr: 'Error: No such container: shop' })).toBeNull();
+    expect(parseInspect({ exitCode: 125, stdout: '', stderr: 'Error: no such object: "shop"' })).toBeNull();
+  });
+
+  it('raises other failures with the output', () => {
+    expect(() => parseInspect({ exitCode: 1, stdout: '', stderr: 'permission denied' })).toThrow(
+      'permission denied',
+    );
+  });
+});
+
+describe('splitReference', () => {
+  it.each([
+    ['ghcr.io/acme/shop:v1', { image: 'ghcr.io/acme/shop', tag: 'v1' }],
+    ['localhost:5000/shop:v2', { image: 'localhost:5000/shop', tag: 'v2' }],
+    ['localhost:5000/shop', { image: 'localhost:5000/shop', tag: 'latest' }],
+  ])('%s', (reference, expected) => {
+    expect(splitReference(reference)).toEqual(expected);
+  });
+});

@@ -1,0 +1,151 @@
+import { isDockerImageName, isDockerTag } from '../../common/validation/docker-reference';
+import type { RemoteCommand } from '../ports';
+
+/**
+ * Docker CLI commands as data (argv). Every value is validated here and quoted by the executor
+ * through `shellJoin`, so a bad value can never reach a remote shell.
+ */
+export class InvalidCommandArgument extends Error {
+  constructor(field: string, value: string) {
+    super(`Invalid ${field}: ${JSON.stringify(value)}`);
+    this.name = 'InvalidCommandArgument';
+  }
+}
+
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[a-z0-9][a-z0-9._-]*$/;
+
+export function imageReference(image: string, tag: string): string {
+  if (!isDockerImageName(image)) throw new InvalidCommandArgument('image', image);
+  if (!isDockerTag(tag)) throw new InvalidCommandArgument('tag', tag);
+  return `${image}:${tag}`;
+}
+
+function containerName(name: string): string {
+  if (!CONTAINER_NAME.test(name)) throw new InvalidCommandArgument('container name', name);
+  return name;
+}
+
+function port(value: number, field: string): string {
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new InvalidCommandArgument(field, String(value));
+  return String(value);
+}
+
+function noNul(value: string, field: string): string {
+  if (value.includes('\0')) throw new InvalidCommandArgument(field, value);
+  return value;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  tag: string;
+  hostPort: number;
+  containerPort: number;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  restartPolicy?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+}
+
+export const docker = {
+  pull(image: string, tag: string): RemoteCommand {
+    return { argv: ['docker', 'pull', imageReference(image, tag)] };
+  },
+
+  /** One JSON object describing the container; exit 1 with "No such container" when it is absent. */
+  inspectContainer(name: string): RemoteCommand {
+    return {
+      argv: ['docker', 'inspect', '--type', 'container', '--format', '{{json .}}', containerName(name)],
+    };
+  },
+
+  run(spec: ContainerSpec): RemoteCommand {
+    const env = Object.entries(spec.env).flatMap(([key, value]) => {
+      if (!ENV_KEY.test(key)) throw new InvalidCommandArgument('env name', key);
+      return ['-e', `${key}=${noNul(value, `env ${key}`)}`];
+    });
+    const labels = Object.entries(spec.labels).flatMap(([key, value]) => {
+      if (!LABEL_KEY.test(key)) throw new InvalidCommandArgument('label', key);
+      return ['--label', `${key}=${noNul(value, `label ${key}`)}`];
+    });
+    return {
+      argv: [
+        'docker',
+        'run',
+        '-d',
+        '--name',
+        containerName(spec.name),
+        '--restart',
+        spec.restartPolicy ?? 'unless-stopped',
+        '-p',
+        `${port(spec.hostPort, 'hostPort')}:${port(spec.containerPort, 'containerPort')}`,
+        ...env,
+        ...labels,
+        imageReference(spec.image, spec.tag),
+      ],
+    };
+  },
+
+  stop(name: string, timeoutSeconds: number): RemoteCommand {
+    return {
+      argv: ['docker', 'stop', '-t', String(Math.max(0, Math.round(timeoutSeconds))), containerName(name)],
+    };
+  },
+
+  start(name: string): RemoteCommand {
+    return { argv: ['docker', 'start', containerName(name)] };
+  },
+
+  remove(name: string): RemoteCommand {
+    return { argv: ['docker', 'rm', '-f', containerName(name)] };
+  },
+
+  rename(from: string, to: string): RemoteCommand {
+    return { argv: ['docker', 'rename', containerName(from), containerName(to)] };
+  },
+};
+
+export function previousContainerName(name: string): string {
+  return `${name}-previous`;
+}
+
+export interface ContainerState {
+  image: string;
+  running: boolean;
+  status: string;
+}
+
+/** Reads `docker inspect --format '{{json .}}'` output; null when the container does not exist. */
+export function parseInspect(result: {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}): ContainerState | null {
+  if (result.exitCode !== 0) {
+    if (/no such (container|object)/i.test(result.stderr + result.stdout)) return null;
+    throw new Error(`docker inspect failed: ${(result.stderr || result.stdout).trim()}`);
+  }
+  const line = result.stdout.trim().split('\n')[0] ?? '';
+  const parsed = JSON.parse(line) as {
+    Config?: { Image?: string };
+    State?: { Running?: boolean; Status?: string };
+  };
+  return {
+    image: parsed.Config?.Image ?? '',
+    running: parsed.State?.Running === true,
+    status: parsed.State?.Status ?? 'unknown',
+  };
+}
+
+export function isNoSuchContainer(result: { exitCode: number; stderr: string }): boolean {
+  return result.exitCode !== 0 && /no such (container|object)/i.test(result.stderr);
+}
+
+/** Splits `registry:5000/repo/name:tag` into image and tag (a reference without a tag means `latest`). */
+export function splitReference(reference: string): { image: string; tag: string } {
+  const colon = reference.lastIndexOf(':');
+  if (colon <= reference.lastIndexOf('/')) return { image: reference, tag: 'latest' };
+  return { image: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}

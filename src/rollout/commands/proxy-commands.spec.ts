@@ -1,0 +1,100 @@
+import {
+  FILE_MISSING_EXIT_CODE,
+  adminShellCommand,
+  atomicWriteFile,
+  haproxyRuntime,
+  readFileIfExists,
+  removeFile,
+  temporaryPathFor,
+} from './proxy-commands';
+import { shellJoin } from './shell';
+
+describe('proxy commands', () => {
+  describe('temporaryPathFor', () => {
+    it.each([
+      ['/data/coolify/proxy/dynamic/shop.yaml', '/data/coolify/proxy/dynamic/.shop.yaml.rollout-tmp'],
+      ['/etc/traefik/shop.yml', '/etc/traefik/.shop.yml.rollout-tmp'],
+      ['/etc/traefik/shop.toml', '/etc/traefik/.shop.toml.rollout-tmp'],
+      ['/etc/nginx/conf.d/shop.conf', '/etc/nginx/conf.d/.shop.conf.rollout-tmp'],
+      ['/shop.yaml', '/.shop.yaml.rollout-tmp'],
+    ])('%s → %s (same folder, an ending no proxy reads)', (path, expected) => {
+      const temporary = temporaryPathFor(path);
+      expect(temporary).toBe(expected);
+      expect(temporary).not.toMatch(/\.(ya?ml|toml|conf)$/);
+    });
+
+    it.each(['shop.yaml', 'conf.d/shop.conf', '/etc/nginx/', '/etc/../shop.conf', '/etc//shop.conf', ''])(
+      'rejects %j, which is not an absolute normalized file path',
+      (path) => {
+        expect(() => temporaryPathFor(path)).toThrow('not an absolute, normalized file path');
+      },
+    );
+  });
+
+  it('writes atomically: content on stdin to a temporary sibling, then a rename', () => {
+    const command = atomicWriteFile('/data/dynamic/shop.yaml', 'http: {}\n');
+    expect(shellJoin(command.argv)).toBe(
+      `sh -c 'mkdir -p -- "$(dirname -- "$2")" && cat > "$1" && mv -f -- "$1" "$2" || { rm -f -- "$1"; exit 1; }' ` +
+        'sh /data/dynamic/.shop.yaml.rollout-tmp /data/dynamic/shop.yaml',
+    );
+    expect(command.stdin).toBe('http: {}\n');
+  });
+
+  it('passes paths as positional arguments, never inside the script', () => {
+    const command = atomicWriteFile("/srv/it's here/a b.conf", 'x');
+    expect(command.argv.slice(3)).toEqual([
+      'sh',
+      "/srv/it's here/.a b.conf.rollout-tmp",
+      "/srv/it's here/a b.conf",
+    ]);
+    expect(command.argv[2]).not.toContain('here');
+  });
+
+  it('reads a file or reports it missing with its own exit code', () => {
+    expect(FILE_MISSING_EXIT_CODE).toBe(66);
+    expect(shellJoin(readFileIfExists('/etc/nginx/conf.d/shop.conf').argv)).toBe(
+      `sh -c 'if [ -e "$1" ]; then cat -- "$1"; else exit 66; fi' sh /etc/nginx/conf.d/shop.conf`,
+    );
+  });
+
+  it('removes a file', () => {
+    expect(shellJoin(removeFile('/etc/nginx/conf.d/shop.conf').argv)).toBe(
+      'rm -f -- /etc/nginx/conf.d/shop.conf',
+    );
+  });
+
+  it('runs an administrator command line through the remote shell as written', () => {
+    expect(shellJoin(adminShellCommand('nginx -t && systemctl reload nginx').argv)).toBe(
+      `sh -c 'nginx -t && systemctl reload nginx'`,
+    );
+    expect(() => adminShellCommand('  ')).toThrow('cannot be empty');
+  });
+
+  describe('haproxyRuntime', () => {
+    it('sends one command per line to the admin socket through socat', () => {
+      const command = haproxyRuntime('/run/haproxy/admin.sock', ['set server be_shop/web-1 state drain']);
+      expect(shellJoin(command.argv)).toBe('socat stdio UNIX-CONNECT:/run/haproxy/admin.sock');
+      expect(command.stdin).toBe('set server be_shop/web-1 state drain\n');
+    });
+
+    it.each(['run/admin.sock', '/run/admin,fork.sock', '/run/a b.sock', '/run/x:y.sock'])(
+      'rejects the socket path %j, which socat would parse as options',
+      (socketPath) => {
+        expect(() => haproxyRuntime(socketPath, ['show stat'])).toThrow('not a usable HAProxy socket path');
+      },
+    );
+
+    it.each(['show stat; shutdown sessions server be/web-1', 'show stat\nshow info'])(
+      'rejects %j, which would smuggle in a second command',
+      (runtimeCommand) => {
+        expect(() => haproxyRuntime('/run/haproxy/admin.sock', [runtimeCommand])).toThrow(
+          'one HAProxy runtime command',
+        );
+      },
+    );
+
+    it('needs a command', () => {
+      expect(() => haproxyRuntime('/run/haproxy/admin.sock', [])).toThrow('at least one runtime command');
+    });
+  });
+});

@@ -1,0 +1,71 @@
+import { posix } from 'node:path';
+import type { RemoteCommand } from '../ports/remote-executor.port';
+
+/** Exit status of `readFileIfExists` when the file does not exist (distinct from `cat`'s own failures). */
+export const FILE_MISSING_EXIT_CODE = 66;
+
+/**
+ * The temporary sibling used for atomic replaces. It stays in the same folder so the final `mv` is a
+ * rename(2), and it ends in neither `.yaml`, `.yml`, `.toml` nor `.conf`, so neither Traefik's file watcher
+ * nor an `include conf.d/*.conf` ever reads a half-written file.
+ */
+export function temporaryPathFor(path: string): string {
+  assertAbsoluteFilePath(path);
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.rollout-tmp`);
+}
+
+/** Writes `content` (sent on stdin) to a temporary sibling, then renames it over `path`. */
+export function atomicWriteFile(path: string, content: string): RemoteCommand {
+  const script =
+    'mkdir -p -- "$(dirname -- "$2")" && cat > "$1" && mv -f -- "$1" "$2" || { rm -f -- "$1"; exit 1; }';
+  return { argv: ['sh', '-c', script, 'sh', temporaryPathFor(path), path], stdin: content };
+}
+
+/** Prints the file; exits with FILE_MISSING_EXIT_CODE when there is none. */
+export function readFileIfExists(path: string): RemoteCommand {
+  assertAbsoluteFilePath(path);
+  return {
+    argv: [
+      'sh',
+      '-c',
+      `if [ -e "$1" ]; then cat -- "$1"; else exit ${FILE_MISSING_EXIT_CODE}; fi`,
+      'sh',
+      path,
+    ],
+  };
+}
+
+export function removeFile(path: string): RemoteCommand {
+  assertAbsoluteFilePath(path);
+  return { argv: ['rm', '-f', '--', path] };
+}
+
+/** An administrator-supplied command line (e.g. `nginx -s reload`), run as written by the remote shell. */
+export function adminShellCommand(commandLine: string): RemoteCommand {
+  if (commandLine.trim() === '') throw new Error('an administrator command cannot be empty');
+  return { argv: ['sh', '-c', commandLine] };
+}
+
+/** socat treats `,` `:` `!` and spaces in an address as syntax, so only plain paths are accepted. */
+const SOCKET_PATH = /^\/[A-Za-z0-9_./-]+$/;
+
+/** Sends runtime API commands to HAProxy's admin socket; each command is one line on stdin. */
+export function haproxyRuntime(socketPath: string, commands: readonly string[]): RemoteCommand {
+  if (!SOCKET_PATH.test(socketPath))
+    throw new Error(`not a usable HAProxy socket path: ${JSON.stringify(socketPath)}`);
+  if (commands.length === 0) throw new Error('HAProxy needs at least one runtime command');
+  for (const command of commands) {
+    if (/[\n\r;]/.test(command))
+      throw new Error(`one HAProxy runtime command per line: ${JSON.stringify(command)}`);
+  }
+  return {
+    argv: ['socat', 'stdio', `UNIX-CONNECT:${socketPath}`],
+    stdin: commands.map((c) => `${c}\n`).join(''),
+  };
+}
+
+function assertAbsoluteFilePath(path: string): void {
+  if (!path.startsWith('/') || path.endsWith('/') || path.includes('\0') || posix.normalize(path) !== path) {
+    throw new Error(`not an absolute, normalized file path: ${JSON.stringify(path)}`);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The minimum-healthy budget. Pure.
+ *
+ * Worked example: 6 servers in rotation, minimumHealthyInstances 4, batches of 2:
+ *   batch 1 takes 2 out → 4 remain ≥ 4 → allowed.
+ *   With batches of 3: 3 remain < 4 → refused before anything is touched.
+ * A batch whose servers are not in rotation (e.g. a first deployment) takes no capacity away and is allowed.
+ */
+export function insufficientHealthyMessage(current: number, minimum: number): string {
+  return `Insufficient healthy instances. Current: ${current}, Minimum required: ${minimum}`;
+}
+
+export type BudgetVerdict = { allowed: true } | { allowed: false; reason: string };
+
+export function checkBatchBudget(input: {
+  inRotation: readonly number[];
+  batch: readonly number[];
+  minimumHealthy: number;
+}): BudgetVerdict {
+  const batch = new Set(input.batch);
+  const leaving = input.inRotation.filter((id) => batch.has(id)).length;
+  const remaining = input.inRotation.length - leaving;
+  if (leaving === 0 || remaining >= input.minimumHealthy) return { allowed: true };
+  return {
+    allowed: false,
+    reason: `${insufficientHealthyMessage(remaining, input.minimumHealthy)} (taking ${leaving} of ${input.inRotation.length} in-rotation servers out would leave ${remaining})`,
+  };
+}
+
+/**
+ * Checked before a deployment touches anything: the instances serving now must meet the minimum.
+ * A first deployment (no instance anywhere) has nothing to protect and skips the check.
+ */
+export function checkStartingBudget(input: {
+  inRotation: number;
+  existingInstances: number;
+  minimumHealthy: number;
+}): BudgetVerdict {
+  if (input.existingInstances === 0 || input.inRotation >= input.minimumHealthy) return { allowed: true };
+  return { allowed: false, reason: insufficientHealthyMessage(input.inRotation, input.minimumHealthy) };
+}
+
+/**
+ * What the API checks at request time, counted on the application's servers: the largest batch taken
+ * out must leave at least the minimum. A first deployment is exempt (nothing serves yet).
+ */
+export function checkSizingBudget(input: {
+  serverCount: number;
+  largestBatch: number;
+  minimumHealthy: number;
+}): BudgetVerdict {
+  const remaining = input.serverCount - input.largestBatch;
+  if (remaining >= input.minimumHealthy) return { allowed: true };
+  return {
+    allowed: false,
+    reason: `Batches of ${input.largestBatch} of ${input.serverCount} servers would leave ${remaining} serving, fewer than minimumHealthyInstances (${input.minimumHealthy})`,
+  };
+}

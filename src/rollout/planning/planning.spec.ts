@@ -1,0 +1,185 @@
+import { planBatches, serversPerBatch } from './batches';
+import { checkBatchBudget, checkSizingBudget, checkStartingBudget } from './budget';
+import { nextStep, trailingFailures, RolloutState } from './transitions';
+import type { BatchStatus } from '../domain';
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+const sizes = (batches: number[][]) => batches.map((b) => b.length);
+
+describe('serversPerBatch', () => {
+  it.each([
+    [10, 25, true, 3],
+    [10, 50, true, 5],
+    [10, 100, true, 10],
+    [10, 1, true, 1],
+    [4, 25, true, 1],
+    [6, 33, true, 2],
+    [3, 1, false, 1],
+    [10, 2, false, 2],
+    [10, 20, false, 10],
+    [1, 25, true, 1],
+    [0, 25, true, 0],
+  ])('%i servers at %i (percentage %s) → %i per batch', (n, size, pct, expected) => {
+    expect(serversPerBatch(n, size, pct)).toBe(expected);
+  });
+});
+
+describe('planBatches', () => {
+  it.each([
+    [10, 25, true, [3, 3, 3, 1]],
+    [10, 2, false, [2, 2, 2, 2, 2]],
+    [6, 2, false, [2, 2, 2]],
+    [6, 100, true, [6]],
+    [5, 1, false, [1, 1, 1, 1, 1]],
+    [7, 50, true, [4, 3]],
+    [0, 25, true, []],
+  ])('%i servers, batchSize %i (percentage %s) → %j', (n, size, pct, expected) => {
+    expect(sizes(planBatches(ids(n), size, pct))).toEqual(expected);
+  });
+
+  it('keeps the servers in their given order', () => {
+    expect(planBatches([9, 4, 7, 1], 2, false)).toEqual([
+      [9, 4],
+      [7, 1],
+    ]);
+  });
+});
+
+describe('checkBatchBudget', () => {
+  it.each([
+    [[1, 2, 3, 4, 5, 6], [1, 2], 4, true],
+    [[1, 2, 3, 4, 5, 6], [1, 2, 3], 4, false],
+    [[1, 2], [1, 2], 1, false],
+    [[], [1, 2], 1, true],
+    [[3, 4], [1, 2], 2, true],
+    [[1, 2, 3], [1], 0, true],
+  ])('in rotation %j, batch %j, minimum %i → allowed %s', (inRotation, batch, minimumHealthy, allowed) => {
+    expect(checkBatchBudget({ inRotation, batch, minimumHealthy }).allowed).toBe(allowed);
+  });
+
+  it('explains a refusal with the contract wording', () => {
+    const verdict = checkBatchBudget({ inRotation: [1, 2, 3], batch: [1, 2], minimumHealthy: 2 });
+    expect(verdict).toEqual({
+      allowed: false,
+      reason:
+        'Insufficient healthy instances. Current: 1, Minimum required: 2 (taking 2 of 3 in-rotation servers out would leave 1)',
+    });
+  });
+});
+
+describe('checkStartingBudget', () => {
+  it.each([
+    [0, 0, 3, true],
+    [2, 4, 3, false],
+    [3, 4, 3, true],
+    [0, 2, 1, false],
+  ])(
+    '%i in rotation of %i instances, minimum %i → allowed %s',
+    (inRotation, existing, minimumHealthy, allowed) => {
+      expect(checkStartingBudget({ inRotation, existingInstances: existing, minimumHealthy }).allowed).toBe(
+        allowed,
+      );
+    },
+  );
+
+  it('uses the exact message', () => {
+    expect(checkStartingBudget({ inRotation: 1, existingInstances: 4, minimumHealthy: 2 })).toEqual({
+      allowed: false,
+      reason: 'Insufficient healthy instances. Current: 1, Minimum required: 2',
+    });
+  });
+});
+
+describe('checkSizingBudget', () => {
+  it.each([
+    [10, 3, 7, true],
+    [10, 3, 8, false],
+    [4, 4, 1, false],
+    [4, 4, 0, true],
+  ])(
+    '%i servers, largest batch %i, minimum %i → allowed %s',
+    (serverCount, largestBatch, minimumHealthy, allowed) => {
+      expect(checkSizingBudget({ serverCount, largestBatch, minimumHealthy }).allowed).toBe(allowed);
+    },
+  );
+});
+
+function state(statuses: BatchStatus[], overrides: Partial<RolloutState> = {}): RolloutState {
+  return {
+    status: 'in_progress',
+    cancelRequested: false,
+    failureThreshold: 2,
+    autoRollbackOnFailure: true,
+    batches: statuses.map((status, i) => ({ batchNumber: i + 1, status })),
+    ...overrides,
+  };
+}
+
+describe('trailingFailures', () => {
+  it.each<[BatchStatus[], number]>([
+    [['completed', 'failed', 'failed', 'pending'], 2],
+    [['failed', 'completed', 'failed'], 1],
+    [['rolled_back', 'failed'], 2],
+    [['completed', 'completed'], 0],
+    [['failed', 'in_progress'], 1],
+  ])('%j → %i', (statuses, expected) => {
+    expect(trailingFailures(state(statuses).batches)).toBe(expected);
+  });
+});
+
+describe('nextStep', () => {
+  it.each<[string, RolloutState, ReturnType<typeof nextStep>]>([
+    ['a final deployment is done', state(['completed'], { status: 'completed' }), { kind: 'done' }],
+    ['a cancelled one is done', state([], { status: 'cancelled' }), { kind: 'done' }],
+    ['a queued one starts', state([], { status: 'queued' }), { kind: 'start' }],
+    ['in progress without batches starts', state([]), { kind: 'start' }],
+    [
+      'the first unfinished batch runs',
+      state(['completed', 'pending']),
+      { kind: 'run_batch', batchNumber: 2 },
+    ],
+    [
+      'an interrupted batch runs again',
+      state(['completed', 'health_checking']),
+      { kind: 'run_batch', batchNumber: 2 },
+    ],
+    [
+      'one failure under threshold 2 goes on',
+      state(['failed', 'pending']),
+      { kind: 'run_batch', batchNumber: 2 },
+    ],
+    [
+      'two failures in a row roll back',
+      state(['completed', 'failed', 'rolled_back', 'pending']),
+      { kind: 'fleet_rollback' },
+    ],
+    [
+      'threshold 1 rolls back after one',
+      state(['rolled_back', 'pending'], { failureThreshold: 1 }),
+      { kind: 'fleet_rollback' },
+    ],
+    [
+      'without auto rollback it fails',
+      state(['failed', 'failed'], { autoRollbackOnFailure: false }),
+      { kind: 'finish', status: 'failed' },
+    ],
+    ['all completed', state(['completed', 'completed']), { kind: 'finish', status: 'completed' }],
+    [
+      'completed with a failure in between',
+      state(['completed', 'failed', 'completed']),
+      { kind: 'finish', status: 'completed_with_errors' },
+    ],
+    [
+      'cancel before the next batch',
+      state(['completed', 'pending'], { cancelRequested: true }),
+      { kind: 'finish', status: 'cancelled' },
+    ],
+    [
+      'cancel lets the batch in flight finish',
+      state(['completed', 'in_progress'], { cancelRequested: true }),
+      { kind: 'run_batch', batchNumber: 2 },
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(nextStep(input)).toEqual(expected);
+  });
+});

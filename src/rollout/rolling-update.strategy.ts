@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { runBatch } from './batch-runner';
+import type { DeploymentStatus, RolloutContext } from './domain';
+import { rollbackFleet } from './fleet-rollback';
+import { planBatches } from './planning/batches';
+import { checkStartingBudget } from './planning/budget';
+import { nextStep, trailingFailures } from './planning/transitions';
+import { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from './ports';
+import { RolloutRecorder } from './rollout-recorder';
+import { RolloutDependencies, RolloutRun } from './rollout-run';
+import { RolloutSettings } from './rollout-settings';
+
+/**
+ * Runs a rolling update as a persisted state machine: each pass re-reads the deployment from the store,
+ * asks the pure planner for the next step, performs it and writes the result. A worker that dies at any
+ * point is replaced by one that continues from the database.
+ */
+@Injectable()
+export class RollingUpdateStrategy {
+  private readonly deps: RolloutDependencies;
+
+  constructor(
+    private readonly store: RolloutStore,
+    private readonly events: RolloutEvents,
+    executor: RemoteExecutor,
+    probe: HealthProbe,
+    loadBalancer: LoadBalancer,
+    private readonly clock: Clock,
+    settings: RolloutSettings,
+  ) {
+    this.deps = { store, executor, probe, loadBalancer, clock, settings };
+  }
+
+  async run(deploymentId: number): Promise<void> {
+    const recorder = new RolloutRecorder(this.store, this.events, deploymentId);
+    let waitBeforeNextBatch = false;
+    for (;;) {
+      const context = await this.store.loadContext(deploymentId);
+      const { deployment } = context;
+      const step = nextStep({
+        status: deployment.status,
+        cancelRequested: context.cancelRequested,
+        failureThreshold: deployment.failureThreshold,
+        autoRollbackOnFailure: deployment.autoRollbackOnFailure,
+        batches: context.batches,
+      });
+      const run = new RolloutRun(context, recorder, this.deps);
+      switch (step.kind) {
+        case 'done':
+          return;
+        case 'start':
+          if (!(await this.start(run))) return;
+          break;
+        case 'run_batch': {
+          if (waitBeforeNextBatch && deployment.waitInterval > 0) {
+            await recorder.note(
+              'waiting',
+              `Waiting ${deployment.waitInterval}s before batch ${step.batchNumber}`,
+            );
+            await this.clock.sleep(deployment.waitInterval * 1000);
+            waitBeforeNextBatch = false;
+            continue;
+          }
+          const batch = context.batches.find((b) => b.batchNumber === step.batchNumber)!;
+          if ((await runBatch(run, batch)) === 'stop') return;
+          waitBeforeNextBatch = true;
+          break;
+        }
+        case 'fleet_rollback':
+          await rollbackFleet(run);
+          return;
+        case 'finish':
+          await this.finish(run, step.status);
+          return;
+      }
+    }
+  }
+
+  /** Records the previous version, checks the starting budget and creates the batches. */
+  private async start(run: RolloutRun): Promise<boolean> {
+    const { context, recorder } = run;
+    const { deployment, application } = context;
+    const previous =
+      deployment.status === 'queued' || deployment.status === 'pending' ? currentVersion(context) : null;
+    const versionPatch = previous ? { previousImage: previous.image, previousTag: previous.tag } : {};
+    const plan = planBatches(application.serverIds, deployment.batchSize, deployment.batchSizeIsPercentage);
+    const existing = context.instances.filter((i) => i.status !== 'absent').length;
+    const budget = checkStartingBudget({
+      inRotation: run.inRotation().length,
+      existingInstances: existing,
+      minimumHealthy: deployment.minimumHealthyInstances,
+    });
+    const refusal =
+      plan.length === 0 ? 'The application has no servers' : budget.allowed ? null : budget.reason;
+    if (refusal) {
+      await recorder.finished(
+        {
+          ...versionPatch,
+          status: 'failed',
+          failureReason: refusal,
+          startedAt: run.now(),
+          completedAt: run.now(),
+        },
+        refusal,
+      );
+      return false;
+    }
+    await recorder.deployment({
+      ...versionPatch,
+      status: 'in_progress',
+      totalBatches: plan.length,
+      ...(deployment.startedAt ? {} : { startedAt: run.now() }),
+    });
+    const batches = await this.store.ensureBatches(
+      deployment.id,
+      plan.map((serverIds, i) => ({ batchNumber: i + 1, serverIds, targetInstanceCount: 1 })),
+    );
+    await recorder.batches(batches);
+    await recorder.note(
+      'started',
+      `Rolling update to ${deployment.image}:${deployment.tag} in ${plan.length} batch(es)`,
+    );
+    return true;
+  }
+
+  private async finish(run: RolloutRun, status: DeploymentStatus): Promise<void> {
+    const { deployment, context } = run;
+    const reasons: Partial<Record<DeploymentStatus, string>> = {
+      failed: `${trailingFailures(context.batches)} consecutive failed batch(es) (failureThreshold ${deployment.failureThreshold}) and automatic rollback is off`,
+      cancelled: `Cancelled after ${deployment.completedBatches + deployment.failedBatches} of ${deployment.totalBatches} batch(es)`,
+      completed_with_errors: `${deployment.failedBatches} of ${deployment.totalBatches} batch(es) failed and were restored`,
+    };
+    const reason = reasons[status] ?? null;
+    await run.recorder.finished(
+      { status, failureReason: reason, completedAt: run.now() },
+      reason ?? `Deployment ${status.replace(/_/g, ' ')}`,
+    );
+  }
+}
+
+/** The version most of the application's running instances have: what a rollback would return to. */
+function currentVersion(context: RolloutContext): { image: string; tag: string } | null {
+  const counts = new Map<string, { image: string; tag: string; count: number }>();
+  for (const instance of context.instances) {
+    if (instance.status === 'absent' || !instance.image || !instance.tag) continue;
+    const key = `${instance.image}:${instance.tag}`;
+    const entry = counts.get(key) ?? { image: instance.image, tag: instance.tag, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  const [best] = [...counts.values()].sort((a, b) => b.count - a.count);
+  return best ? { image: best.image, tag: best.tag } : null;
+}

@@ -1,0 +1,9 @@
+/** Engine tunables that are not part of a deployment's options (set from AppConfig by the module). */
+export class RolloutSettings {
+  /** Servers of one batch worked on at once. */
+  batchConcurrency = 10;
+  /** Timeout of one health-check request. */
+  healthRequestTimeoutMs = 5000;
+  /** `docker stop -t` for the old container, after the batch was drained. */
+  stopTimeoutSeconds = 10;
+}

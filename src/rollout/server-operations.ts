@@ -1,0 +1,129 @@
+import { docker, parseInspect, previousContainerName } from './commands/docker-commands';
+import type { ApplicationSpec, ServerTarget } from './domain';
+import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from './ports';
+
+export type FailedStep = 'pull' | 'start' | 'restore' | 'SSH connect' | 'inspect';
+
+/** A step that failed on one server; the message names the server, the step and the remote output. */
+export class ServerStepError extends Error {
+  constructor(
+    readonly server: ServerTarget,
+    readonly step: FailedStep,
+    detail: string,
+  ) {
+    super(`${server.name} (${server.host}): ${step} failed: ${detail}`);
+    this.name = 'ServerStepError';
+  }
+}
+
+const MAX_OUTPUT = 500;
+
+function outputOf(result: CommandResult): string {
+  const text = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`).replace(
+    /\s+/g,
+    ' ',
+  );
+  return text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}…` : text;
+}
+
+export interface SwapResult {
+  /** The image:tag that ran before, kept as `<name>-previous`; null when the server had none. */
+  previousReference: string | null;
+}
+
+/** The docker steps of one application on one server (a small per-host object, as Kamal's boot). */
+export class ServerOperations {
+  private readonly name: string;
+  private readonly previousName: string;
+
+  constructor(
+    private readonly executor: RemoteExecutor,
+    readonly server: ServerTarget,
+    private readonly application: ApplicationSpec,
+    private readonly deploymentId: number,
+    private readonly stopTimeoutSeconds: number,
+  ) {
+    this.name = application.name;
+    this.previousName = previousContainerName(application.name);
+  }
+
+  async pull(image: string, tag: string): Promise<void> {
+    await this.mustSucceed('pull', docker.pull(image, tag));
+  }
+
+  /**
+   * Keeps the running container as `<name>-previous` (stopped, not removed) and starts the new one.
+   * Idempotent: when `<name>` already runs the target (a resumed rollout), nothing changes.
+   */
+  async swap(image: string, tag: string): Promise<SwapResult> {
+    const target = `${image}:${tag}`;
+    const current = await this.inspect(this.name);
+    const previous = await this.inspect(this.previousName);
+    if (current && current.image === target) {
+      if (!current.running) await this.mustSucceed('start', docker.start(this.name));
+      return { previousReference: previous?.image ?? null };
+    }
+    if (current) {
+      // The retained previous container is the one being replaced now; anything older goes.
+      if (previous) await this.mustSucceed('start', docker.remove(this.previousName));
+      if (current.running) await this.mustSucceed('start', docker.stop(this.name, this.stopTimeoutSeconds));
+      await this.mustSucceed('start', docker.rename(this.name, this.previousName));
+    }
+    await this.mustSucceed('start', docker.run(this.containerSpec(image, tag)));
+    return { previousReference: current?.image ?? null };
+  }
+
+  /** Removes the new container and brings the previous one back; false when there was none to restore. */
+  async restorePrevious(): Promise<boolean> {
+    const previous = await this.inspect(this.previousName);
+    const current = await this.inspect(this.name);
+    if (!previous) {
+      if (current) await this.mustSucceed('restore', docker.remove(this.name));
+      return false;
+    }
+    if (current) await this.mustSucceed('restore', docker.remove(this.name));
+    await this.mustSucceed('restore', docker.rename(this.previousName, this.name));
+    await this.mustSucceed('restore', docker.start(this.name));
+    return true;
+  }
+
+  private containerSpec(image: string, tag: string) {
+    return {
+      name: this.name,
+      image,
+      tag,
+      hostPort: this.application.hostPort,
+      containerPort: this.application.containerPort,
+      env: this.application.env,
+      labels: {
+        'rollout.application': this.application.name,
+        'rollout.deployment': String(this.deploymentId),
+      },
+    };
+  }
+
+  private async inspect(name: string) {
+    const result = await this.exec(docker.inspectContainer(name));
+    try {
+      return parseInspect(result);
+    } catch {
+      throw new ServerStepError(this.server, 'inspect', outputOf(result));
+    }
+  }
+
+  private async mustSucceed(step: FailedStep, command: RemoteCommand): Promise<CommandResult> {
+    const result = await this.exec(command);
+    if (result.exitCode !== 0) throw new ServerStepError(this.server, step, outputOf(result));
+    return result;
+  }
+
+  private async exec(command: RemoteCommand): Promise<CommandResult> {
+    try {
+      return await this.executor.run(this.server, command);
+    } catch (error) {
+      if (error instanceof RemoteConnectionError)
+        throw new ServerStepError(this.server, 'SSH connect', error.message);
+      throw error;
+    }
+  }
+}

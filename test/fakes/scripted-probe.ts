@@ -1,0 +1,40 @@
+import { HealthCheckOutcome, HealthCheckSpec, HealthProbe } from '../../src/rollout/ports';
+
+/** Answers each health check from a script keyed by URL (host:port); records every spec asked for. */
+export class ScriptedProbe extends HealthProbe {
+  readonly checks: HealthCheckSpec[] = [];
+  private readonly scripts: { match: string; outcomes: boolean[] }[] = [];
+
+  /** The next checks of URLs containing `match` answer these, in order (the last one repeats). */
+  script(match: string, ...healthy: boolean[]): this {
+    this.scripts.unshift({ match, outcomes: healthy });
+    return this;
+  }
+
+  async check(spec: HealthCheckSpec): Promise<HealthCheckOutcome> {
+    this.checks.push(spec);
+    const script = this.scripts.find((s) => spec.url.includes(s.match));
+    const healthy = script
+      ? script.outcomes.length > 1
+        ? script.outcomes.shift()!
+        : script.outcomes[0]
+      : true;
+    return healthy
+      ? {
+          healthy,
+          statusCode: 200,
+          attempts: 1,
+          elapsedMs: 5,
+          message: 'Health check passed',
+          lastError: null,
+        }
+      : {
+          healthy,
+          statusCode: 500,
+          attempts: spec.maxAttempts,
+          elapsedMs: 50,
+          message: `Health check failed after ${spec.maxAttempts} attempts`,
+          lastError: 'HTTP 500',
+        };
+  }
+}
