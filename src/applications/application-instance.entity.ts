@@ -1,10 +1,14 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { InstanceStatus } from '../rollout/domain';
+import { sqlList } from '../database/sql-list';
 import { ServerEntity } from '../servers/server.entity';
 import { ApplicationEntity } from './application.entity';
 
+const STATUSES: readonly InstanceStatus[] = ['running', 'stopped', 'absent', 'unknown'];
+
 /** What Rollout believes runs on one server for one application, including whether it is in rotation. */
 @Entity({ name: 'application_instances' })
+@Check('application_instances_status_check', `status IN (${sqlList(STATUSES)})`)
 export class ApplicationInstanceEntity {
   @PrimaryColumn({ name: 'application_id', type: 'int' })
   applicationId: number;

@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 import { ServerEntity } from '../servers/server.entity';
 import { ApplicationEntity } from './application.entity';
 
@@ -16,7 +16,8 @@ export class ApplicationServerEntity {
 
   @ManyToOne(() => ApplicationEntity, (app) => app.serverLinks, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'application_id' })
-  application?: ApplicationEntity;
+  // Relation<> keeps the decorator metadata from touching ApplicationEntity during the circular import.
+  application?: Relation<ApplicationEntity>;
 
   @ManyToOne(() => ServerEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'server_id' })

@@ -11,6 +11,7 @@ import {
 } from 'typeorm';
 import { TeamEntity } from '../auth/team.entity';
 import type { LoadBalancerConfig } from '../rollout/domain';
+import { ServerEntity } from '../servers/server.entity';
 import { ApplicationServerEntity } from './application-server.entity';
 
 @Entity({ name: 'applications' })
@@ -41,7 +42,7 @@ export class ApplicationEntity {
   @Column({ name: 'host_port', type: 'int' })
   hostPort: number;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: {} })
   env: Record<string, string>;
 
   @Column({ name: 'health_check_path', type: 'text', default: '/health' })
@@ -53,6 +54,11 @@ export class ApplicationEntity {
 
   @Column({ name: 'load_balancer_server_id', type: 'int', nullable: true })
   loadBalancerServerId: number | null;
+
+  /** A server that runs an application's load balancer cannot be deleted. */
+  @ManyToOne(() => ServerEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'load_balancer_server_id' })
+  loadBalancerServer?: ServerEntity | null;
 
   @OneToMany(() => ApplicationServerEntity, (link) => link.application, { cascade: true })
   serverLinks?: ApplicationServerEntity[];

@@ -1,10 +1,12 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import type { BatchStatus, HealthCheckResult } from '../rollout/domain';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { BATCH_STATUSES, type BatchStatus, type HealthCheckResult } from '../rollout/domain';
+import { sqlList } from '../database/sql-list';
 import { DeploymentEntity } from './deployment.entity';
 
 @Entity({ name: 'deployment_batches' })
 @Index('idx_deployment_batches_deployment_number', ['deploymentId', 'batchNumber'], { unique: true })
 @Index('idx_deployment_batches_status', ['status'])
+@Check('deployment_batches_status_check', `status IN (${sqlList(BATCH_STATUSES)})`)
 export class DeploymentBatchEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -43,7 +45,7 @@ export class DeploymentBatchEntity {
   @Column({ name: 'failed_instances', type: 'int', default: 0 })
   failedInstances: number;
 
-  @Column({ name: 'health_check_results', type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ name: 'health_check_results', type: 'jsonb', default: {} })
   healthCheckResults: Record<string, HealthCheckResult>;
 
   @Column({ name: 'failure_reason', type: 'text', nullable: true })

@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -9,9 +10,16 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { ApplicationEntity } from '../applications/application.entity';
-import type { DeploymentStatus, DeploymentStrategyKind } from '../rollout/domain';
+import {
+  ACTIVE_DEPLOYMENT_STATUSES,
+  DEPLOYMENT_STATUSES,
+  type DeploymentStatus,
+  type DeploymentStrategyKind,
+} from '../rollout/domain';
+import { sqlList } from '../database/sql-list';
 
 const float = { type: 'double precision' } as const;
+const STRATEGIES: readonly DeploymentStrategyKind[] = ['simple', 'rolling', 'blue_green', 'canary'];
 
 /**
  * One deployment and its rolling-update configuration. A partial unique index (see the migration)
@@ -19,6 +27,12 @@ const float = { type: 'double precision' } as const;
  */
 @Entity({ name: 'deployments' })
 @Index('idx_deployments_application_created', ['applicationId', 'createdAt'])
+@Index('deployments_one_active_per_application', ['applicationId'], {
+  unique: true,
+  where: `status IN (${sqlList(ACTIVE_DEPLOYMENT_STATUSES)})`,
+})
+@Check('deployments_status_check', `status IN (${sqlList(DEPLOYMENT_STATUSES)})`)
+@Check('deployments_deployment_strategy_check', `deployment_strategy IN (${sqlList(STRATEGIES)})`)
 export class DeploymentEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -93,6 +107,10 @@ export class DeploymentEntity {
 
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason: string | null;
+
+  /** Set by `POST /api/deployments/:id/cancel`; the status stays active (holding the slot) until the worker stops. */
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
+  cancelRequestedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

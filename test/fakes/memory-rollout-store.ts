@@ -1,7 +1,6 @@
 import type {
   ApplicationSpec,
   BatchView,
-  DeploymentStatus,
   DeploymentView,
   InstanceState,
   RolloutContext,
@@ -149,9 +148,5 @@ export class MemoryRolloutStore extends RolloutStore {
 
   async appendEvent(event: RolloutEventRecord): Promise<void> {
     this.events.push(event);
-  }
-
-  async readStatus(): Promise<DeploymentStatus> {
-    return this.deployment.status;
   }
 }

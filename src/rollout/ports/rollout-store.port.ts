@@ -57,6 +57,4 @@ export abstract class RolloutStore {
   abstract updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView>;
   abstract saveInstance(applicationId: number, instance: InstanceState): Promise<void>;
   abstract appendEvent(event: RolloutEventRecord): Promise<void>;
-  /** The deployment's current status as stored (it may be changed by the API, e.g. cancel). */
-  abstract readStatus(deploymentId: number): Promise<DeploymentStatus>;
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes sure what the test suite needs is on this machine: the Debian packages of the test fleet
+# (OpenSSH server, nginx, HAProxy, socat), running PostgreSQL and Redis, and a fresh build in dist/
+# (the end-to-end tests start the compiled API and worker as real processes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pair in /usr/sbin/sshd:openssh-server /usr/sbin/nginx:nginx /usr/sbin/haproxy:haproxy /usr/bin/socat:socat /usr/bin/ssh-keygen:openssh-client; do
+  [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "The tests need these Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "Installing ${missing[*]} …" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >&2 || true
+  fi
+  pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  if command -v redis-server >/dev/null; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
+    sleep 1
+  fi
+  (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null || { echo "Redis is not answering on 127.0.0.1:6379" >&2; exit 1; }
+fi
+
+npm run --silent build >&2

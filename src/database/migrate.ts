@@ -1,0 +1,55 @@
+import { ConfigError } from '../config/app-config';
+import { cliLogger, describeDatabaseError, processIo, type CliIo } from './cli-io';
+import { loadDatabaseConfig } from './database-config';
+import { createDataSource } from './data-source';
+import { applyMigrations, revertLastMigration } from './migrator';
+
+const USAGE = 'usage: node dist/src/database/migrate.js run|revert';
+
+/** `run` applies every pending migration (a no-op when up to date); `revert` undoes the latest one. */
+export async function runMigrateCli(
+  argv: string[],
+  io: CliIo,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if ((command !== 'run' && command !== 'revert') || rest.length > 0) {
+    io.err(USAGE);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadDatabaseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const log = cliLogger(io, config.logLevel);
+  const dataSource = createDataSource(config.databaseUrl);
+  try {
+    await dataSource.initialize();
+    if (command === 'run') {
+      const applied = await applyMigrations(dataSource);
+      if (applied.length === 0) log.info('database schema is up to date; nothing to apply');
+      for (const name of applied) log.info(`applied migration ${name}`);
+    } else {
+      const reverted = await revertLastMigration(dataSource);
+      log.info(reverted ? `reverted migration ${reverted}` : 'no migration to revert');
+    }
+    return 0;
+  } catch (error) {
+    log.error(`migration ${command} failed: ${describeDatabaseError(error)}`);
+    return 1;
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+}
+
+if (require.main === module) {
+  void runMigrateCli(process.argv.slice(2), processIo, process.env).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,263 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import { ApplicationInstanceEntity } from '../../applications/application-instance.entity';
+import { ApplicationServerEntity } from '../../applications/application-server.entity';
+import { ApplicationEntity } from '../../applications/application.entity';
+import { AppConfig } from '../../config/app-config';
+import { DeploymentBatchEntity } from '../../deployments/deployment-batch.entity';
+import { DeploymentEventEntity } from '../../deployments/deployment-event.entity';
+import { DeploymentEntity } from '../../deployments/deployment.entity';
+import type {
+  ApplicationSpec,
+  BatchView,
+  DeploymentView,
+  InstanceState,
+  RolloutContext,
+  ServerTarget,
+} from '../../rollout/domain';
+import {
+  RolloutStore,
+  type BatchPatch,
+  type DeploymentPatch,
+  type PlannedBatch,
+  type RolloutEventRecord,
+} from '../../rollout/ports/rollout-store.port';
+import { ServerEntity } from '../../servers/server.entity';
+import { RecordNotFoundError } from './persistence-errors';
+import { decryptSecret } from './secret-box';
+import { toBatchView, toDeploymentView } from './views';
+
+/** Only the keys actually given: TypeORM would otherwise write NULL for an `undefined`. */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+@Injectable()
+export class TypeormRolloutStore extends RolloutStore {
+  private readonly appKey: Buffer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    super();
+    this.appKey = config.appKey;
+  }
+
+  async loadContext(deploymentId: number): Promise<RolloutContext> {
+    const deployment = await this.findDeployment(deploymentId);
+    const app = deployment.application as ApplicationEntity;
+    const links = await this.dataSource.getRepository(ApplicationServerEntity).find({
+      where: { applicationId: app.id },
+      order: { position: 'ASC' },
+    });
+    const serverIds = links.map((link) => link.serverId);
+    const loadBalancerServerId = app.loadBalancer.type === 'none' ? null : app.loadBalancerServerId;
+    const targets = await this.loadServerTargets(
+      loadBalancerServerId === null ? serverIds : [...serverIds, loadBalancerServerId],
+    );
+    const instances = await this.dataSource
+      .getRepository(ApplicationInstanceEntity)
+      .findBy({ applicationId: app.id });
+    const batches = await this.dataSource.getRepository(DeploymentBatchEntity).find({
+      where: { deploymentId },
+      order: { batchNumber: 'ASC' },
+    });
+    return {
+      deployment: toDeploymentView(deployment, app),
+      cancelRequested: deployment.cancelRequestedAt !== null || deployment.status === 'cancelled',
+      application: toApplicationSpec(app, serverIds),
+      servers: serverIds.map((id) => requireTarget(targets, id)),
+      loadBalancerServer: loadBalancerServerId === null ? null : requireTarget(targets, loadBalancerServerId),
+      instances: serverIds.map((serverId) => toInstanceState(serverId, app, instances)),
+      batches: batches.map(toBatchView),
+    };
+  }
+
+  async updateDeployment(deploymentId: number, patch: DeploymentPatch): Promise<DeploymentView> {
+    const changes = definedOnly(patch);
+    if (Object.keys(changes).length > 0) {
+      const result = await this.dataSource
+        .getRepository(DeploymentEntity)
+        .update({ id: deploymentId }, changes);
+      if (result.affected === 0) throw new RecordNotFoundError('deployment', deploymentId);
+    }
+    const deployment = await this.findDeployment(deploymentId);
+    return toDeploymentView(deployment, deployment.application as ApplicationEntity);
+  }
+
+  async ensureBatches(deploymentId: number, planned: PlannedBatch[]): Promise<BatchView[]> {
+    if (planned.length > 0) {
+      // A worker that re-runs after a crash gets the batches of its first run, untouched.
+      await this.dataSource
+        .createQueryBuilder()
+        .insert()
+        .into(DeploymentBatchEntity)
+        .values(
+          planned.map((batch) => ({
+            deploymentId,
+            batchNumber: batch.batchNumber,
+            totalBatches: planned.length,
+            serverIds: batch.serverIds,
+            targetInstanceCount: batch.targetInstanceCount,
+          })),
+        )
+        .orIgnore()
+        .execute();
+    }
+    const batches = await this.dataSource.getRepository(DeploymentBatchEntity).find({
+      where: { deploymentId },
+      order: { batchNumber: 'ASC' },
+    });
+    return batches.map(toBatchView);
+  }
+
+  async updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView> {
+    const repository = this.dataSource.getRepository(DeploymentBatchEntity);
+    const changes = definedOnly(patch);
+    if (Object.keys(changes).length > 0) {
+      const result = await repository.update({ id: batchId }, changes);
+      if (result.affected === 0) throw new RecordNotFoundError('deployment batch', batchId);
+    }
+    const batch = await repository.findOneBy({ id: batchId });
+    if (!batch) throw new RecordNotFoundError('deployment batch', batchId);
+    return toBatchView(batch);
+  }
+
+  async saveInstance(applicationId: number, instance: InstanceState): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(ApplicationInstanceEntity)
+      .values({
+        applicationId,
+        serverId: instance.serverId,
+        image: instance.image,
+        tag: instance.tag,
+        status: instance.status,
+        inRotation: instance.inRotation,
+        hostPort: instance.hostPort,
+        previousImage: instance.previousImage,
+        previousTag: instance.previousTag,
+      })
+      .orUpdate(
+        [
+          'docker_image',
+          'docker_tag',
+          'status',
+          'in_rotation',
+          'host_port',
+          'previous_docker_image',
+          'previous_docker_tag',
+          'updated_at',
+        ],
+        ['application_id', 'server_id'],
+      )
+      .execute();
+  }
+
+  async appendEvent(event: RolloutEventRecord): Promise<void> {
+    const events = this.dataSource.getRepository(DeploymentEventEntity);
+    await events.save(
+      events.create({
+        deploymentId: event.deploymentId,
+        batchNumber: event.batchNumber,
+        serverId: event.serverId,
+        type: event.type,
+        message: event.message,
+        data: event.data ?? null,
+      }),
+      { transaction: false, reload: false },
+    );
+  }
+
+  private async findDeployment(deploymentId: number): Promise<DeploymentEntity> {
+    const deployment = await this.dataSource
+      .getRepository(DeploymentEntity)
+      .findOne({ where: { id: deploymentId }, relations: { application: true } });
+    if (!deployment) throw new RecordNotFoundError('deployment', deploymentId);
+    return deployment;
+  }
+
+  private async loadServerTargets(ids: number[]): Promise<Map<number, ServerTarget>> {
+    if (ids.length === 0) return new Map();
+    const servers = await this.dataSource
+      .getRepository(ServerEntity)
+      .createQueryBuilder('server')
+      .addSelect('server.privateKeyEncrypted')
+      .where({ id: In(ids) })
+      .getMany();
+    return new Map(servers.map((server) => [server.id, this.toServerTarget(server)]));
+  }
+
+  private toServerTarget(server: ServerEntity): ServerTarget {
+    let privateKey: string;
+    try {
+      privateKey = decryptSecret(server.privateKeyEncrypted, this.appKey);
+    } catch (error) {
+      throw new Error(
+        `cannot read the private key of server "${server.name}" (id ${server.id}): ${(error as Error).message}`,
+      );
+    }
+    return {
+      id: server.id,
+      name: server.name,
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      privateKey,
+      hostKeyFingerprint: server.hostKeyFingerprint,
+    };
+  }
+}
+
+function requireTarget(targets: Map<number, ServerTarget>, serverId: number): ServerTarget {
+  const target = targets.get(serverId);
+  if (!target) throw new RecordNotFoundError('server', serverId);
+  return target;
+}
+
+function toApplicationSpec(app: ApplicationEntity, serverIds: number[]): ApplicationSpec {
+  return {
+    id: app.id,
+    name: app.name,
+    image: app.image,
+    tag: app.tag,
+    containerPort: app.containerPort,
+    hostPort: app.hostPort,
+    env: app.env,
+    healthCheckPath: app.healthCheckPath,
+    serverIds,
+    loadBalancer: app.loadBalancer,
+  };
+}
+
+function toInstanceState(
+  serverId: number,
+  app: ApplicationEntity,
+  instances: ApplicationInstanceEntity[],
+): InstanceState {
+  const row = instances.find((instance) => instance.serverId === serverId);
+  if (!row) {
+    return {
+      serverId,
+      image: null,
+      tag: null,
+      status: 'absent',
+      inRotation: false,
+      hostPort: app.hostPort,
+      previousImage: null,
+      previousTag: null,
+    };
+  }
+  return {
+    serverId,
+    image: row.image,
+    tag: row.tag,
+    status: row.status,
+    inRotation: row.inRotation,
+    hostPort: row.hostPort,
+    previousImage: row.previousImage,
+    previousTag: row.previousTag,
+  };
+}

@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { Clock, SystemClock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { EventsModule } from '../infra/events/events.module';
+import { UndiciHealthProbe } from '../infra/health/undici-health-probe';
+import { RemoteLoadBalancer } from '../infra/load-balancer';
+import { PersistenceModule } from '../infra/persistence/persistence.module';
+import { createSshRemoteExecutor } from '../infra/ssh/ssh-remote-executor';
+import { HealthProbe, HostKeyPinning, LoadBalancer, RemoteExecutor } from './ports';
+import { RollingUpdateStrategy } from './rolling-update.strategy';
+import { RolloutSettings } from './rollout-settings';
+
+/** Binds the engine's ports to their adapters (worker process only). */
+@Module({
+  imports: [EventsModule, PersistenceModule],
+  providers: [
+    { provide: Clock, useClass: SystemClock },
+    {
+      provide: RolloutSettings,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        Object.assign(new RolloutSettings(), {
+          batchConcurrency: config.batchConcurrency,
+          healthRequestTimeoutMs: config.healthRequestTimeoutMs,
+        }),
+    },
+    {
+      provide: RemoteExecutor,
+      inject: [AppConfig, HostKeyPinning],
+      useFactory: (config: AppConfig, pinning: HostKeyPinning) => createSshRemoteExecutor(config, pinning),
+    },
+    { provide: HealthProbe, inject: [Clock], useFactory: (clock: Clock) => new UndiciHealthProbe(clock) },
+    {
+      provide: LoadBalancer,
+      inject: [RemoteExecutor, Clock],
+      useFactory: (executor: RemoteExecutor, clock: Clock) => new RemoteLoadBalancer(executor, clock),
+    },
+    RollingUpdateStrategy,
+  ],
+  exports: [RollingUpdateStrategy, RemoteExecutor],
+})
+export class RolloutModule {}

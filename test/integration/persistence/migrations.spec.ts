@@ -1,0 +1,124 @@
+import { ConfigError } from '../../../src/config/app-config';
+import type { CliIo } from '../../../src/database/cli-io';
+import { loadDatabaseConfig } from '../../../src/database/database-config';
+import { runMigrateCli } from '../../../src/database/migrate';
+import { applyMigrations, revertLastMigration } from '../../../src/database/migrator';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+const TABLES = [
+  'api_tokens',
+  'application_instances',
+  'application_servers',
+  'applications',
+  'deployment_batches',
+  'deployment_events',
+  'deployments',
+  'servers',
+  'teams',
+];
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (line) => stdout.push(line), err: (line) => stderr.push(line) };
+}
+
+async function tables(db: TestDatabase): Promise<string[]> {
+  const rows: { table_name: string }[] = await db.dataSource.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+  );
+  return rows.map((row) => row.table_name).filter((name) => name !== 'migrations');
+}
+
+describe('migrations', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  }, 30_000);
+  afterAll(() => db?.drop());
+
+  it('create exactly the tables of the entities, then drop them all, then create them again', async () => {
+    expect(await tables(db)).toEqual([]);
+    expect(await applyMigrations(db.dataSource)).toEqual(['InitialSchema1764140000000']);
+    expect(await tables(db)).toEqual(TABLES);
+
+    expect(await revertLastMigration(db.dataSource)).toBe('InitialSchema1764140000000');
+    expect(await tables(db)).toEqual([]);
+    expect(await revertLastMigration(db.dataSource)).toBeNull();
+
+    expect(await applyMigrations(db.dataSource)).toEqual(['InitialSchema1764140000000']);
+    expect(await tables(db)).toEqual(TABLES);
+  });
+
+  it('match the entities column for column: TypeORM finds nothing to synchronize', async () => {
+    const diff = await db.dataSource.driver.createSchemaBuilder().log();
+    expect(diff.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('are idempotent through the CLI: a second run applies nothing', async () => {
+    const io = capture();
+    expect(await runMigrateCli(['run'], io, { DATABASE_URL: db.url })).toBe(0);
+    expect(io.stderr).toEqual(['database schema is up to date; nothing to apply']);
+    expect(io.stdout).toEqual([]);
+  });
+
+  it('revert and run again through the CLI', async () => {
+    const io = capture();
+    expect(await runMigrateCli(['revert'], io, { DATABASE_URL: db.url })).toBe(0);
+    expect(await tables(db)).toEqual([]);
+    expect(await runMigrateCli(['run'], io, { DATABASE_URL: db.url })).toBe(0);
+    expect(await tables(db)).toEqual(TABLES);
+    expect(io.stderr).toEqual([
+      'reverted migration InitialSchema1764140000000',
+      'applied migration InitialSchema1764140000000',
+    ]);
+  });
+
+  it('serialise concurrent runs: both succeed and the schema is applied once', async () => {
+    await revertLastMigration(db.dataSource);
+    const [first, second] = await Promise.all([
+      runMigrateCli(['run'], capture(), { DATABASE_URL: db.url }),
+      runMigrateCli(['run'], capture(), { DATABASE_URL: db.url }),
+    ]);
+    expect([first, second]).toEqual([0, 0]);
+    const applied: unknown[] = await db.dataSource.query('SELECT name FROM migrations');
+    expect(applied).toHaveLength(1);
+  });
+});
+
+describe('the migration CLI', () => {
+  it.each([[[]], [['up']], [['run', 'extra']]])('prints its usage for %p', async (argv) => {
+    const io = capture();
+    expect(await runMigrateCli(argv, io, { DATABASE_URL: 'postgres://x@127.0.0.1/none' })).toBe(2);
+    expect(io.stderr).toEqual(['usage: node dist/src/database/migrate.js run|revert']);
+  });
+
+  it.each([
+    [{}, 'Invalid environment variable DATABASE_URL: it is required'],
+    [{ DATABASE_URL: 'not a url' }, 'Invalid environment variable DATABASE_URL: it is not a URL'],
+    [{ DATABASE_URL: 'mysql://x@h/db' }, 'expected a postgres:// or postgresql:// URL'],
+  ])('names DATABASE_URL when it is wrong (%p)', async (env, message) => {
+    const io = capture();
+    expect(await runMigrateCli(['run'], io, env)).toBe(1);
+    expect(io.stderr.join('\n')).toContain(message);
+  });
+
+  it('needs no APP_KEY, but validates LOG_LEVEL', () => {
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgresql://u@h/db' })).toEqual({
+      databaseUrl: 'postgresql://u@h/db',
+      logLevel: 'info',
+    });
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'postgres://u@h/db', LOG_LEVEL: 'loud' })).toThrow(
+      ConfigError,
+    );
+  });
+
+  it('explains an unreachable database without printing the URL', async () => {
+    const io = capture();
+    const env = { DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:1/rollout' };
+    expect(await runMigrateCli(['run'], io, env)).toBe(1);
+    expect(io.stderr.join('\n')).toMatch(/migration run failed: cannot reach PostgreSQL .*ECONNREFUSED/);
+    expect(io.stderr.join('\n')).not.toContain('s3cret');
+  });
+});
