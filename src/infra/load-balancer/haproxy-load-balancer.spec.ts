@@ -1,0 +1,191 @@
+import { FixedClock } from '../../../test/fakes/fixed-clock';
+import { RecordingExecutor } from '../../../test/fakes/recording-executor';
+import type { ServerTarget } from '../../rollout/domain';
+import {
+  LoadBalancerError,
+  LoadBalancerTarget,
+  RotationMember,
+} from '../../rollout/ports/load-balancer.port';
+import type { CommandResult } from '../../rollout/ports/remote-executor.port';
+import { RemoteLoadBalancer } from './remote-load-balancer';
+
+const lbServer: ServerTarget = {
+  id: 9,
+  name: 'lb',
+  host: '10.0.0.9',
+  port: 22,
+  user: 'root',
+  privateKey: 'unused',
+  hostKeyFingerprint: null,
+};
+const target: LoadBalancerTarget = {
+  applicationName: 'shop',
+  server: lbServer,
+  config: {
+    type: 'haproxy',
+    serverId: 9,
+    backend: 'be_shop',
+    socketPath: '/run/haproxy/admin.sock',
+    drainSeconds: 1,
+  },
+};
+const web1: RotationMember = { serverId: 1, serverName: 'web-1', host: '10.0.0.1', port: 8080 };
+const web2: RotationMember = { serverId: 2, serverName: 'web-2', host: '10.0.0.2', port: 8080 };
+const web3: RotationMember = { serverId: 3, serverName: 'web-3', host: '10.0.0.3', port: 8080 };
+
+const SOCAT = 'lb: socat stdio UNIX-CONNECT:/run/haproxy/admin.sock';
+const SHOW_STAT = 'show stat be_shop 4 -1\n';
+
+function showStat(sessions: Record<string, number>): string {
+  const rows = Object.entries(sessions).map(([name, scur]) => `be_shop,${name},0,0,${scur},9,,40,DRAIN`);
+  return ['# pxname,svname,qcur,qmax,scur,smax,slim,stot,status', ...rows, '', ''].join('\n');
+}
+
+describe('HAProxy load balancer', () => {
+  let executor: RecordingExecutor;
+  let clock: FixedClock;
+  let loadBalancer: RemoteLoadBalancer;
+  let statAnswers: string[];
+
+  /** Every runtime command goes to the same socat line; the command itself is on stdin. */
+  const runtimeCommands = (): string[] => executor.commands.map((command) => command.stdin ?? '');
+  const answerRuntime = (answer: (stdin: string) => Partial<CommandResult>) =>
+    executor.when('UNIX-CONNECT', () => answer(executor.commands[executor.commands.length - 1].stdin ?? ''));
+
+  beforeEach(() => {
+    executor = new RecordingExecutor();
+    clock = new FixedClock();
+    loadBalancer = new RemoteLoadBalancer(executor, clock);
+    statAnswers = [];
+    answerRuntime((stdin) => {
+      if (stdin !== SHOW_STAT) return { stdout: '\n' };
+      const answer = statAnswers.length > 1 ? statAnswers.shift() : statAnswers[0];
+      return { stdout: answer ?? '' };
+    });
+  });
+
+  it('removal drains each leaving server, then polls show stat until their sessions reach 0', async () => {
+    statAnswers = [
+      showStat({ 'web-1': 2, 'web-2': 1 }),
+      showStat({ 'web-1': 1, 'web-2': 0 }),
+      showStat({ 'web-1': 0, 'web-2': 0 }),
+    ];
+
+    await loadBalancer.removeFromRotation(target, [web3], [web1, web2]);
+
+    expect(executor.lines()).toEqual([SOCAT, SOCAT, SOCAT, SOCAT, SOCAT]);
+    expect(runtimeCommands()).toEqual([
+      'set server be_shop/web-1 state drain\n',
+      'set server be_shop/web-2 state drain\n',
+      SHOW_STAT,
+      SHOW_STAT,
+      SHOW_STAT,
+    ]);
+    expect(clock.sleeps).toEqual([250, 250]);
+  });
+
+  it('returns at once when the leaving server has no session', async () => {
+    statAnswers = [showStat({ 'web-1': 0, 'web-2': 3 })];
+
+    await loadBalancer.removeFromRotation(target, [web2], [web1]);
+
+    expect(runtimeCommands()).toEqual(['set server be_shop/web-1 state drain\n', SHOW_STAT]);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('stops waiting once drainSeconds have passed, even with sessions left', async () => {
+    statAnswers = [showStat({ 'web-1': 4 })];
+    const started = clock.now().getTime();
+
+    await loadBalancer.removeFromRotation(
+      { ...target, config: { ...target.config, drainSeconds: 0.6 } },
+      [web2],
+      [web1],
+    );
+
+    expect(clock.sleeps).toEqual([250, 250, 100]);
+    expect(clock.now().getTime() - started).toBe(600);
+    expect(runtimeCommands().filter((stdin) => stdin === SHOW_STAT)).toHaveLength(4);
+  });
+
+  it('addition sets each joining server ready and waits for nothing', async () => {
+    await loadBalancer.addToRotation(target, [web1, web2, web3], [web2, web3]);
+
+    expect(executor.lines()).toEqual([SOCAT, SOCAT]);
+    expect(runtimeCommands()).toEqual([
+      'set server be_shop/web-2 state ready\n',
+      'set server be_shop/web-3 state ready\n',
+    ]);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('a removal with nobody leaving sends nothing', async () => {
+    await loadBalancer.removeFromRotation(target, [web1], []);
+    expect(executor.commands).toEqual([]);
+  });
+
+  it.each([
+    ['No such server.', 'drain'],
+    ['No such backend.', 'drain'],
+    ['Permission denied', 'drain'],
+  ])('the answer %j to a drain is a LoadBalancerError, and nothing follows', async (answer, step) => {
+    answerRuntime(() => ({ stdout: `${answer}\n\n` }));
+
+    await expect(loadBalancer.removeFromRotation(target, [web2], [web1, web3])).rejects.toThrow(
+      new LoadBalancerError(`haproxy load balancer on lb: ${step} failed: be_shop/web-1: ${answer}`),
+    );
+    expect(runtimeCommands()).toEqual(['set server be_shop/web-1 state drain\n']);
+  });
+
+  it('an error answer to ready names the ready step', async () => {
+    answerRuntime(() => ({ stdout: 'No such server.\n\n' }));
+
+    await expect(loadBalancer.addToRotation(target, [web1], [web1])).rejects.toThrow(
+      new LoadBalancerError('haproxy load balancer on lb: ready failed: be_shop/web-1: No such server.'),
+    );
+  });
+
+  it('a show stat without the server or a header is a LoadBalancerError with the answer', async () => {
+    statAnswers = ['No such proxy.\n\n'];
+    await expect(loadBalancer.removeFromRotation(target, [web2], [web1])).rejects.toThrow(
+      new LoadBalancerError(
+        'haproxy load balancer on lb: show stat failed: no "# pxname,…" header in the show stat output: No such proxy.',
+      ),
+    );
+
+    statAnswers = [showStat({ 'web-2': 0 })];
+    await expect(loadBalancer.removeFromRotation(target, [web2], [web1])).rejects.toThrow(
+      'haproxy load balancer on lb: show stat failed: show stat lists no server be_shop/web-1',
+    );
+  });
+
+  it('an unreachable socket is a LoadBalancerError with socat’s message', async () => {
+    executor.when('UNIX-CONNECT', {
+      exitCode: 1,
+      stderr: 'socat[812] E connect(, AF=1 "/run/haproxy/admin.sock", 25): No such file or directory\n',
+    });
+
+    await expect(loadBalancer.removeFromRotation(target, [web2], [web1])).rejects.toThrow(
+      new LoadBalancerError(
+        'haproxy load balancer on lb: drain failed: exit 1: ' +
+          'socat[812] E connect(, AF=1 "/run/haproxy/admin.sock", 25): No such file or directory',
+      ),
+    );
+  });
+
+  it.each([
+    [
+      { backend: 'be_shop;shutdown sessions' },
+      [web1],
+      'not a valid HAProxy name: "be_shop;shutdown sessions"',
+    ],
+    [{}, [{ ...web1, serverName: 'web 1' }], 'not a valid HAProxy name: "web 1"'],
+    [{ socketPath: '/run/haproxy/admin.sock,fork' }, [web1], 'not a usable HAProxy socket path'],
+  ])('rejects %j / %j before sending anything', async (override, leaving, message) => {
+    const unsafe = { ...target, config: { ...target.config, ...override } };
+    const removal = loadBalancer.removeFromRotation(unsafe, [], leaving);
+    await expect(removal).rejects.toThrow(LoadBalancerError);
+    await expect(removal).rejects.toThrow(message);
+    expect(executor.commands).toEqual([]);
+  });
+});

@@ -1,0 +1,92 @@
+import type { Clock } from '../../common/clock';
+import type { LoadBalancerConfig } from '../../rollout/domain';
+import { haproxyRuntime } from '../../rollout/commands/proxy-commands';
+import type { RotationMember } from '../../rollout/ports/load-balancer.port';
+import type { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
+import { currentSessions, parseShowStat } from './haproxy-stat';
+import { UnsafeConfigValueError } from './names';
+import { DriverTarget, LoadBalancerDriver, LoadBalancerStep, RemoteSteps, capped } from './remote-steps';
+
+type HaproxyConfig = Extract<LoadBalancerConfig, { type: 'haproxy' }>;
+
+export const DRAIN_POLL_INTERVAL_MS = 250;
+
+/** HAProxy's own name grammar; it also keeps `;` and newlines (command separators) out of runtime commands. */
+const HAPROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
+
+/** Drives the runtime API: no reload, so no connection is reset. */
+export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<HaproxyConfig>> {
+  constructor(
+    private readonly executor: RemoteExecutor,
+    private readonly clock: Clock,
+  ) {}
+
+  async removeFromRotation(
+    target: DriverTarget<HaproxyConfig>,
+    _remaining: readonly RotationMember[],
+    leaving: readonly RotationMember[],
+  ): Promise<void> {
+    if (leaving.length === 0) return;
+    const steps = new RemoteSteps(this.executor, target.server, 'haproxy');
+    for (const member of leaving) await this.setState(steps, target.config, member, 'drain');
+    await this.waitForNoSessions(
+      steps,
+      target.config,
+      leaving.map((member) => member.serverName),
+    );
+  }
+
+  async addToRotation(
+    target: DriverTarget<HaproxyConfig>,
+    _all: readonly RotationMember[],
+    joining: readonly RotationMember[],
+  ): Promise<void> {
+    const steps = new RemoteSteps(this.executor, target.server, 'haproxy');
+    for (const member of joining) await this.setState(steps, target.config, member, 'ready');
+  }
+
+  private async setState(
+    steps: RemoteSteps,
+    config: HaproxyConfig,
+    member: RotationMember,
+    state: 'drain' | 'ready',
+  ): Promise<void> {
+    const server = `${haproxyName(config.backend)}/${haproxyName(member.serverName)}`;
+    const step: LoadBalancerStep = state;
+    const result = await steps.run(
+      step,
+      haproxyRuntime(config.socketPath, [`set server ${server} state ${state}`]),
+    );
+    const answer = result.stdout.trim();
+    if (answer !== '') throw steps.failure(step, `${server}: ${capped(answer)}`);
+  }
+
+  /** Polls `show stat` until every leaving server has no current session, or `drainSeconds` have passed. */
+  private async waitForNoSessions(
+    steps: RemoteSteps,
+    config: HaproxyConfig,
+    serverNames: string[],
+  ): Promise<void> {
+    const deadline = this.clock.now().getTime() + config.drainSeconds * 1000;
+    const command = haproxyRuntime(config.socketPath, [`show stat ${haproxyName(config.backend)} 4 -1`]);
+    for (;;) {
+      const result = await steps.run('show stat', command);
+      let sessions: Map<string, number>;
+      try {
+        sessions = currentSessions(parseShowStat(result.stdout), config.backend, serverNames);
+      } catch (error) {
+        throw steps.failure('show stat', `${(error as Error).message}: ${capped(result.stdout.trim())}`);
+      }
+      if ([...sessions.values()].every((count) => count === 0)) return;
+      const left = deadline - this.clock.now().getTime();
+      if (left <= 0) return;
+      await this.clock.sleep(Math.min(DRAIN_POLL_INTERVAL_MS, left));
+    }
+  }
+}
+
+function haproxyName(name: string): string {
+  if (!HAPROXY_NAME.test(name))
+    throw new UnsafeConfigValueError(`not a valid HAProxy name: ${JSON.stringify(name)}`);
+  return name;
+}

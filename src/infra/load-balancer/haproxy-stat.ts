@@ -1,0 +1,38 @@
+/** One row of HAProxy's `show stat` CSV, keyed by the header's column names. */
+export type StatRow = Record<string, string>;
+
+/** Parses `show stat` output by its `# pxname,svname,…` header, so column order never matters. */
+export function parseShowStat(csv: string): StatRow[] {
+  const lines = csv.split('\n').map((line) => line.replace(/\r$/, ''));
+  const headerIndex = lines.findIndex((line) => line.startsWith('# '));
+  if (headerIndex === -1) throw new Error('no "# pxname,…" header in the show stat output');
+  const columns = lines[headerIndex].slice(2).split(',');
+  return lines
+    .slice(headerIndex + 1)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const cells = line.split(',');
+      return Object.fromEntries(columns.map((column, i) => [column, cells[i] ?? '']));
+    });
+}
+
+/**
+ * Current sessions of each named server of `backend`; throws when a server is missing or its `scur` is not a
+ * number, because waiting on a server HAProxy does not report would silently skip the drain.
+ */
+export function currentSessions(
+  rows: readonly StatRow[],
+  backend: string,
+  serverNames: readonly string[],
+): Map<string, number> {
+  const sessions = new Map<string, number>();
+  for (const name of serverNames) {
+    const row = rows.find((r) => r.pxname === backend && r.svname === name);
+    if (row === undefined) throw new Error(`show stat lists no server ${backend}/${name}`);
+    const scur = Number(row.scur);
+    if (row.scur === '' || !Number.isInteger(scur))
+      throw new Error(`show stat gives no scur for ${backend}/${name}`);
+    sessions.set(name, scur);
+  }
+  return sessions;
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import type { LoadBalancerConfig } from '../../rollout/domain';
+import {
+  LoadBalancer,
+  LoadBalancerError,
+  LoadBalancerTarget,
+  RotationMember,
+} from '../../rollout/ports/load-balancer.port';
+import { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
+import { HaproxyLoadBalancer } from './haproxy-load-balancer';
+import { UnsafeConfigValueError } from './names';
+import { NginxLoadBalancer } from './nginx-load-balancer';
+import { NoLoadBalancer } from './no-load-balancer';
+import type { LoadBalancerDriver } from './remote-steps';
+import { TraefikLoadBalancer } from './traefik-load-balancer';
+
+type Change = 'remove' | 'add';
+
+/** The LoadBalancer port: routes each call to the adapter of `target.config.type`, all driven over SSH. */
+@Injectable()
+export class RemoteLoadBalancer extends LoadBalancer {
+  private readonly traefik: TraefikLoadBalancer;
+  private readonly nginx: NginxLoadBalancer;
+  private readonly haproxy: HaproxyLoadBalancer;
+  private readonly none = new NoLoadBalancer();
+
+  constructor(executor: RemoteExecutor, clock: Clock) {
+    super();
+    this.traefik = new TraefikLoadBalancer(executor, clock);
+    this.nginx = new NginxLoadBalancer(executor, clock);
+    this.haproxy = new HaproxyLoadBalancer(executor, clock);
+  }
+
+  removeFromRotation(
+    target: LoadBalancerTarget,
+    remaining: RotationMember[],
+    leaving: RotationMember[],
+  ): Promise<void> {
+    return this.route('remove', target, remaining, leaving);
+  }
+
+  addToRotation(target: LoadBalancerTarget, all: RotationMember[], joining: RotationMember[]): Promise<void> {
+    return this.route('add', target, all, joining);
+  }
+
+  private async route(
+    change: Change,
+    target: LoadBalancerTarget,
+    members: RotationMember[],
+    changed: RotationMember[],
+  ): Promise<void> {
+    // The port's type excludes `none`, but a caller may still pass an application's config unchanged.
+    const config = target.config as LoadBalancerConfig;
+    try {
+      switch (config.type) {
+        case 'none':
+          return await applyChange(this.none, change, target, members, changed);
+        case 'traefik':
+          return await applyChange(this.traefik, change, { ...target, config }, members, changed);
+        case 'nginx':
+          return await applyChange(this.nginx, change, { ...target, config }, members, changed);
+        case 'haproxy':
+          return await applyChange(this.haproxy, change, { ...target, config }, members, changed);
+        default:
+          throw new LoadBalancerError(
+            `unknown load balancer type ${JSON.stringify((config as { type: unknown }).type)}`,
+          );
+      }
+    } catch (error) {
+      if (error instanceof LoadBalancerError) throw error;
+      const reason = error instanceof UnsafeConfigValueError ? 'configuration rejected: ' : '';
+      throw new LoadBalancerError(`${config.type} load balancer: ${reason}${(error as Error).message}`);
+    }
+  }
+}
+
+function applyChange<T>(
+  driver: LoadBalancerDriver<T>,
+  change: Change,
+  target: T,
+  members: RotationMember[],
+  changed: RotationMember[],
+): Promise<void> {
+  return change === 'add'
+    ? driver.addToRotation(target, members, changed)
+    : driver.removeFromRotation(target, members, changed);
+}

@@ -1,0 +1,51 @@
+import type { Clock } from '../../common/clock';
+import type { LoadBalancerConfig } from '../../rollout/domain';
+import { atomicWriteFile } from '../../rollout/commands/proxy-commands';
+import type { RotationMember } from '../../rollout/ports/load-balancer.port';
+import type { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
+import { DriverTarget, LoadBalancerDriver, RemoteSteps } from './remote-steps';
+import { renderTraefikConfig } from './traefik-config';
+
+type TraefikConfig = Extract<LoadBalancerConfig, { type: 'traefik' }>;
+
+/**
+ * Traefik applies a changed file only after `providersThrottleDuration` (2 s by default), and it does not
+ * drain removed servers: a removal waits for both before the instance may stop.
+ */
+export const TRAEFIK_APPLY_DELAY_MS = 2000;
+
+export class TraefikLoadBalancer implements LoadBalancerDriver<DriverTarget<TraefikConfig>> {
+  constructor(
+    private readonly executor: RemoteExecutor,
+    private readonly clock: Clock,
+  ) {}
+
+  async removeFromRotation(
+    target: DriverTarget<TraefikConfig>,
+    remaining: readonly RotationMember[],
+    leaving: readonly RotationMember[],
+  ): Promise<void> {
+    await this.write(target, remaining);
+    if (leaving.length > 0)
+      await this.clock.sleep(TRAEFIK_APPLY_DELAY_MS + target.config.drainSeconds * 1000);
+  }
+
+  async addToRotation(target: DriverTarget<TraefikConfig>, all: readonly RotationMember[]): Promise<void> {
+    await this.write(target, all);
+  }
+
+  private async write(
+    target: DriverTarget<TraefikConfig>,
+    members: readonly RotationMember[],
+  ): Promise<void> {
+    const content = renderTraefikConfig({
+      applicationName: target.applicationName,
+      domain: target.config.domain,
+      members,
+    });
+    await new RemoteSteps(this.executor, target.server, 'traefik').run(
+      'write',
+      atomicWriteFile(target.config.configPath, content),
+    );
+  }
+}

@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Fleet, startFleet } from '../fleet/fleet';
+import { RunningNginx, startNginx } from '../fleet/load-balancers';
+import { startLoad } from '../fleet/load';
+import { IMAGE, registerServers, report, rollOut, servedTag } from './support/scenario';
+import { freePort, Stack, startStack } from './support/stack';
+
+jest.setTimeout(300_000);
+
+describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
+  let stack: Stack;
+  let fleet: Fleet;
+  let nginx: RunningNginx;
+  let confDir: string;
+  let applicationId: number;
+  let serverIds: number[];
+
+  beforeAll(async () => {
+    [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 5, addressPrefix: '127.0.31.' })]);
+    const port = await freePort();
+    confDir = await mkdtemp(join(tmpdir(), 'rollout-e2e-nginx-conf-'));
+    const includeFile = join(confDir, 'shop.conf');
+    // Rollout's file listens on every address; start from the same shape so reloads never rebind.
+    await writeFile(includeFile, `server {\n  listen ${port};\n  return 503;\n}\n`);
+    nginx = await startNginx({ listenPort: port, includeFile });
+    serverIds = await registerServers(stack, fleet, fleet.hosts.slice(0, 4));
+    const [lbId] = await registerServers(stack, fleet, [fleet.hosts[4]], 'lb');
+    const app = await stack.call<{ id: number }>('POST', '/api/applications', {
+      name: 'shop',
+      image: IMAGE,
+      tag: 'v1',
+      containerPort: 3000,
+      hostPort: 8080,
+      serverIds,
+      loadBalancer: {
+        type: 'nginx',
+        serverId: lbId,
+        configPath: includeFile,
+        listenPort: port,
+        reloadCommand: nginx.reloadCommand,
+        testCommand: nginx.testCommand,
+        drainSeconds: 1,
+      },
+    });
+    applicationId = app.id;
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await fleet?.stop();
+    await stack?.stop();
+    if (confDir) await rm(confDir, { recursive: true, force: true });
+  });
+
+  it('serves 503 before the first deployment and the new instances after it', async () => {
+    expect((await fetch(`${nginx.url}/`)).status).toBe(503);
+    const { deployment } = await rollOut(stack, applicationId, 'v1', {
+      batchSize: 100,
+      minimumHealthyInstances: 0,
+    });
+    expect(deployment.status).toBe('completed');
+    const config = await readFile(nginx.includeFile, 'utf8');
+    for (const host of fleet.hosts.slice(0, 4)) expect(config).toContain(`server ${host.address}:8080`);
+    expect(await (await fetch(`${nginx.url}/`)).json()).toMatchObject({ tag: 'v1' });
+  });
+
+  it('updates v1 → v2 in batches of 2 under Connection: close load with zero failed requests', async () => {
+    const load = startLoad({ url: `${nginx.url}/`, concurrency: 4, keepAlive: false });
+    await load.waitForOk(50);
+    const { deployment, batches, durationMs } = await rollOut(stack, applicationId, 'v2', {
+      batchSize: 2,
+      batchSizeIsPercentage: false,
+      minimumHealthyInstances: 1,
+    });
+    await load.waitForOk(50);
+    const traffic = await load.stop();
+    report('nginx v1→v2 connection-close', { ...traffic, rolloutMs: durationMs });
+
+    expect(traffic.failed).toBe(0);
+    expect(traffic.tags.v1).toBeGreaterThan(0);
+    expect(traffic.tags.v2).toBeGreaterThan(0);
+    expect(deployment).toMatchObject({ status: 'completed', completedBatches: 2, previousTag: 'v1' });
+    expect(batches.map((b) => b.status)).toEqual(['completed', 'completed']);
+    for (const host of fleet.hosts.slice(0, 4)) expect(await servedTag(host)).toBe('v2');
+  });
+
+  it('fails an image that cannot be pulled before anything is drained, with the pull error', async () => {
+    const before = await readFile(nginx.includeFile, 'utf8');
+    const { deployment, batches, events } = await rollOut(stack, applicationId, 'v9-missing', {
+      batchSize: 2,
+      batchSizeIsPercentage: false,
+      failureThreshold: 1,
+    });
+    expect(batches[0].status).toBe('failed');
+    expect(batches[0].failureReason).toContain('pull failed');
+    expect(batches[0].failureReason).toContain('manifest unknown');
+    expect(deployment.failureReason).toContain('manifest unknown');
+    expect(events.some((e) => e.name === 'instance.updated' && e.payload.phase === 'draining')).toBe(false);
+    expect(await readFile(nginx.includeFile, 'utf8')).toBe(before);
+    for (const host of fleet.hosts.slice(0, 4)) expect(await servedTag(host)).toBe('v2');
+  });
+});

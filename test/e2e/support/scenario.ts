@@ -1,0 +1,136 @@
+import { request } from 'node:http';
+import type { Socket } from 'socket.io-client';
+import type { Fleet, FleetHost } from '../../fleet/fleet';
+import type { Stack } from './stack';
+
+export const IMAGE = 'registry.local/acme/shop';
+
+/** Fast probing for a local fleet; every other option keeps the contract's default unless given. */
+export const FAST_CHECKS = {
+  healthCheckInterval: 0.2,
+  healthCheckTimeout: 20,
+  maxHealthCheckRetries: 60,
+  waitInterval: 0.3,
+};
+
+export interface Deployment {
+  id: number;
+  status: string;
+  failureReason: string | null;
+  [key: string]: unknown;
+}
+
+export interface Batch {
+  batchNumber: number;
+  serverIds: number[];
+  status: string;
+  successfulInstances: number;
+  failedInstances: number;
+  healthCheckResults: Record<string, { healthy: boolean; statusCode: number | null; attempts: number }>;
+  failureReason: string | null;
+}
+
+export interface ReceivedEvent {
+  name: string;
+  payload: Record<string, unknown>;
+}
+
+/** Registers fleet hosts as Rollout servers named `web-1`…; the last one is left to trust on first use. */
+export async function registerServers(stack: Stack, fleet: Fleet, hosts: FleetHost[], prefix = 'web') {
+  const ids: number[] = [];
+  for (const [i, host] of hosts.entries()) {
+    const server = await stack.call<{ id: number }>('POST', '/api/servers', {
+      name: `${prefix}-${i + 1}`,
+      host: host.address,
+      port: host.port,
+      user: 'root',
+      privateKey: fleet.privateKey,
+      ...(i < hosts.length - 1 ? { hostKeyFingerprint: host.hostKeyFingerprint } : {}),
+    });
+    ids.push(server.id);
+  }
+  return ids;
+}
+
+/** Subscribes to a deployment's events, starts its rolling update and waits for `deployment.finished`. */
+export async function rollOut(
+  stack: Stack,
+  applicationId: number,
+  tag: string,
+  options: Record<string, unknown>,
+  timeoutMs = 120_000,
+) {
+  const created = await stack.call<Deployment>('POST', '/api/deployments', { applicationId, tag });
+  const socket = await stack.socket();
+  const events: ReceivedEvent[] = [];
+  for (const name of ['deployment.updated', 'batch.updated', 'instance.updated', 'deployment.finished']) {
+    socket.on(name, (payload: Record<string, unknown>) => events.push({ name, payload }));
+  }
+  const ack = await subscribe(socket, created.id);
+  if (!ack.ok) throw new Error(`subscribe refused: ${ack.error}`);
+  const started = Date.now();
+  await stack.call('POST', `/api/deployments/${created.id}/rolling-update`, { ...FAST_CHECKS, ...options });
+  const finished = await waitForFinish(stack, created.id, events, timeoutMs);
+  const durationMs = Date.now() - started;
+  // the finished event can trail the database by a moment
+  await until(() => events.some((e) => e.name === 'deployment.finished'), 5000);
+  socket.disconnect();
+  const batches = await stack.call<Batch[]>('GET', `/api/deployments/${created.id}/batches`);
+  return { deployment: finished, batches, events, durationMs };
+}
+
+function subscribe(socket: Socket, deploymentId: number): Promise<{ ok: boolean; error?: string }> {
+  return new Promise((resolve) => socket.emit('subscribe', { deploymentId }, resolve));
+}
+
+async function until(check: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+const FINAL = ['completed', 'completed_with_errors', 'failed', 'rolled_back', 'rollback_failed', 'cancelled'];
+
+export async function waitForFinish(stack: Stack, id: number, events: ReceivedEvent[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const deployment = await stack.call<Deployment>('GET', `/api/deployments/${id}`);
+    if (FINAL.includes(deployment.status)) return deployment;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `deployment ${id} still ${deployment.status} after ${timeoutMs} ms; last events: ${JSON.stringify(events.slice(-5))}\n${stack.logs().slice(-3000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** What the instance on a host answers directly (its `tag`), or the error. */
+export function servedTag(host: FleetHost, port = 8080): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request({ host: host.address, port, path: '/', agent: false, timeout: 3000 }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => {
+        try {
+          resolve(String((JSON.parse(text) as { tag: string }).tag));
+        } catch {
+          resolve(`HTTP ${res.statusCode}`);
+        }
+      });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end();
+  });
+}
+
+/** Phases of one server's instance events, in arrival order. */
+export function phasesOf(events: ReceivedEvent[], serverId: number): string[] {
+  return events
+    .filter((e) => e.name === 'instance.updated' && e.payload.serverId === serverId)
+    .map((e) => String(e.payload.phase));
+}
+
+/** One line for the closing note: what a run measured. */
+export function report(label: string, figures: Record<string, unknown>) {
+  process.stdout.write(`[e2e] ${label}: ${JSON.stringify(figures)}\n`);
+}

@@ -1,0 +1,172 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { io, Socket } from 'socket.io-client';
+import { createTestDatabase, TestDatabase } from '../../integration/support/database';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/** The compiled API and worker as real processes on a throwaway database and Redis prefix. */
+export interface Stack {
+  baseUrl: string;
+  token: string;
+  db: TestDatabase;
+  request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
+  /** The body of a 2xx answer; anything else throws with the answer. */
+  call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  socket(): Promise<Socket>;
+  /** Stops and starts the worker process (a crash when `signal` is SIGKILL). */
+  restartWorker(signal?: NodeJS.Signals): Promise<void>;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+function startProcess(script: string, env: NodeJS.ProcessEnv, log: string[], label: string): ChildProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', script)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    log.push(`[${label}] ${chunk.toString()}`);
+    if (log.length > 2000) log.splice(0, log.length - 2000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return child;
+}
+
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, log: () => string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs} ms:\n${log().slice(-4000)}`);
+}
+
+function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli.js'), ...args], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`cli exited ${code}: ${stderr}`)),
+    );
+  });
+}
+
+export async function startStack(): Promise<Stack> {
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const prefix = `rollout-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    PORT: String(port),
+    APP_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+    QUEUE_PREFIX: prefix,
+    SOCKET_IO_KEY: prefix,
+  };
+  const log: string[] = [];
+  const logs = () => log.join('');
+  const token = (await runCli(env, ['token', 'create', '--team', 'e2e'])).trim();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const api = startProcess('main.js', env, log, 'api');
+  let worker = startProcess('worker.js', env, log, 'worker');
+  const sockets: Socket[] = [];
+
+  await waitFor(async () => (await fetch(`${baseUrl}/health`)).ok, 30_000, 'The API', logs);
+
+  const request = async <T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+
+  return {
+    baseUrl,
+    token,
+    db,
+    request,
+    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const response = await request<T>(method, path, body);
+      if (response.status < 200 || response.status > 299) {
+        throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
+      }
+      return response.body;
+    },
+    async socket() {
+      const socket = io(`${baseUrl}/deployments`, {
+        auth: { token },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      return socket;
+    },
+    async restartWorker(signal: NodeJS.Signals = 'SIGTERM') {
+      await stopProcess(worker, signal);
+      worker = startProcess('worker.js', env, log, 'worker');
+    },
+    logs,
+    async stop() {
+      for (const socket of sockets) socket.disconnect();
+      await Promise.all([stopProcess(api), stopProcess(worker)]);
+      const redis = new Redis(REDIS_URL);
+      try {
+        for (const pattern of [`${prefix}:*`, `${prefix}#*`]) {
+          const keys = await redis.keys(pattern);
+          if (keys.length > 0) await redis.del(...keys);
+        }
+      } finally {
+        redis.disconnect();
+      }
+      await db.drop();
+    },
+  };
+}
