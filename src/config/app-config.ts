@@ -17,6 +17,10 @@ export class AppConfig {
   sshConnectTimeoutMs: number;
   sshCommandTimeoutMs: number;
   healthRequestTimeoutMs: number;
+  /** Redis channel prefix shared by the worker's socket.io emitter and the API's socket.io adapter. */
+  socketIoKey: string;
+  /** How many deployments one worker process runs at once. */
+  workerConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -64,7 +68,10 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 export function loadConfig(env: Env = process.env): AppConfig {
   const appKeyHex = required(env, 'APP_KEY');
   if (!/^[0-9a-fA-F]{64}$/.test(appKeyHex)) {
-    throw new ConfigError('APP_KEY', 'expected 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`');
+    throw new ConfigError(
+      'APP_KEY',
+      'expected 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`',
+    );
   }
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -73,6 +80,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const queuePrefix = env.QUEUE_PREFIX?.trim() || 'rollout';
   if (!/^[A-Za-z0-9_-]+$/.test(queuePrefix)) {
     throw new ConfigError('QUEUE_PREFIX', 'expected letters, digits, "_" or "-"');
+  }
+  const socketIoKey = env.SOCKET_IO_KEY?.trim() || 'socket.io';
+  if (!/^[A-Za-z0-9_.:-]+$/.test(socketIoKey)) {
+    throw new ConfigError('SOCKET_IO_KEY', 'expected letters, digits, ".", ":", "_" or "-"');
   }
   const config = new AppConfig();
   Object.assign(config, {
@@ -86,6 +97,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sshConnectTimeoutMs: integer(env, 'SSH_CONNECT_TIMEOUT_MS', 10000, 100, 600000),
     sshCommandTimeoutMs: integer(env, 'SSH_COMMAND_TIMEOUT_MS', 300000, 100, 3600000),
     healthRequestTimeoutMs: integer(env, 'HEALTH_REQUEST_TIMEOUT_MS', 5000, 50, 600000),
+    socketIoKey,
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 100),
   });
   return config;
 }

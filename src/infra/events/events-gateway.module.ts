@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../../common/auth/auth.module';
+import { DeploymentEntity } from '../../deployments/deployment.entity';
+import { DeploymentsGateway } from '../../deployments/deployments.gateway';
+import {
+  DeploymentSubscriptionAccess,
+  TypeormDeploymentSubscriptionAccess,
+} from './deployment-subscription-access';
+
+/**
+ * The API's socket.io namespace `/deployments`; main.ts installs RedisIoAdapter so workers' events
+ * arrive. Needs DatabaseModule's connection in the application.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([DeploymentEntity]), AuthModule],
+  providers: [
+    DeploymentsGateway,
+    { provide: DeploymentSubscriptionAccess, useClass: TypeormDeploymentSubscriptionAccess },
+  ],
+})
+export class EventsGatewayModule {}

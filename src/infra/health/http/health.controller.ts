@@ -1,0 +1,37 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  type HealthCheckResult,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import type { ServerResponse } from 'node:http';
+import { RedisHealthIndicator } from './redis.health';
+
+/** Readiness of the API: Postgres and Redis answer. Outside `/api`, no token (see configureHttpApp). */
+@ApiExcludeController()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  async check(@Res({ passthrough: true }) res: ServerResponse): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: 1_500 }),
+        () => this.redis.ping('redis'),
+      ]);
+    } catch (error) {
+      // Answer terminus' own body (which check is down) rather than the generic error body.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.statusCode = 503;
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { pinoHttpOptions } from './pino-options';
+
+function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+  };
+}
+
+describe('pino options', () => {
+  it('redacts credentials in request headers and keys and tokens anywhere in a logged object', () => {
+    const options = pinoHttpOptions('info');
+    const { stream, lines } = capture();
+    const logger = pino({ level: options.level, redact: options.redact }, stream);
+
+    logger.info({
+      req: { method: 'POST', headers: { authorization: 'Bearer rlt_abc', cookie: 'sid=1', host: 'x' } },
+      server: { name: 'web-1', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----' },
+      token: 'rlt_top',
+      created: { team: { token: 'rlt_nested' } },
+    });
+
+    const [line] = lines();
+    expect(line.req).toEqual({
+      method: 'POST',
+      headers: { authorization: '[redacted]', cookie: '[redacted]', host: 'x' },
+    });
+    expect(line.server).toEqual({ name: 'web-1', privateKey: '[redacted]' });
+    expect(line.token).toBe('[redacted]');
+    expect(line.created).toEqual({ team: { token: '[redacted]' } });
+    expect(JSON.stringify(line)).not.toMatch(/rlt_|BEGIN OPENSSH/);
+  });
+
+  it('takes the configured level', () => {
+    expect(pinoHttpOptions('warn').level).toBe('warn');
+  });
+});

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { RolloutModule } from '../../rollout/rollout.module';
+import { RolloutProcessor } from '../../rollout/rollout.processor';
+import { QueueModule } from './queue.module';
+
+/** The queue plus its consumer: imported by the worker process only. */
+@Module({
+  imports: [QueueModule, RolloutModule],
+  providers: [RolloutProcessor],
+})
+export class RolloutWorkerModule {}

@@ -1,0 +1,21 @@
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { configureHttpApp } from './common/http/configure-http-app';
+import { RedisIoAdapter } from './infra/events/redis-io.adapter';
+import { exitOnBootFailure, loadConfigOrExit } from './infra/logging/boot';
+
+/** The API: REST under /api, /health, /metrics and the socket.io namespace /deployments on one port. */
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit();
+  const app = await NestFactory.create(AppModule, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  const io = new RedisIoAdapter(app, config);
+  await io.connect();
+  app.useWebSocketAdapter(io);
+  configureHttpApp(app);
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+}
+
+bootstrap().catch(exitOnBootFailure('API'));

@@ -1,0 +1,24 @@
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { exitOnBootFailure, loadConfigOrExit } from './infra/logging/boot';
+import { WorkerModule } from './worker.module';
+
+/**
+ * The BullMQ worker: no HTTP port. On SIGTERM/SIGINT Nest closes the application: RolloutProcessor
+ * stops taking jobs and waits for the running rollouts to finish (give it a long stop grace period),
+ * then the Postgres and Redis connections close. Killed before that, a running rollout stalls and is
+ * resumed from Postgres by another worker (or this one, restarted) once its lock expires. A second
+ * signal during the wait ends the process at once.
+ */
+async function bootstrap(): Promise<void> {
+  loadConfigOrExit();
+  const app = await NestFactory.createApplicationContext(WorkerModule, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.init();
+}
+
+bootstrap().catch(exitOnBootFailure('worker'));

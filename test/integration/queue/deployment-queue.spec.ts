@@ -1,0 +1,187 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { type Job, Queue, Worker } from 'bullmq';
+import { AppConfig } from '../../../src/config/app-config';
+import { AppConfigModule } from '../../../src/config/config.module';
+import { DeploymentQueue } from '../../../src/deployments/deployment-queue.port';
+import { DEPLOYMENTS_QUEUE } from '../../../src/infra/queue/queue.constants';
+import { QueueModule } from '../../../src/infra/queue/queue.module';
+import { redisOptionsFromUrl } from '../../../src/infra/queue/redis-options';
+import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
+import { ROLLOUT_WORKER_OPTIONS, RolloutProcessor } from '../../../src/rollout/rollout.processor';
+import { deleteKeys, testConfig, waitFor } from './test-redis';
+
+jest.setTimeout(30_000);
+
+/** Records the deployments it was asked to run; `block` holds a run until released. */
+class FakeStrategy {
+  readonly runs: number[] = [];
+  block: Promise<void> | null = null;
+
+  async run(deploymentId: number): Promise<void> {
+    this.runs.push(deploymentId);
+    if (this.block) await this.block;
+  }
+}
+
+describe('deployments queue (BullMQ, real Redis)', () => {
+  const config = testConfig();
+  let producer: INestApplicationContext;
+  let deployments: DeploymentQueue;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule, QueueModule] })
+      .overrideProvider(AppConfig)
+      .useValue(config)
+      .compile();
+    moduleRef.useLogger(false);
+    producer = await moduleRef.init();
+    deployments = producer.get(DeploymentQueue);
+    queue = producer.get<Queue>(getQueueToken(DEPLOYMENTS_QUEUE));
+  });
+
+  afterAll(async () => {
+    await producer?.close();
+    await deleteKeys(config.queuePrefix);
+  });
+
+  afterEach(async () => {
+    await queue.obliterate({ force: true });
+  });
+
+  it('enqueues only the deployment id, one job per deployment, under the configured prefix', async () => {
+    await deployments.enqueue(7);
+    await deployments.enqueue(7);
+
+    const jobs = await queue.getJobs(['waiting', 'active', 'delayed']);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ id: 'deployment-7', name: 'rolling-update', data: { deploymentId: 7 } });
+    expect(Object.keys(jobs[0].data)).toEqual(['deploymentId']);
+    expect(jobs[0].opts).toMatchObject({ attempts: 3 });
+    expect(jobs[0].opts.removeOnComplete).toBeTruthy();
+    expect(jobs[0].opts.removeOnFail).toBeTruthy();
+    expect(queue.opts.prefix).toBe(config.queuePrefix);
+  });
+
+  describe('with the RolloutProcessor', () => {
+    let worker: INestApplicationContext;
+    const strategy = new FakeStrategy();
+
+    beforeAll(async () => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [AppConfigModule, QueueModule],
+        providers: [RolloutProcessor, { provide: RollingUpdateStrategy, useValue: strategy }],
+      })
+        .overrideProvider(AppConfig)
+        .useValue({ ...config, workerConcurrency: 2 })
+        .compile();
+      moduleRef.useLogger(false);
+      worker = await moduleRef.init();
+    });
+
+    afterAll(async () => {
+      await worker?.close();
+    });
+
+    beforeEach(() => {
+      strategy.runs.length = 0;
+      strategy.block = null;
+    });
+
+    it('runs the strategy for the job with the configured concurrency', async () => {
+      await deployments.enqueue(11);
+      const job = await waitFor(async () => {
+        const found = await queue.getJob('deployment-11');
+        return (await found?.isCompleted()) ? found : undefined;
+      }, 'the job to complete');
+
+      expect(strategy.runs).toEqual([11]);
+      expect(job?.attemptsMade).toBe(1);
+      expect(worker.get(RolloutProcessor).worker.concurrency).toBe(2);
+    });
+
+    it('runs a deployment again when it is enqueued after its job finished (e.g. a resume)', async () => {
+      await deployments.enqueue(12);
+      await waitFor(() => (strategy.runs.length === 1 ? true : undefined), 'the first run');
+      await waitFor(
+        async () => ((await queue.getJob('deployment-12'))?.finishedOn ? true : undefined),
+        'finish',
+      );
+      await deployments.enqueue(12);
+      await waitFor(() => (strategy.runs.length === 2 ? true : undefined), 'the second run');
+
+      expect(strategy.runs).toEqual([12, 12]);
+    });
+
+    it('fails a job with a malformed payload without calling the strategy', async () => {
+      await queue.add('rolling-update', { deploymentId: 'seven' }, { jobId: 'malformed' });
+      const job = await waitFor(async () => {
+        const found = await queue.getJob('malformed');
+        return (await found?.isFailed()) ? found : undefined;
+      }, 'the job to fail');
+
+      expect(job?.failedReason).toMatch(/invalid rolling-update job payload/);
+      expect(strategy.runs).toEqual([]);
+    });
+
+    it('waits for the active job when the worker closes', async () => {
+      let release!: () => void;
+      strategy.block = new Promise((resolve) => (release = resolve));
+      await deployments.enqueue(13);
+      await waitFor(() => (strategy.runs.length === 1 ? true : undefined), 'the run to start');
+
+      let closed = false;
+      const closing = worker
+        .get(RolloutProcessor)
+        .worker.close()
+        .then(() => (closed = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(closed).toBe(false);
+      release();
+      await closing;
+
+      expect(await (await queue.getJob('deployment-13'))?.isCompleted()).toBe(true);
+    });
+  });
+
+  it('hands the job of a worker that died mid-run to another worker, which resumes it', async () => {
+    // Short timings stand in for the production lock (30 s) so the test need not wait for it.
+    const fast = { ...ROLLOUT_WORKER_OPTIONS, autorun: true, lockDuration: 1_000, stalledInterval: 500 };
+    const connection = { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null };
+    let startedOnFirst!: (job: Job) => void;
+    const firstStarted = new Promise<Job>((resolve) => (startedOnFirst = resolve));
+    const dying = new Worker(
+      DEPLOYMENTS_QUEUE,
+      (job) => {
+        startedOnFirst(job);
+        return new Promise(() => undefined);
+      },
+      { ...fast, connection, prefix: config.queuePrefix },
+    );
+
+    await deployments.enqueue(21);
+    await firstStarted;
+    await dying.close(true);
+
+    const strategy = new FakeStrategy();
+    const processor = new RolloutProcessor(strategy as unknown as RollingUpdateStrategy, config);
+    const survivor = new Worker(DEPLOYMENTS_QUEUE, (job) => processor.process(job), {
+      ...fast,
+      connection,
+      prefix: config.queuePrefix,
+    });
+    try {
+      const job = await waitFor(async () => {
+        const found = await queue.getJob('deployment-21');
+        return (await found?.isCompleted()) ? found : undefined;
+      }, 'the stalled job to be completed by the survivor');
+
+      expect(strategy.runs).toEqual([21]);
+      expect(job?.stalledCounter).toBe(1);
+    } finally {
+      await survivor.close();
+    }
+  });
+});
