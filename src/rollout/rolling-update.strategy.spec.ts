@@ -405,4 +405,17 @@ describe('RollingUpdateStrategy', () => {
       'secret-key',
     );
   });
+
+  it('fails an abandoned deployment with the error and leaves a finished one alone', async () => {
+    const t = setup({ deployment: { status: 'in_progress' } });
+    await t.strategy.abandon(7, 'connect ECONNREFUSED 127.0.0.1:5432');
+    expect(t.store.deployment).toMatchObject({
+      status: 'failed',
+      failureReason: 'The rollout stopped after repeated errors: connect ECONNREFUSED 127.0.0.1:5432',
+    });
+    expect(t.events.emitted.at(-1)?.name).toBe('deployment.finished');
+    const done = setup({ deployment: { status: 'completed' } });
+    await done.strategy.abandon(7, 'boom');
+    expect(done.store.deployment.status).toBe('completed');
+  });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { runBatch } from './batch-runner';
+import { FINAL_DEPLOYMENT_STATUSES } from './domain';
 import type { DeploymentStatus, RolloutContext } from './domain';
 import { rollbackFleet } from './fleet-rollback';
 import { planBatches } from './planning/batches';
@@ -75,6 +76,20 @@ export class RollingUpdateStrategy {
           return;
       }
     }
+  }
+
+  /**
+   * Called when the queue gives up on a deployment after its last attempt (e.g. the database or Redis
+   * stayed down): the deployment fails with the error, releasing the application's rollout slot.
+   */
+  async abandon(deploymentId: number, error: string): Promise<void> {
+    const { deployment } = await this.store.loadContext(deploymentId);
+    if (FINAL_DEPLOYMENT_STATUSES.includes(deployment.status)) return;
+    const reason = `The rollout stopped after repeated errors: ${error}`;
+    await new RolloutRecorder(this.store, this.events, deploymentId).finished(
+      { status: 'failed', failureReason: reason, completedAt: this.clock.now() },
+      reason,
+    );
   }
 
   /** Records the previous version, checks the starting budget and creates the batches. */

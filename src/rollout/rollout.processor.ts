@@ -53,8 +53,16 @@ export class RolloutProcessor
   }
 
   @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
+  async onFailed(job: Job | undefined, error: Error): Promise<void> {
     this.logger.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: error }, 'rollout job failed');
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const deploymentId = (job.data as { deploymentId?: unknown }).deploymentId;
+    if (typeof deploymentId !== 'number') return;
+    await this.strategy
+      .abandon(deploymentId, error.message)
+      .catch((err: unknown) =>
+        this.logger.error({ deploymentId, err }, 'could not mark the deployment failed'),
+      );
   }
 
   @OnWorkerEvent('stalled')
