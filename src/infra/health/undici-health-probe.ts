@@ -1,0 +1,121 @@
+import { Agent, Dispatcher, request } from 'undici';
+import { Clock } from '../../common/clock';
+import type { HealthCheckResult } from '../../rollout/domain';
+import { HealthCheckSpec, HealthProbe } from '../../rollout/ports/health-probe.port';
+
+/** The result plus the last failure (`HTTP 500`, `connect ECONNREFUSED …`, a timeout), for failure reasons. */
+export interface HealthCheckOutcome extends HealthCheckResult {
+  lastError: string | null;
+}
+
+interface Attempt {
+  statusCode: number | null;
+  error: string | null;
+}
+
+export class UndiciHealthProbe extends HealthProbe {
+  private readonly dispatcher: Dispatcher;
+
+  constructor(
+    private readonly clock: Clock,
+    dispatcher?: Dispatcher,
+  ) {
+    super();
+    // Every request closes its connection (`reset`), so a probe never lands on a socket the instance closed.
+    this.dispatcher = dispatcher ?? new Agent({ keepAliveTimeout: 1000, connect: { timeout: 10_000 } });
+  }
+
+  async check(spec: HealthCheckSpec): Promise<HealthCheckOutcome> {
+    const started = this.clock.now().getTime();
+    const elapsed = () => this.clock.now().getTime() - started;
+    const maxAttempts = Math.max(1, Math.floor(spec.maxAttempts));
+    let attempts = 0;
+    let last: Attempt = { statusCode: null, error: null };
+
+    for (;;) {
+      const left = spec.deadlineMs - elapsed();
+      attempts++;
+      last = await this.attempt(spec.url, Math.max(1, Math.min(spec.requestTimeoutMs, left)));
+      if (last.error === null) {
+        return {
+          healthy: true,
+          statusCode: last.statusCode,
+          attempts,
+          elapsedMs: elapsed(),
+          message: 'Health check passed',
+          lastError: null,
+        };
+      }
+      const fail = (message: string): HealthCheckOutcome => ({
+        healthy: false,
+        statusCode: last.statusCode,
+        attempts,
+        elapsedMs: elapsed(),
+        message,
+        lastError: last.error,
+      });
+      if (attempts >= maxAttempts) return fail(`Health check failed after ${attempts} attempts`);
+      // Stop when the deadline would pass before the next attempt could start: never sleep past it.
+      const remaining = spec.deadlineMs - elapsed();
+      if (remaining <= 0 || spec.intervalMs >= remaining) {
+        return fail(
+          `Health check failed after ${attempts} attempts: deadline of ${spec.deadlineMs / 1000}s reached`,
+        );
+      }
+      await this.clock.sleep(spec.intervalMs);
+    }
+  }
+
+  /** Closes the dispatcher's sockets (on shutdown). */
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async attempt(url: string, timeoutMs: number): Promise<Attempt> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let statusCode: number | null = null;
+    try {
+      const response = await request(url, {
+        method: 'GET',
+        dispatcher: this.dispatcher,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        reset: true,
+        headers: { 'user-agent': 'rollout-health-probe' },
+      });
+      statusCode = response.statusCode;
+      await response.body.dump({ limit: 64 * 1024, signal: controller.signal });
+      if (statusCode >= 200 && statusCode < 300) return { statusCode, error: null };
+      return { statusCode, error: `HTTP ${statusCode}` };
+    } catch (err) {
+      const timedOut = controller.signal.aborted || isTimeout(err);
+      return { statusCode, error: timedOut ? `request timed out after ${timeoutMs}ms` : describeError(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function isTimeout(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  );
+}
+
+/** Duck-typed: errors raised by Node internals may come from another realm (e.g. under Jest). */
+function describeError(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return String(err);
+  const { message, code, name, errors } = err as {
+    message?: string;
+    code?: string;
+    name?: string;
+    errors?: unknown[];
+  };
+  if (Array.isArray(errors) && errors.length > 0) return describeError(errors[0]);
+  return message || code || name || 'unknown error';
+}

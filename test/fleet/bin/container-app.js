@@ -1,0 +1,90 @@
+'use strict';
+// The process behind one stand-in container. Its behaviour comes from the image tag:
+// "broken" answers 500, "slow"/"slowN" listens after 3/N seconds, "crash" exits 1 at once.
+// argv: STATE_DIR CONTAINER_ID (the id in the command line lets the CLI and the fleet recognise it).
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+
+const [stateDir, containerId] = process.argv.slice(2);
+const env = process.env;
+const tag = env.FLEET_TAG || 'latest';
+const identity = {
+  host: env.HOST_ID || '',
+  image: env.FLEET_IMAGE || '',
+  tag,
+  name: env.FLEET_CONTAINER_NAME || '',
+};
+const exitFile = path.join(stateDir, 'containers', `${containerId}.exit`);
+
+function exit(code) {
+  try {
+    fs.writeFileSync(exitFile, String(code));
+  } catch {
+    /* the container may have been removed */
+  }
+  process.exit(code);
+}
+
+const log = (message) => console.log(`${new Date().toISOString()} ${message}`);
+
+if (tag.includes('crash')) {
+  console.error(`${identity.image}:${tag} crashed at start`);
+  exit(1);
+}
+
+const broken = tag.includes('broken');
+const slow = /slow(\d+)?/.exec(tag);
+const listenDelayMs = slow ? Number(slow[1] || 3) * 1000 : 0;
+let closing = false;
+let listening = false;
+
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    // `?delayMs=N` keeps a request in flight, to observe draining.
+    const delay = Number(new URL(req.url, 'http://x').searchParams.get('delayMs') || 0);
+    setTimeout(
+      () => {
+        const body = JSON.stringify(broken ? { ...identity, error: 'broken' } : identity);
+        const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+        if (closing) headers.connection = 'close';
+        res.writeHead(broken ? 500 : 200, headers);
+        res.end(body);
+      },
+      Math.min(delay, 60_000),
+    );
+  });
+  res.on('finish', () => {
+    if (closing) setImmediate(() => server.closeIdleConnections());
+  });
+});
+server.keepAliveTimeout = 5000;
+
+function shutdown(signal) {
+  log(`${signal}: shutting down`);
+  closing = true;
+  if (!listening) exit(0);
+  server.close(() => exit(0));
+  server.closeIdleConnections();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
+server.on('error', (err) => {
+  console.error(`listen failed: ${err.message}`);
+  exit(1);
+});
+
+const port = Number(env.FLEET_LISTEN_PORT);
+if (port) {
+  setTimeout(() => {
+    if (closing) return;
+    server.listen(port, env.FLEET_LISTEN_ADDRESS || env.HOST_ADDRESS || '127.0.0.1', () => {
+      listening = true;
+      log(`${identity.image}:${tag} (${identity.name}) listening on ${env.FLEET_LISTEN_ADDRESS}:${port}`);
+    });
+  }, listenDelayMs);
+} else {
+  setInterval(() => {}, 1 << 30);
+}

@@ -1,0 +1,273 @@
+import { Agent, request } from 'node:http';
+import { existsSync } from 'node:fs';
+import { SshRemoteExecutor } from '../../src/infra/ssh/ssh-remote-executor';
+import { HostKeyPinning } from '../../src/rollout/ports';
+import { Fleet, FleetHost, startFleet } from './fleet';
+import { listProcesses } from './processes';
+
+jest.setTimeout(30_000);
+
+interface HttpAnswer {
+  status: number;
+  body: Record<string, string>;
+}
+
+function get(url: string, agent?: Agent): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, string> }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch((err: Error) => err as unknown as T);
+    if (accept(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('test fleet: the docker stand-in over real SSH', () => {
+  let fleet: Fleet;
+  let host: FleetHost;
+  // One pooled SSH connection keeps these tests fast; the first test also goes through the OpenSSH client.
+  const executor = new SshRemoteExecutor(
+    {
+      connectTimeoutMs: 5000,
+      commandTimeoutMs: 20_000,
+      keepaliveIntervalMs: 5000,
+      maxChannelsPerConnection: 8,
+    },
+    new (class extends HostKeyPinning {
+      async pin(): Promise<void> {}
+    })(),
+  );
+  const docker = (args: string) =>
+    executor.run(fleet.serverTarget(host, 1), { argv: ['sh', '-c', `docker ${args}`] });
+
+  beforeAll(async () => {
+    fleet = await startFleet({ count: 2, addressPrefix: '127.0.21.' });
+    host = fleet.hosts[0];
+  });
+  afterAll(async () => {
+    await executor.release();
+    await fleet?.stop();
+  });
+
+  it('gives each host its address, name, fingerprint and environment', async () => {
+    expect(fleet.hosts.map((h) => [h.name, h.address, h.port])).toEqual([
+      ['host11', '127.0.21.11', 22],
+      ['host12', '127.0.21.12', 22],
+    ]);
+    expect(host.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    const env = await fleet.ssh(
+      fleet.hosts[1],
+      'echo $HOST_ID $HOST_ADDRESS; command -v docker; command -v node',
+    );
+    expect(env.stdout.split('\n')).toEqual([
+      'host12 127.0.21.12',
+      expect.stringMatching(/test\/fleet\/bin\/docker$/),
+      expect.stringMatching(/\/node$/),
+      '',
+    ]);
+  });
+
+  it('runs a container through its whole lifecycle', async () => {
+    expect((await docker('pull ghcr.io/acme/shop:v1')).stdout).toContain(
+      'Downloaded newer image for ghcr.io/acme/shop:v1',
+    );
+    expect((await docker('image inspect --format "{{json .RepoTags}}" ghcr.io/acme/shop:v1')).stdout).toBe(
+      '["ghcr.io/acme/shop:v1"]\n',
+    );
+    const run = await docker(
+      "run -d --name shop --restart unless-stopped -p 18080:3000 -e 'GREETING=hi there' --label rollout.app=shop ghcr.io/acme/shop:v1",
+    );
+    expect(run).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^[0-9a-f]{64}\n$/) });
+
+    const inspected = JSON.parse((await docker('inspect --type container shop')).stdout)[0];
+    expect(inspected).toMatchObject({
+      Id: run.stdout.trim(),
+      Name: '/shop',
+      Config: { Image: 'ghcr.io/acme/shop:v1', Labels: { 'rollout.app': 'shop' } },
+      State: { Status: 'running', Running: true, ExitCode: 0 },
+      HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '', HostPort: '18080' }] } },
+    });
+    expect(inspected.Config.Env).toContain('GREETING=hi there');
+    expect(inspected.State.Pid).toBeGreaterThan(0);
+    expect(JSON.parse((await docker("inspect --format '{{json .}}' shop")).stdout)).toEqual(inspected);
+    expect((await docker("ps --format '{{.ID}} {{.Status}}'")).stdout).toMatch(/^[0-9a-f]{12} Up .+\n$/);
+
+    const answer = await eventually(
+      () => get('http://127.0.21.11:18080/health'),
+      (a) => a.status === 200,
+    );
+    expect(answer.body).toEqual({ host: 'host11', image: 'ghcr.io/acme/shop', tag: 'v1', name: 'shop' });
+    await expect(get('http://127.0.21.12:18080/')).rejects.toThrow('ECONNREFUSED');
+
+    expect(await docker('stop -t 5 shop')).toMatchObject({ exitCode: 0, stdout: 'shop\n' });
+    expect(
+      (await docker("inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}' shop"))
+        .stdout,
+    ).toBe('exited 0 false\n');
+    expect(await docker('rename shop shop-previous')).toMatchObject({ exitCode: 0 });
+    expect(await docker('start shop-previous')).toMatchObject({ exitCode: 0, stdout: 'shop-previous\n' });
+    expect((await docker("ps --filter name=^shop --format '{{.Names}} {{.Image}}'")).stdout).toBe(
+      'shop-previous ghcr.io/acme/shop:v1\n',
+    );
+    const refused = await docker('rm shop-previous');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('cannot remove container "/shop-previous": container is running');
+    expect(await docker('rm -f shop-previous')).toMatchObject({ exitCode: 0 });
+    expect(await docker('inspect shop-previous')).toEqual({
+      exitCode: 1,
+      stdout: '[]\n',
+      stderr: 'Error: No such object: shop-previous\n',
+    });
+    expect(await fleet.runningContainers(host)).toEqual([]);
+  });
+
+  it('fails like docker for a missing tag, a taken name and a taken port', async () => {
+    expect(await docker('pull ghcr.io/acme/shop:v9-missing')).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr:
+        'Error response from daemon: manifest for ghcr.io/acme/shop:v9-missing not found: manifest unknown: manifest unknown\n',
+    });
+    expect((await docker('run -d --name nope -p 18081:3000 ghcr.io/acme/shop:missing')).exitCode).toBe(125);
+
+    await docker('run -d --name first -p 18082:3000 ghcr.io/acme/shop:v1');
+    const sameName = await docker('run -d --name first -p 18083:3000 ghcr.io/acme/shop:v1');
+    expect(sameName.exitCode).toBe(125);
+    expect(sameName.stderr).toContain('Conflict. The container name "/first" is already in use');
+
+    const samePort = await docker('run -d --name second -p 18082:3000 ghcr.io/acme/shop:v2');
+    expect(samePort.exitCode).toBe(125);
+    expect(samePort.stderr).toContain('Bind for 0.0.0.0:18082 failed: port is already allocated');
+    expect((await docker("inspect -f '{{.State.Status}}' second")).stdout).toBe('created\n');
+    const startTaken = await docker('start second');
+    expect(startTaken.exitCode).toBe(1);
+    expect(startTaken.stderr).toContain(
+      'port is already allocated\nError: failed to start containers: second',
+    );
+
+    expect(await docker('stop nosuch')).toMatchObject({
+      exitCode: 1,
+      stderr: 'Error response from daemon: No such container: nosuch\n',
+    });
+    expect((await docker('frobnicate')).exitCode).toBe(125);
+    expect((await docker('run --frob x')).exitCode).toBe(125);
+    await docker('rm -f first second');
+  });
+
+  it('chooses behaviour by tag: broken answers 500, crash exits 1', async () => {
+    await docker('run -d --name broken -p 18090:3000 ghcr.io/acme/shop:v2-broken');
+    await docker('run -d --name crash -p 18091:3000 ghcr.io/acme/shop:v2-crash');
+    const answer = await eventually(
+      () => get('http://127.0.21.11:18090/'),
+      (a) => a.status === 500,
+    );
+    expect(answer.status).toBe(500);
+    const state = await eventually(
+      () => docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' crash"),
+      (r) => r.stdout === 'exited 1\n',
+    );
+    expect(state.stdout).toBe('exited 1\n');
+    await docker('rm -f broken crash');
+  });
+
+  it('keeps a slow tag closed until it listens', async () => {
+    await docker('run -d --name slow -p 18092:3000 ghcr.io/acme/shop:v3-slow1');
+    await expect(get('http://127.0.21.11:18092/')).rejects.toThrow('ECONNREFUSED');
+    const answer = await eventually(
+      () => get('http://127.0.21.11:18092/'),
+      (a) => a.status === 200,
+    );
+    expect(answer.body.tag).toBe('v3-slow1');
+    await docker('rm -f slow');
+  });
+
+  it('finishes in-flight keep-alive requests on stop, then exits 0', async () => {
+    await docker('run -d --name graceful -p 18093:3000 ghcr.io/acme/shop:v1');
+    const agent = new Agent({ keepAlive: true });
+    await eventually(
+      () => get('http://127.0.21.11:18093/', agent),
+      (a) => a.status === 200,
+    );
+    const inFlight = get('http://127.0.21.11:18093/?delayMs=700', agent);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const stop = await docker('stop graceful');
+    expect((await inFlight).status).toBe(200);
+    expect(stop.exitCode).toBe(0);
+    expect((await docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' graceful")).stdout).toBe(
+      'exited 0\n',
+    );
+    agent.destroy();
+    await docker('rm graceful');
+  });
+
+  it('kills a container that has not stopped when the stop timeout ends', async () => {
+    await docker('run -d --name stubborn -p 18094:3000 ghcr.io/acme/shop:v1');
+    await eventually(
+      () => get('http://127.0.21.11:18094/'),
+      (a) => a.status === 200,
+    );
+    const pending = get('http://127.0.21.11:18094/?delayMs=10000').catch((err: Error) => err);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    expect(await docker('stop -t 1 stubborn')).toMatchObject({ exitCode: 0, stdout: 'stubborn\n' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect((await docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' stubborn")).stdout).toBe(
+      'exited 137\n',
+    );
+    expect(await pending).toMatchObject({ message: expect.stringMatching(/socket hang up|ECONNRESET/) });
+    await docker('rm stubborn');
+  });
+
+  it('keeps its state consistent under parallel commands on one host', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `par${i}`);
+    const runs = await Promise.all(
+      names.map((name, i) => docker(`run -d --name ${name} -p ${18100 + i}:3000 ghcr.io/acme/shop:v1`)),
+    );
+    expect(runs.map((r) => r.exitCode)).toEqual(names.map(() => 0));
+    const listed = (await fleet.runningContainers(host)).map((c) => c.name).sort();
+    expect(listed).toEqual(names);
+    await docker(`rm -f ${names.join(' ')}`);
+    expect(await fleet.runningContainers(host)).toEqual([]);
+  });
+});
+
+describe('test fleet: teardown', () => {
+  it('leaves no sshd or container process and no files behind', async () => {
+    const fleet = await startFleet({ count: 1, addressPrefix: '127.0.24.' });
+    const [host] = fleet.hosts;
+    await fleet.ssh(
+      host,
+      'docker run -d --name a -p 18200:3000 img:v1 && docker run -d --name b -p 18201:3000 img:v1',
+    );
+    const before = listProcesses().filter((p) => p.cmdline.includes(fleet.dir));
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    await fleet.stop();
+    expect(listProcesses().filter((p) => p.cmdline.includes(fleet.dir))).toEqual([]);
+    expect(existsSync(fleet.dir)).toBe(false);
+  });
+
+  it('refuses an address prefix that another fleet already uses', async () => {
+    const fleet = await startFleet({ count: 1, addressPrefix: '127.0.24.' });
+    await expect(startFleet({ count: 1, addressPrefix: '127.0.24.' })).rejects.toThrow(
+      '127.0.24.11:22 is not free',
+    );
+    await fleet.stop();
+  });
+});

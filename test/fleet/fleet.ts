@@ -1,0 +1,346 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ServerTarget } from '../../src/rollout/domain';
+import { descendantsOf, ExecResult, listProcesses, run, signal, waitGone } from './processes';
+
+/** The docker stand-in and the container app; put first on every host's PATH. */
+export const FLEET_BIN = join(__dirname, 'bin');
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const NFT = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
+
+export interface FleetOptions {
+  count: number;
+  /** Hosts are `${addressPrefix}${firstOctet + i}`; give each concurrently running fleet its own prefix. */
+  addressPrefix?: string;
+  firstOctet?: number;
+  sshPort?: number;
+}
+
+export interface FleetHost {
+  name: string;
+  address: string;
+  port: number;
+  user: 'root';
+  /** As OpenSSH prints it: `SHA256:` and unpadded base64. */
+  hostKeyFingerprint: string;
+  dir: string;
+  /** The docker stand-in's state (FLEET_STATE_DIR). */
+  stateDir: string;
+  sshdLog: string;
+}
+
+export interface FleetContainer {
+  id: string;
+  name: string;
+  image: string;
+  status: string;
+}
+
+export interface Fleet {
+  dir: string;
+  hosts: FleetHost[];
+  privateKey: string;
+  privateKeyPath: string;
+  /** Runs the docker stand-in locally with the host's environment, for assertions and set-up. */
+  docker(host: FleetHost, args: string[]): Promise<ExecResult>;
+  /** Runs a shell command on the host through the OpenSSH client. */
+  ssh(host: FleetHost, command: string): Promise<ExecResult>;
+  runningContainers(host: FleetHost): Promise<FleetContainer[]>;
+  /** The host as Rollout addresses it; `pinned: false` leaves the fingerprint to trust on first use. */
+  serverTarget(host: FleetHost, id: number, options?: { pinned?: boolean }): ServerTarget;
+  /** How many SSH connections the host has authenticated so far (from its sshd log). */
+  acceptedConnections(host: FleetHost): Promise<number>;
+  /** Packets to the host's SSH port go unanswered until `restore` (nft, or a frozen sshd when nft is missing). */
+  takeDark(host: FleetHost): Promise<void>;
+  restore(host: FleetHost): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface HostProcess {
+  host: FleetHost;
+  config: string;
+  child: ChildProcess;
+  dark: boolean;
+}
+
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const { count, addressPrefix = '127.0.10.', firstOctet = 11, sshPort = 22 } = options;
+  const addresses = Array.from({ length: count }, (_, i) => `${addressPrefix}${firstOctet + i}`);
+  for (const address of addresses) await assertPortFree(address, sshPort);
+
+  const dir = await mkdtemp(join(tmpdir(), 'rollout-fleet-'));
+  await mkdir('/run/sshd', { recursive: true });
+  const privateKeyPath = join(dir, 'id_ed25519');
+  await sshKeygen(['-t', 'ed25519', '-N', '', '-q', '-C', 'rollout-fleet', '-f', privateKeyPath]);
+  const privateKey = await readFile(privateKeyPath, 'utf8');
+  const authorizedKeys = join(dir, 'authorized_keys');
+  await writeFile(authorizedKeys, await readFile(`${privateKeyPath}.pub`, 'utf8'));
+  const path = [FLEET_BIN, dirname(process.execPath), SYSTEM_PATH].join(':');
+
+  const processes: HostProcess[] = [];
+  const fleet = createFleet(dir, processes, privateKey, privateKeyPath, path);
+  const emergencyStop = () => killEverything(dir, processes);
+  process.once('exit', emergencyStop);
+  try {
+    await Promise.all(
+      addresses.map(async (address, i) => {
+        const name = `host${firstOctet + i}`;
+        processes.push(await startHost({ dir, name, address, sshPort, authorizedKeys, path }));
+      }),
+    );
+    processes.sort((a, b) => addresses.indexOf(a.host.address) - addresses.indexOf(b.host.address));
+    fleet.hosts.push(...processes.map((p) => p.host));
+  } catch (err) {
+    await fleet.stop();
+    throw err;
+  }
+  const stop = fleet.stop;
+  fleet.stop = async () => {
+    process.removeListener('exit', emergencyStop);
+    await stop();
+  };
+  return fleet;
+}
+
+function createFleet(
+  dir: string,
+  processes: HostProcess[],
+  privateKey: string,
+  privateKeyPath: string,
+  path: string,
+): Fleet {
+  const hostEnv = (host: FleetHost): NodeJS.ProcessEnv => ({
+    PATH: path,
+    HOME: host.dir,
+    HOST_ID: host.name,
+    HOST_ADDRESS: host.address,
+    FLEET_STATE_DIR: host.stateDir,
+  });
+  const processOf = (host: FleetHost): HostProcess => {
+    const found = processes.find((p) => p.host.name === host.name);
+    if (!found) throw new Error(`${host.name} is not part of this fleet`);
+    return found;
+  };
+  const fleet: Fleet = {
+    dir,
+    hosts: [],
+    privateKey,
+    privateKeyPath,
+    docker: (host, args) =>
+      run(process.execPath, [join(FLEET_BIN, 'docker'), ...args], { env: hostEnv(host) }),
+    ssh: (host, command) =>
+      run('ssh', [
+        ...['-i', privateKeyPath, '-p', String(host.port), '-o', 'BatchMode=yes'],
+        ...['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
+        `root@${host.address}`,
+        command,
+      ]),
+    async runningContainers(host) {
+      const result = await fleet.docker(host, ['ps', '--format', '{{json .}}']);
+      if (result.exitCode !== 0) throw new Error(`docker ps failed on ${host.name}: ${result.stderr}`);
+      return result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const row = JSON.parse(line) as Record<string, string>;
+          return { id: row.ID, name: row.Names, image: row.Image, status: row.Status };
+        });
+    },
+    serverTarget: (host, id, { pinned = true } = {}) => ({
+      id,
+      name: host.name,
+      host: host.address,
+      port: host.port,
+      user: host.user,
+      privateKey,
+      hostKeyFingerprint: pinned ? host.hostKeyFingerprint : null,
+    }),
+    async acceptedConnections(host) {
+      const log = await readFile(host.sshdLog, 'utf8').catch(() => '');
+      return log.split('\n').filter((line) => line.includes('Accepted publickey')).length;
+    },
+    async takeDark(host) {
+      const p = processOf(host);
+      if (p.dark) return;
+      p.dark = true;
+      if (NFT) {
+        const table = nftTable(host);
+        await nft(['add', 'table', 'inet', table]);
+        await nft(['add', 'chain', 'inet', table, 'out', '{ type filter hook output priority 0; }']);
+        await nft([
+          'add',
+          'rule',
+          'inet',
+          table,
+          'out',
+          'ip',
+          'daddr',
+          host.address,
+          'tcp',
+          'dport',
+          String(host.port),
+          'drop',
+        ]);
+      } else {
+        // Without nft: a stopped sshd still completes TCP handshakes in the kernel but never answers.
+        signal(sshdProcesses(p), 'SIGSTOP');
+      }
+    },
+    async restore(host) {
+      const p = processOf(host);
+      if (!p.dark) return;
+      p.dark = false;
+      if (NFT) await nft(['delete', 'table', 'inet', nftTable(host)]);
+      else signal(sshdProcesses(p), 'SIGCONT');
+    },
+    async stop() {
+      for (const p of processes) if (p.dark) await fleet.restore(p.host).catch(() => undefined);
+      const sshd = processes.flatMap((p) => sshdProcesses(p));
+      signal(sshd, 'SIGTERM');
+      const containers = containerProcesses(dir);
+      signal(containers, 'SIGKILL');
+      const survivors = await waitGone([...sshd, ...containers], 3000);
+      signal(survivors, 'SIGKILL');
+      await waitGone(survivors, 2000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return fleet;
+}
+
+async function startHost(args: {
+  dir: string;
+  name: string;
+  address: string;
+  sshPort: number;
+  authorizedKeys: string;
+  path: string;
+}): Promise<HostProcess> {
+  const { dir: fleetDir, name, address, sshPort, authorizedKeys, path } = args;
+  const dir = join(fleetDir, name);
+  const stateDir = join(dir, 'docker');
+  await mkdir(stateDir, { recursive: true });
+  await chmod(dir, 0o755);
+  const hostKey = join(dir, 'ssh_host_ed25519_key');
+  await sshKeygen(['-t', 'ed25519', '-N', '', '-q', '-C', name, '-f', hostKey]);
+  const fingerprint = (await sshKeygen(['-lf', `${hostKey}.pub`])).split(' ')[1];
+  const config = join(dir, 'sshd_config');
+  const sshdLog = join(dir, 'sshd.log');
+  await writeFile(
+    config,
+    [
+      `ListenAddress ${address}:${sshPort}`,
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitRootLogin prohibit-password',
+      'UseDNS no',
+      'MaxStartups 200:30:400',
+      'MaxSessions 100',
+      'LogLevel INFO',
+      `SetEnv PATH=${path} HOME=${dir} HOST_ID=${name} HOST_ADDRESS=${address} FLEET_STATE_DIR=${stateDir}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('/usr/sbin/sshd', ['-D', '-f', config, '-E', sshdLog], { stdio: 'ignore' });
+  // A forgotten fleet must not keep the test runner alive; the exit hook still kills it.
+  child.unref();
+  const host: FleetHost = {
+    name,
+    address,
+    port: sshPort,
+    user: 'root',
+    hostKeyFingerprint: fingerprint,
+    dir,
+    stateDir,
+    sshdLog,
+  };
+  const hostProcess = { host, config, child, dark: false };
+  await waitForBanner(hostProcess);
+  return hostProcess;
+}
+
+async function waitForBanner({ host, child }: HostProcess): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    if (await answersSsh(host.address, host.port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  const log = await readFile(host.sshdLog, 'utf8').catch(() => '');
+  child.kill('SIGKILL');
+  throw new Error(`sshd for ${host.name} (${host.address}:${host.port}) did not start:\n${log}`);
+}
+
+function answersSsh(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (data) => done(data.toString('latin1').startsWith('SSH-2.0-')));
+  });
+}
+
+function assertPortFree(address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err) =>
+      reject(
+        new Error(
+          `${address}:${port} is not free (${err.message}); is another fleet using this address prefix?`,
+        ),
+      ),
+    );
+    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
+async function sshKeygen(args: string[]): Promise<string> {
+  const result = await run('ssh-keygen', args);
+  if (result.exitCode !== 0) throw new Error(`ssh-keygen ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+function nftTable(host: FleetHost): string {
+  return `rollout_fleet_${host.address.replace(/\./g, '_')}_${host.port}`;
+}
+
+async function nft(args: string[]): Promise<void> {
+  const result = await run(NFT as string, args);
+  if (result.exitCode !== 0) throw new Error(`nft ${args.join(' ')} failed: ${result.stderr}`);
+}
+
+/** The listening sshd and its per-connection children (which leave its process group). */
+function sshdProcesses({ child }: HostProcess): number[] {
+  if (child.pid === undefined || child.exitCode !== null) return [];
+  return [child.pid, ...descendantsOf(child.pid)];
+}
+
+/** Container processes carry their state dir, inside the fleet dir, on their command line. */
+function containerProcesses(dir: string): number[] {
+  return listProcesses()
+    .filter((p) => p.cmdline.includes('container-app.js') && p.cmdline.includes(dir))
+    .map((p) => p.pid);
+}
+
+function killEverything(dir: string, processes: HostProcess[]): void {
+  signal([...processes.flatMap((p) => sshdProcesses(p)), ...containerProcesses(dir)], 'SIGKILL');
+  try {
+    execFileSync('rm', ['-rf', dir]);
+  } catch {
+    // Best effort while the process exits.
+  }
+}
