@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { EventsModule } from '../infra/events/events.module';
@@ -9,6 +9,16 @@ import { createSshRemoteExecutor } from '../infra/ssh/ssh-remote-executor';
 import { HealthProbe, HostKeyPinning, LoadBalancer, RemoteExecutor } from './ports';
 import { RollingUpdateStrategy } from './rolling-update.strategy';
 import { RolloutSettings } from './rollout-settings';
+
+/** Closes pooled SSH connections when the worker stops. */
+@Injectable()
+class RemoteConnectionsCloser implements OnApplicationShutdown {
+  constructor(private readonly executor: RemoteExecutor) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.executor.release();
+  }
+}
 
 /** Binds the engine's ports to their adapters (worker process only). */
 @Module({
@@ -36,6 +46,7 @@ import { RolloutSettings } from './rollout-settings';
       useFactory: (executor: RemoteExecutor, clock: Clock) => new RemoteLoadBalancer(executor, clock),
     },
     RollingUpdateStrategy,
+    RemoteConnectionsCloser,
   ],
   exports: [RollingUpdateStrategy, RemoteExecutor],
 })

@@ -1,12 +1,6 @@
 import { Agent, Dispatcher, request } from 'undici';
 import { Clock } from '../../common/clock';
-import type { HealthCheckResult } from '../../rollout/domain';
-import { HealthCheckSpec, HealthProbe } from '../../rollout/ports/health-probe.port';
-
-/** The result plus the last failure (`HTTP 500`, `connect ECONNREFUSED …`, a timeout), for failure reasons. */
-export interface HealthCheckOutcome extends HealthCheckResult {
-  lastError: string | null;
-}
+import { HealthCheckOutcome, HealthCheckSpec, HealthProbe } from '../../rollout/ports/health-probe.port';
 
 interface Attempt {
   statusCode: number | null;
