@@ -27,7 +27,27 @@ export interface TestApp {
   /** The migrated throwaway database the app runs on. */
   db: TestDatabase;
   config: AppConfig;
+  /** Every response body the app sent, as text: to assert that no response ever carried a secret. */
+  sentBodies: string[];
   close(): Promise<void>;
+}
+
+interface SendingResponse {
+  send(body: unknown): unknown;
+}
+
+/** Records each body the app sends, whichever route or filter sent it. */
+function recordBodies(app: INestApplication, sent: string[]): void {
+  app.use((_request: unknown, response: SendingResponse, next: () => void) => {
+    const send = response.send.bind(response);
+    response.send = (body: unknown) => {
+      sent.push(
+        Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : String(body ?? ''),
+      );
+      return send(body);
+    };
+    next();
+  });
 }
 
 export function bearer(token: string): { Authorization: string } {
@@ -65,6 +85,8 @@ export async function createTestApp(): Promise<TestApp> {
       .useValue(queue)
       .compile();
     const app = moduleRef.createNestApplication({ logger: false });
+    const sentBodies: string[] = [];
+    recordBodies(app, sentBodies);
     configureHttpApp(app);
     await app.init();
     const tokens = app.get(TokenService);
@@ -75,6 +97,7 @@ export async function createTestApp(): Promise<TestApp> {
       queue,
       db,
       config,
+      sentBodies,
       close: async () => {
         await tokens.settle();
         await app.close();

@@ -1,0 +1,65 @@
+import type { InstanceStatus, LoadBalancerConfig } from '../rollout/domain';
+import type { ApplicationInstanceEntity } from './application-instance.entity';
+import type { ApplicationEntity } from './application.entity';
+
+export interface ApplicationView {
+  id: number;
+  name: string;
+  image: string;
+  tag: string;
+  containerPort: number;
+  hostPort: number;
+  env: Record<string, string>;
+  healthCheckPath: string;
+  serverIds: number[];
+  loadBalancer: LoadBalancerConfig;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface InstanceView {
+  serverId: number;
+  image: string | null;
+  tag: string | null;
+  status: InstanceStatus;
+  inRotation: boolean;
+}
+
+/** The application's server ids in their stored order (batches follow it). */
+export function serverIdsOf(application: ApplicationEntity): number[] {
+  return [...(application.serverLinks ?? [])]
+    .sort((a, b) => a.position - b.position)
+    .map((link) => link.serverId);
+}
+
+export function toApplicationView(application: ApplicationEntity): ApplicationView {
+  return {
+    id: application.id,
+    name: application.name,
+    image: application.image,
+    tag: application.tag,
+    containerPort: application.containerPort,
+    hostPort: application.hostPort,
+    env: application.env,
+    healthCheckPath: application.healthCheckPath,
+    serverIds: serverIdsOf(application),
+    loadBalancer: application.loadBalancer,
+    createdAt: application.createdAt.toISOString(),
+    updatedAt: application.updatedAt.toISOString(),
+  };
+}
+
+/** One entry per server of the application; a server without a recorded instance shows as absent. */
+export function toInstanceViews(serverIds: number[], instances: ApplicationInstanceEntity[]): InstanceView[] {
+  const byServer = new Map(instances.map((instance) => [instance.serverId, instance]));
+  return serverIds.map((serverId) => {
+    const instance = byServer.get(serverId);
+    return {
+      serverId,
+      image: instance?.image ?? null,
+      tag: instance?.tag ?? null,
+      status: instance?.status ?? 'absent',
+      inRotation: instance?.inRotation ?? false,
+    };
+  });
+}

@@ -1,0 +1,105 @@
+import { applyDecorators } from '@nestjs/common';
+import { IsInt, Max, Min, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
+import { isDockerImageName, isDockerTag } from './docker-reference';
+import {
+  envMapProblem,
+  isAbsoluteRemotePath,
+  isHealthCheckPath,
+  isHost,
+  isHostname,
+  isOneLineCommand,
+  MAX_INT4,
+  privateKeyProblem,
+} from './rules';
+
+/** A decorator from a predicate; the message is `<property> <text>`. */
+function rule(name: string, test: (value: unknown) => boolean, text: string, options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name,
+      validator: {
+        validate: (value: unknown) => test(value),
+        defaultMessage: (args?: ValidationArguments) =>
+          `${options?.each ? 'each value in ' : ''}${args?.property ?? 'value'} ${text}`,
+      },
+    },
+    options,
+  );
+}
+
+/** A decorator from a function that explains why a value is refused (null when it is fine). */
+function explained(name: string, problem: (value: unknown) => string | null, options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name,
+      validator: {
+        validate: (value: unknown) => problem(value) === null,
+        defaultMessage: (args?: ValidationArguments) =>
+          `${args?.property ?? 'value'} ${problem(args?.value) ?? 'is invalid'}`,
+      },
+    },
+    options,
+  );
+}
+
+/** A positive database id (a Postgres `int`). */
+export const IsId = (options?: ValidationOptions) =>
+  applyDecorators(IsInt(options), Min(1, options), Max(MAX_INT4, options));
+
+export const IsPort = (options?: ValidationOptions) =>
+  applyDecorators(IsInt(options), Min(1, options), Max(65535, options));
+
+export const IsDockerImageName = (options?: ValidationOptions) =>
+  rule(
+    'isDockerImageName',
+    isDockerImageName,
+    'must be a Docker image name without tag or digest, lowercase path components (e.g. ghcr.io/acme/shop)',
+    options,
+  );
+
+export const IsDockerTag = (options?: ValidationOptions) =>
+  rule('isDockerTag', isDockerTag, 'must be a Docker tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}', options);
+
+export const IsHealthCheckPath = (options?: ValidationOptions) =>
+  rule(
+    'isHealthCheckPath',
+    isHealthCheckPath,
+    'must start with / and contain no whitespace or control characters (at most 2048 characters)',
+    options,
+  );
+
+export const IsHost = (options?: ValidationOptions) =>
+  rule('isHost', isHost, 'must be an IPv4 address, an IPv6 address or a hostname', options);
+
+export const IsHostname = (options?: ValidationOptions) =>
+  rule('isHostname', isHostname, 'must be a hostname (e.g. shop.example.com)', options);
+
+export const IsAbsoluteRemotePath = (options?: ValidationOptions) =>
+  rule(
+    'isAbsoluteRemotePath',
+    isAbsoluteRemotePath,
+    'must be an absolute file path without whitespace, control characters or quotes',
+    options,
+  );
+
+export const IsOneLineCommand = (options?: ValidationOptions) =>
+  rule(
+    'isOneLineCommand',
+    isOneLineCommand,
+    'must be a non-empty command on one line (no CR, LF or NUL)',
+    options,
+  );
+
+export const IsEnvMap = (options?: ValidationOptions) => explained('isEnvMap', envMapProblem, options);
+
+export const IsPrivateKey = (options?: ValidationOptions) =>
+  explained('isPrivateKey', privateKeyProblem, options);
+
+/** A positive id given as a query-string value (`?applicationId=1`). */
+export const IsIdString = (options?: ValidationOptions) =>
+  rule(
+    'isIdString',
+    (value) => typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= MAX_INT4,
+    'must be a positive integer',
+    options,
+  );

@@ -1,0 +1,58 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { TeamId } from '../common/auth/team-id.decorator';
+import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import type { BatchView, DeploymentView } from '../rollout/domain';
+import { CreateDeploymentDto } from './create-deployment.dto';
+import { DeploymentsService } from './deployments.service';
+import { ListDeploymentsQuery } from './list-deployments.query';
+import { RollingUpdateDto } from './rolling-update.dto';
+
+@ApiTags('deployments')
+@ApiBearerAuth()
+@Controller('deployments')
+export class DeploymentsController {
+  constructor(private readonly deployments: DeploymentsService) {}
+
+  @Post()
+  create(@TeamId() teamId: number, @Body() body: CreateDeploymentDto): Promise<DeploymentView> {
+    return this.deployments.create(teamId, body);
+  }
+
+  @Get()
+  list(@TeamId() teamId: number, @Query() query: ListDeploymentsQuery): Promise<DeploymentView[]> {
+    return this.deployments.list(teamId, query);
+  }
+
+  @Get(':id')
+  get(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<DeploymentView> {
+    return this.deployments.get(teamId, id);
+  }
+
+  @Get(':id/batches')
+  batches(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<BatchView[]> {
+    return this.deployments.batches(teamId, id);
+  }
+
+  @Post(':id/rolling-update')
+  @HttpCode(202)
+  rollingUpdate(
+    @TeamId() teamId: number,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() body: RollingUpdateDto,
+  ): Promise<DeploymentView> {
+    return this.deployments.rollingUpdate(teamId, id, body);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(202)
+  cancel(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<DeploymentView> {
+    return this.deployments.cancel(teamId, id);
+  }
+
+  @Post(':id/rollback')
+  @HttpCode(202)
+  rollback(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<DeploymentView> {
+    return this.deployments.rollback(teamId, id);
+  }
+}

@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { ApplicationInstanceEntity } from '../applications/application-instance.entity';
+import { ApplicationEntity } from '../applications/application.entity';
+import { ConflictError } from '../common/errors';
+import { isUniqueViolation } from '../common/database-errors';
+import type { DeploymentStatus, RollingUpdateOptions } from '../rollout/domain';
+import { DeploymentBatchEntity } from './deployment-batch.entity';
+import { DeploymentEventEntity } from './deployment-event.entity';
+import { DeploymentEntity } from './deployment.entity';
+
+const ONE_ACTIVE_PER_APPLICATION = 'deployments_one_active_per_application';
+
+export type NewDeployment = Pick<
+  DeploymentEntity,
+  'applicationId' | 'status' | 'image' | 'tag' | 'previousImage' | 'previousTag' | 'rollbackOfDeploymentId'
+> &
+  Partial<RollingUpdateOptions & Pick<DeploymentEntity, 'totalBatches'>>;
+
+function activeConflict(application: ApplicationEntity): ConflictError {
+  return new ConflictError(
+    `A deployment of application ${application.name} is already queued or in progress`,
+  );
+}
+
+@Injectable()
+export class DeploymentsRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    @InjectRepository(DeploymentBatchEntity) private readonly batches: Repository<DeploymentBatchEntity>,
+    @InjectRepository(ApplicationInstanceEntity)
+    private readonly instances: Repository<ApplicationInstanceEntity>,
+  ) {}
+
+  /** The deployment with its application (and the application's servers), when the team owns it. */
+  findForTeam(teamId: number, id: number): Promise<DeploymentEntity | null> {
+    return this.deployments.findOne({
+      where: { id, application: { teamId } },
+      relations: { application: { serverLinks: true } },
+    });
+  }
+
+  /** Newest first. */
+  list(teamId: number, applicationId?: number): Promise<DeploymentEntity[]> {
+    return this.deployments.find({
+      where: { application: { teamId, ...(applicationId === undefined ? {} : { id: applicationId }) } },
+      relations: { application: true },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+  }
+
+  batchesOf(deploymentId: number): Promise<DeploymentBatchEntity[]> {
+    return this.batches.find({ where: { deploymentId }, order: { batchNumber: 'ASC' } });
+  }
+
+  /** What runs now: the image:tag of the first server (in the application's order) with a known instance. */
+  async runningVersion(
+    applicationId: number,
+    serverIds: number[],
+  ): Promise<{ image: string; tag: string } | null> {
+    const instances = await this.instances.findBy({ applicationId, serverId: In(serverIds) });
+    const known = serverIds
+      .map((serverId) => instances.find((instance) => instance.serverId === serverId))
+      .find((instance) => instance?.image && instance.tag);
+    return known?.image && known.tag ? { image: known.image, tag: known.tag } : null;
+  }
+
+  /** Inserts a deployment; a `queued` one is refused by the partial unique index while another is active. */
+  async insert(
+    deployment: NewDeployment,
+    application: ApplicationEntity,
+    event?: string,
+  ): Promise<DeploymentEntity> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const saved = await manager.save(DeploymentEntity, manager.create(DeploymentEntity, deployment));
+        if (event) await this.appendEvent(manager, saved.id, deployment.status, event);
+        return saved;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, ONE_ACTIVE_PER_APPLICATION)) throw activeConflict(application);
+      throw error;
+    }
+  }
+
+  /** pending → queued with its options, in one transaction; false when it was no longer pending. */
+  async queue(
+    deploymentId: number,
+    application: ApplicationEntity,
+    options: RollingUpdateOptions,
+    totalBatches: number,
+  ): Promise<boolean> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .update(DeploymentEntity)
+          .set({ ...options, totalBatches, status: 'queued' })
+          .where('id = :deploymentId AND status = :pending', { deploymentId, pending: 'pending' })
+          .execute();
+        if (!result.affected) return false;
+        await this.appendEvent(manager, deploymentId, 'queued', 'Rolling update queued');
+        return true;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, ONE_ACTIVE_PER_APPLICATION)) throw activeConflict(application);
+      throw error;
+    }
+  }
+
+  /** Puts back a deployment whose job could not be enqueued, so that it can be started again. */
+  async unqueue(deploymentId: number): Promise<void> {
+    await this.deployments.update(
+      { id: deploymentId, status: 'queued' },
+      { status: 'pending', totalBatches: 0 },
+    );
+  }
+
+  /** queued → cancelled (no worker has it yet); false when it is no longer queued. */
+  cancelQueued(deploymentId: number): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.update(
+        DeploymentEntity,
+        { id: deploymentId, status: 'queued' },
+        { status: 'cancelled', completedAt: () => 'now()', cancelRequestedAt: () => 'now()' },
+      );
+      if (!result.affected) return false;
+      await this.appendEvent(manager, deploymentId, 'cancelled', 'Cancelled before it started');
+      return true;
+    });
+  }
+
+  /** Marks a running rollout for cancellation; the worker stops before its next batch. */
+  requestCancel(deploymentId: number): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.update(
+        DeploymentEntity,
+        { id: deploymentId, status: In(['in_progress', 'paused']) },
+        { cancelRequestedAt: () => 'COALESCE(cancel_requested_at, now())' },
+      );
+      if (!result.affected) return false;
+      await this.appendEvent(manager, deploymentId, 'cancel_requested', 'Cancellation requested');
+      return true;
+    });
+  }
+
+  private async appendEvent(
+    manager: EntityManager,
+    deploymentId: number,
+    type: DeploymentStatus | string,
+    message: string,
+  ): Promise<void> {
+    await manager.insert(DeploymentEventEntity, {
+      deploymentId,
+      batchNumber: null,
+      serverId: null,
+      type,
+      message,
+    });
+  }
+}

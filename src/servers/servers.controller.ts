@@ -1,0 +1,35 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { TeamId } from '../common/auth/team-id.decorator';
+import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { CreateServerDto } from './create-server.dto';
+import { ServerView } from './server.view';
+import { ServersService } from './servers.service';
+
+@ApiTags('servers')
+@ApiBearerAuth()
+@Controller('servers')
+export class ServersController {
+  constructor(private readonly servers: ServersService) {}
+
+  @Post()
+  create(@TeamId() teamId: number, @Body() body: CreateServerDto): Promise<ServerView> {
+    return this.servers.create(teamId, body);
+  }
+
+  @Get()
+  list(@TeamId() teamId: number): Promise<ServerView[]> {
+    return this.servers.list(teamId);
+  }
+
+  @Get(':id')
+  get(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<ServerView> {
+    return this.servers.get(teamId, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<void> {
+    return this.servers.remove(teamId, id);
+  }
+}

@@ -1,0 +1,407 @@
+import type { ServerView } from '../../../src/servers/server.view';
+import { bearer, createTestApp, type TestApp } from '../support/app';
+import {
+  createApplication,
+  createDeployment,
+  createServers,
+  expectErrorBody,
+  expectNoPrivateKeySent,
+  rowCounts,
+  storedDeployment,
+} from './api-fixtures';
+
+const CONTRACT_DEFAULTS = {
+  batchSize: 25,
+  batchSizeIsPercentage: true,
+  waitInterval: 30,
+  healthCheckPath: '/ready',
+  healthCheckTimeout: 120,
+  healthCheckInterval: 5,
+  maxHealthCheckRetries: 10,
+  minimumHealthyInstances: 1,
+  autoRollbackOnFailure: true,
+  failureThreshold: 2,
+};
+
+describe('/api/deployments', () => {
+  let t: TestApp;
+  let acme: string;
+  let globex: string;
+  let servers: ServerView[];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    acme = await t.tokenFor('acme');
+    globex = await t.tokenFor('globex');
+    servers = await createServers(t, acme, 4);
+  });
+  afterAll(async () => {
+    await t?.close();
+    expectNoPrivateKeySent(t);
+  });
+  beforeEach(() => t.queue.clear());
+
+  const fourServerApp = (overrides = {}) =>
+    createApplication(
+      t,
+      acme,
+      servers.map((server) => server.id),
+      { healthCheckPath: '/ready', ...overrides },
+    );
+
+  const rollingUpdate = (id: number, body: object = {}, token = acme) =>
+    t.http.post(`/api/deployments/${id}/rolling-update`).set(bearer(token)).send(body);
+
+  /** Records what runs on the application's servers, as the worker would. */
+  const recordInstances = (applicationId: number, tag: string) =>
+    t.db.dataSource.query(
+      `INSERT INTO application_instances (application_id, server_id, docker_image, docker_tag, status, in_rotation, host_port)
+       SELECT $1, id, 'ghcr.io/acme/shop', $2, 'running', true, 8080 FROM unnest($3::int[]) AS id`,
+      [applicationId, tag, servers.map((server) => server.id)],
+    );
+
+  it('creates a pending deployment (201) with the application’s image by default', async () => {
+    const app = await fourServerApp();
+    const response = await t.http
+      .post('/api/deployments')
+      .set(bearer(acme))
+      .send({ applicationId: app.id, tag: 'v2' });
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({
+      id: expect.any(Number),
+      applicationId: app.id,
+      strategy: 'rolling',
+      status: 'pending',
+      image: 'ghcr.io/acme/shop',
+      tag: 'v2',
+      previousImage: null,
+      previousTag: null,
+      ...CONTRACT_DEFAULTS,
+      totalBatches: 0,
+      completedBatches: 0,
+      failedBatches: 0,
+      failureReason: null,
+      createdAt: expect.any(String),
+      startedAt: null,
+      completedAt: null,
+    });
+    expect(t.queue.enqueued).toEqual([]);
+  });
+
+  it('takes a given image, and records what runs now as the previous version', async () => {
+    const app = await fourServerApp();
+    await recordInstances(app.id, 'v1');
+    const deployment = await t.http
+      .post('/api/deployments')
+      .set(bearer(acme))
+      .send({ applicationId: app.id, image: 'registry.example.com:5000/acme/shop-next', tag: 'v3' });
+    expect(deployment.status).toBe(201);
+    expect(deployment.body).toMatchObject({
+      image: 'registry.example.com:5000/acme/shop-next',
+      tag: 'v3',
+      previousImage: 'ghcr.io/acme/shop',
+      previousTag: 'v1',
+    });
+  });
+
+  it('answers 404 for another team’s application and writes nothing', async () => {
+    const app = await fourServerApp();
+    const before = await rowCounts(t);
+    const response = await t.http
+      .post('/api/deployments')
+      .set(bearer(globex))
+      .send({ applicationId: app.id, tag: 'v2' });
+    expect(response.status).toBe(404);
+    expect(response.body.message).toBe(`Application ${app.id} not found`);
+    expect(await rowCounts(t)).toEqual(before);
+  });
+
+  it('starts a rolling update (202): stores the options, queues it and enqueues its id', async () => {
+    const app = await fourServerApp();
+    const deployment = await createDeployment(t, acme, app.id);
+    const options = {
+      batchSize: 50,
+      batchSizeIsPercentage: true,
+      waitInterval: 0.5,
+      healthCheckPath: '/healthz?full=1',
+      healthCheckTimeout: 0.2,
+      healthCheckInterval: 0,
+      maxHealthCheckRetries: 3,
+      minimumHealthyInstances: 2,
+      autoRollbackOnFailure: false,
+      failureThreshold: 1,
+    };
+    const response = await rollingUpdate(deployment.id, options);
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ ...options, id: deployment.id, status: 'queued', totalBatches: 2 });
+    expect(t.queue.enqueued).toEqual([deployment.id]);
+    const stored = await storedDeployment(t, deployment.id);
+    expect(stored).toMatchObject({
+      status: 'queued',
+      batch_size: 50,
+      wait_interval: 0.5,
+      health_check_timeout: 0.2,
+    });
+    const shown = await t.http.get(`/api/deployments/${deployment.id}`).set(bearer(acme));
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual(response.body);
+  });
+
+  it('applies the contract defaults, with the application’s health check path', async () => {
+    const app = await fourServerApp();
+    const deployment = await createDeployment(t, acme, app.id);
+    const response = await rollingUpdate(deployment.id);
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ ...CONTRACT_DEFAULTS, status: 'queued', totalBatches: 4 });
+  });
+
+  it('answers 409 when the deployment is no longer pending, and does not enqueue again', async () => {
+    const app = await fourServerApp();
+    const deployment = await createDeployment(t, acme, app.id);
+    expect((await rollingUpdate(deployment.id)).status).toBe(202);
+    const again = await rollingUpdate(deployment.id);
+    expect(again.status).toBe(409);
+    expectErrorBody(again.body, 409);
+    expect(again.body.message).toBe(`Deployment ${deployment.id} is queued, not pending`);
+    expect(t.queue.enqueued).toEqual([deployment.id]);
+  });
+
+  it('answers 409 for a second rollout of the same application while one is queued (the database index)', async () => {
+    const app = await fourServerApp();
+    const first = await createDeployment(t, acme, app.id, 'v2');
+    const second = await createDeployment(t, acme, app.id, 'v3');
+    expect((await rollingUpdate(first.id)).status).toBe(202);
+    const response = await rollingUpdate(second.id);
+    expect(response.status).toBe(409);
+    expect(response.body.message).toBe(
+      `A deployment of application ${app.name} is already queued or in progress`,
+    );
+    expect((await storedDeployment(t, second.id)).status).toBe('pending');
+    expect(t.queue.enqueued).toEqual([first.id]);
+  });
+
+  it('answers 422 when the batches would leave fewer than minimumHealthyInstances serving', async () => {
+    const app = await fourServerApp();
+    const deployment = await createDeployment(t, acme, app.id);
+    const before = await rowCounts(t);
+    const response = await rollingUpdate(deployment.id, { batchSize: 50, minimumHealthyInstances: 3 });
+    expect(response.status).toBe(422);
+    expectErrorBody(response.body, 422);
+    expect(response.body.error).toBe('Unprocessable Entity');
+    expect(response.body.message).toContain('minimumHealthyInstances');
+    expect(await rowCounts(t)).toEqual(before);
+    expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
+    expect(t.queue.enqueued).toEqual([]);
+    expect(
+      (
+        await rollingUpdate(deployment.id, {
+          batchSize: 1,
+          batchSizeIsPercentage: false,
+          minimumHealthyInstances: 3,
+        })
+      ).status,
+    ).toBe(202);
+  });
+
+  it('puts the deployment back to pending when the queue refuses the job', async () => {
+    const app = await fourServerApp();
+    const deployment = await createDeployment(t, acme, app.id);
+    t.queue.failNext();
+    const response = await rollingUpdate(deployment.id);
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'Internal server error',
+    });
+    expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
+    expect((await rollingUpdate(deployment.id)).status).toBe(202);
+  });
+
+  it('shows the batches in order, in the contract shape', async () => {
+    const app = await fourServerApp();
+    const deployment = await createDeployment(t, acme, app.id);
+    const result = {
+      healthy: true,
+      statusCode: 200,
+      attempts: 2,
+      elapsedMs: 840,
+      message: 'Health check passed',
+    };
+    await t.db.dataSource.query(
+      `INSERT INTO deployment_batches (deployment_id, batch_number, total_batches, server_ids, target_instance_count,
+         status, successful_instances, health_check_results)
+       VALUES ($1, 2, 2, $3, 1, 'pending', 0, '{}'), ($1, 1, 2, $2, 1, 'completed', 2, $4)`,
+      [
+        deployment.id,
+        [servers[0].id, servers[1].id],
+        [servers[2].id, servers[3].id],
+        { [servers[0].id]: result },
+      ],
+    );
+    const response = await t.http.get(`/api/deployments/${deployment.id}/batches`).set(bearer(acme));
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual([
+      {
+        id: expect.any(Number),
+        batchNumber: 1,
+        totalBatches: 2,
+        serverIds: [servers[0].id, servers[1].id],
+        targetInstanceCount: 1,
+        status: 'completed',
+        startedAt: null,
+        completedAt: null,
+        successfulInstances: 2,
+        failedInstances: 0,
+        healthCheckResults: { [servers[0].id]: result },
+        failureReason: null,
+      },
+      expect.objectContaining({
+        batchNumber: 2,
+        status: 'pending',
+        serverIds: [servers[2].id, servers[3].id],
+      }),
+    ]);
+  });
+
+  it('lists the history newest first, by application, only for the team', async () => {
+    const app = await fourServerApp();
+    const other = await fourServerApp();
+    const first = await createDeployment(t, acme, app.id, 'v2');
+    const second = await createDeployment(t, acme, app.id, 'v3');
+    const elsewhere = await createDeployment(t, acme, other.id, 'v9');
+    const byApp = await t.http.get(`/api/deployments?applicationId=${app.id}`).set(bearer(acme));
+    expect(byApp.status).toBe(200);
+    expect(byApp.body.map((d: { id: number }) => d.id)).toEqual([second.id, first.id]);
+    const all = await t.http.get('/api/deployments').set(bearer(acme));
+    expect(all.body.map((d: { id: number }) => d.id).slice(0, 3)).toEqual([
+      elsewhere.id,
+      second.id,
+      first.id,
+    ]);
+    expect((await t.http.get('/api/deployments').set(bearer(globex))).body).toEqual([]);
+    const foreign = await t.http.get(`/api/deployments?applicationId=${app.id}`).set(bearer(globex));
+    expect(foreign.status).toBe(404);
+  });
+
+  it('answers 404 on every deployment route for another team’s deployment', async () => {
+    const app = await fourServerApp();
+    const deployment = await createDeployment(t, acme, app.id);
+    const routes = [
+      t.http.get(`/api/deployments/${deployment.id}`),
+      t.http.get(`/api/deployments/${deployment.id}/batches`),
+      t.http.post(`/api/deployments/${deployment.id}/rolling-update`).send({}),
+      t.http.post(`/api/deployments/${deployment.id}/cancel`),
+      t.http.post(`/api/deployments/${deployment.id}/rollback`),
+    ];
+    for (const route of routes) {
+      const response = await route.set(bearer(globex));
+      expect(response.status).toBe(404);
+      expect(response.body.message).toBe(`Deployment ${deployment.id} not found`);
+    }
+    expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
+    expect(t.queue.enqueued).toEqual([]);
+  });
+
+  describe('cancel', () => {
+    it('cancels a queued deployment at once (202), freeing the application', async () => {
+      const app = await fourServerApp();
+      const deployment = await createDeployment(t, acme, app.id);
+      await rollingUpdate(deployment.id);
+      const response = await t.http.post(`/api/deployments/${deployment.id}/cancel`).set(bearer(acme));
+      expect(response.status).toBe(202);
+      expect(response.body).toMatchObject({
+        id: deployment.id,
+        status: 'cancelled',
+        completedAt: expect.any(String),
+      });
+      const next = await createDeployment(t, acme, app.id, 'v3');
+      expect((await rollingUpdate(next.id)).status).toBe(202);
+    });
+
+    it('asks the worker to stop an in-progress rollout: the status stays until it does', async () => {
+      const app = await fourServerApp();
+      const deployment = await createDeployment(t, acme, app.id);
+      await rollingUpdate(deployment.id);
+      await t.db.dataSource.query(`UPDATE deployments SET status = 'in_progress' WHERE id = $1`, [
+        deployment.id,
+      ]);
+      const response = await t.http.post(`/api/deployments/${deployment.id}/cancel`).set(bearer(acme));
+      expect(response.status).toBe(202);
+      expect(response.body.status).toBe('in_progress');
+      expect((await storedDeployment(t, deployment.id)).cancel_requested_at).toBeInstanceOf(Date);
+      const events = await t.db.dataSource.query(
+        `SELECT type FROM deployment_events WHERE deployment_id = $1 ORDER BY id`,
+        [deployment.id],
+      );
+      expect(events.map((event: { type: string }) => event.type)).toEqual(['queued', 'cancel_requested']);
+    });
+
+    it.each(['pending', 'completed', 'cancelled'])('answers 409 for a %s deployment', async (status) => {
+      const app = await fourServerApp();
+      const deployment = await createDeployment(t, acme, app.id);
+      await t.db.dataSource.query(`UPDATE deployments SET status = $2 WHERE id = $1`, [
+        deployment.id,
+        status,
+      ]);
+      const response = await t.http.post(`/api/deployments/${deployment.id}/cancel`).set(bearer(acme));
+      expect(response.status).toBe(409);
+      expect(response.body.message).toContain(status);
+      expect((await storedDeployment(t, deployment.id)).status).toBe(status);
+    });
+  });
+
+  describe('rollback', () => {
+    it('queues a new deployment back to the previous version with the same options (202)', async () => {
+      const app = await fourServerApp();
+      await recordInstances(app.id, 'v1');
+      const deployment = await createDeployment(t, acme, app.id, 'v2');
+      await rollingUpdate(deployment.id, { batchSize: 1, batchSizeIsPercentage: false, waitInterval: 0 });
+      await t.db.dataSource.query(`UPDATE deployments SET status = 'completed' WHERE id = $1`, [
+        deployment.id,
+      ]);
+      t.queue.clear();
+      const response = await t.http.post(`/api/deployments/${deployment.id}/rollback`).set(bearer(acme));
+      expect(response.status).toBe(202);
+      expect(response.body).toMatchObject({
+        applicationId: app.id,
+        status: 'queued',
+        image: 'ghcr.io/acme/shop',
+        tag: 'v1',
+        previousImage: 'ghcr.io/acme/shop',
+        previousTag: 'v2',
+        batchSize: 1,
+        batchSizeIsPercentage: false,
+        waitInterval: 0,
+        totalBatches: 4,
+      });
+      expect(response.body.id).not.toBe(deployment.id);
+      expect(t.queue.enqueued).toEqual([response.body.id]);
+      expect((await storedDeployment(t, response.body.id)).rollback_of_deployment_id).toBe(deployment.id);
+    });
+
+    it('answers 422 when the deployment has no previous version, and writes nothing', async () => {
+      const app = await fourServerApp();
+      const deployment = await createDeployment(t, acme, app.id);
+      const before = await rowCounts(t);
+      const response = await t.http.post(`/api/deployments/${deployment.id}/rollback`).set(bearer(acme));
+      expect(response.status).toBe(422);
+      expect(response.body.message).toBe(
+        `Deployment ${deployment.id} has no previous version to roll back to`,
+      );
+      expect(await rowCounts(t)).toEqual(before);
+    });
+
+    it('answers 409 while another deployment of the application is active', async () => {
+      const app = await fourServerApp();
+      await recordInstances(app.id, 'v1');
+      const deployment = await createDeployment(t, acme, app.id, 'v2');
+      await rollingUpdate(deployment.id);
+      const before = await rowCounts(t);
+      const response = await t.http.post(`/api/deployments/${deployment.id}/rollback`).set(bearer(acme));
+      expect(response.status).toBe(409);
+      expect(response.body.message).toContain(app.name);
+      expect(await rowCounts(t)).toEqual(before);
+    });
+  });
+});

@@ -1,0 +1,143 @@
+import { decryptSecret } from '../../../src/infra/persistence/secret-box';
+import { bearer, createTestApp, type TestApp } from '../support/app';
+import {
+  createApplication,
+  createServer,
+  expectErrorBody,
+  expectNoPrivateKeySent,
+  PRIVATE_KEY,
+  rowCounts,
+  serverBody,
+} from './api-fixtures';
+
+describe('/api/servers', () => {
+  let t: TestApp;
+  let acme: string;
+  let globex: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    acme = await t.tokenFor('acme');
+    globex = await t.tokenFor('globex');
+  });
+  afterAll(async () => {
+    await t?.close();
+    expectNoPrivateKeySent(t);
+  });
+
+  it('registers a server (201) without ever showing its key, with port 22 and user root by default', async () => {
+    const response = await t.http
+      .post('/api/servers')
+      .set(bearer(acme))
+      .send({ name: 'web-1', host: '10.0.0.5', privateKey: PRIVATE_KEY });
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({
+      id: expect.any(Number),
+      name: 'web-1',
+      host: '10.0.0.5',
+      port: 22,
+      user: 'root',
+      hostKeyFingerprint: null,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect(new Date(response.body.createdAt).toISOString()).toBe(response.body.createdAt);
+  });
+
+  it('stores the private key encrypted with APP_KEY', async () => {
+    const server = await createServer(t, acme);
+    const [row] = await t.db.dataSource.query('SELECT private_key_encrypted FROM servers WHERE id = $1', [
+      server.id,
+    ]);
+    expect(row.private_key_encrypted).not.toContain('PRIVATE KEY');
+    expect(decryptSecret(row.private_key_encrypted, t.config.appKey)).toBe(PRIVATE_KEY);
+  });
+
+  it('keeps the given port, user, IPv6 host and fingerprint', async () => {
+    const fingerprint = `SHA256:${'a1B2+/'.repeat(7)}x`;
+    const response = await t.http
+      .post('/api/servers')
+      .set(bearer(acme))
+      .send(serverBody({ host: '2001:db8::1', port: 2222, user: 'deploy', hostKeyFingerprint: fingerprint }));
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({
+      host: '2001:db8::1',
+      port: 2222,
+      user: 'deploy',
+      hostKeyFingerprint: fingerprint,
+    });
+  });
+
+  it('lists and shows only the team’s servers', async () => {
+    const mine = await createServer(t, acme, { host: 'db.internal.example' });
+    const theirs = await createServer(t, globex);
+    const list = await t.http.get('/api/servers').set(bearer(acme));
+    expect(list.status).toBe(200);
+    const ids = list.body.map((server: { id: number }) => server.id);
+    expect(ids).toContain(mine.id);
+    expect(ids).not.toContain(theirs.id);
+    const one = await t.http.get(`/api/servers/${mine.id}`).set(bearer(acme));
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual(mine);
+  });
+
+  it('answers 404 for another team’s server exactly as for a missing one', async () => {
+    const theirs = await createServer(t, globex);
+    const other = await t.http.get(`/api/servers/${theirs.id}`).set(bearer(acme));
+    const missing = await t.http.get('/api/servers/999999').set(bearer(acme));
+    expect(other.status).toBe(404);
+    expectErrorBody(other.body, 404);
+    expect(other.body.message).toBe(`Server ${theirs.id} not found`);
+    expect(missing.body.message).toBe('Server 999999 not found');
+    const removal = await t.http.delete(`/api/servers/${theirs.id}`).set(bearer(acme));
+    expect(removal.status).toBe(404);
+    expect((await t.http.get(`/api/servers/${theirs.id}`).set(bearer(globex))).status).toBe(200);
+  });
+
+  it('refuses a duplicate name in the team (409) but allows it in another team', async () => {
+    await createServer(t, acme, { name: 'twin' });
+    const before = await rowCounts(t);
+    const duplicate = await t.http
+      .post('/api/servers')
+      .set(bearer(acme))
+      .send(serverBody({ name: 'twin' }));
+    expect(duplicate.status).toBe(409);
+    expectErrorBody(duplicate.body, 409);
+    expect(duplicate.body.message).toContain('twin');
+    expect(await rowCounts(t)).toEqual(before);
+    const elsewhere = await t.http
+      .post('/api/servers')
+      .set(bearer(globex))
+      .send(serverBody({ name: 'twin' }));
+    expect(elsewhere.status).toBe(201);
+  });
+
+  it('deletes an unused server (204), after which it is gone', async () => {
+    const server = await createServer(t, acme);
+    const removal = await t.http.delete(`/api/servers/${server.id}`).set(bearer(acme));
+    expect(removal.status).toBe(204);
+    expect(removal.text).toBe('');
+    expect((await t.http.get(`/api/servers/${server.id}`).set(bearer(acme))).status).toBe(404);
+  });
+
+  it('refuses to delete a server an application runs on (409 naming the application)', async () => {
+    const server = await createServer(t, acme);
+    await createApplication(t, acme, [server.id], { name: 'billing' });
+    const removal = await t.http.delete(`/api/servers/${server.id}`).set(bearer(acme));
+    expect(removal.status).toBe(409);
+    expectErrorBody(removal.body, 409);
+    expect(removal.body.message).toContain('billing');
+    expect((await t.http.get(`/api/servers/${server.id}`).set(bearer(acme))).status).toBe(200);
+  });
+
+  it('refuses to delete the load balancer server of an application (409 naming it)', async () => {
+    const [app, lb] = [await createServer(t, acme), await createServer(t, acme)];
+    await createApplication(t, acme, [app.id], {
+      name: 'front',
+      loadBalancer: { type: 'haproxy', serverId: lb.id, backend: 'front' },
+    });
+    const removal = await t.http.delete(`/api/servers/${lb.id}`).set(bearer(acme));
+    expect(removal.status).toBe(409);
+    expect(removal.body.message).toContain('front');
+  });
+});
