@@ -41,8 +41,9 @@ export function checkStartingBudget(input: {
 }
 
 /**
- * What the API checks at request time, counted on the application's servers: the largest batch taken
- * out must leave at least the minimum. A first deployment is exempt (nothing serves yet).
+ * What the API checks at request time, counted on the application's servers (CONTRACT.md, 422): the
+ * largest batch taken out must leave at least the minimum. It applies to a first deployment too, so a
+ * sizing that could never be met on a later rollout is refused up front.
  */
 export function checkSizingBudget(input: {
   serverCount: number;
