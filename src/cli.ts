@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { TokenService } from './auth/token.service';
 import { ValidationFailedError } from './common/errors';
-import { ConfigError } from './config/app-config';
+import { ConfigError, loadDotEnvFile } from './config/app-config';
 import { cliLogger, describeDatabaseError, processIo, type CliIo } from './database/cli-io';
 import { loadDatabaseConfig } from './database/database-config';
 import { createDataSource } from './database/data-source';
@@ -70,6 +70,7 @@ export async function runCli(argv: string[], io: CliIo, env: Env): Promise<numbe
 }
 
 if (require.main === module) {
+  loadDotEnvFile();
   void runCli(process.argv.slice(2), processIo, process.env).then((code) => {
     process.exitCode = code;
   });

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { loadDotEnvFile } from './config/app-config';
 import { exitOnBootFailure, loadConfigOrExit } from './infra/logging/boot';
 import { WorkerModule } from './worker.module';
 
@@ -11,6 +12,7 @@ import { WorkerModule } from './worker.module';
  * signal during the wait ends the process at once.
  */
 async function bootstrap(): Promise<void> {
+  loadDotEnvFile();
   loadConfigOrExit();
   const app = await NestFactory.createApplicationContext(WorkerModule, {
     bufferLogs: true,

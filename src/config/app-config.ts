@@ -102,3 +102,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   });
   return config;
 }
+
+/**
+ * Reads `.env` from the working directory into the environment, for the quick start. Variables already
+ * set in the environment win. Called by the entry points only, never by tests.
+ */
+export function loadDotEnvFile(path = '.env'): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

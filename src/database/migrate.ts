@@ -1,7 +1,8 @@
-import { ConfigError } from '../config/app-config';
+import { ConfigError, loadDotEnvFile } from '../config/app-config';
 import { cliLogger, describeDatabaseError, processIo, type CliIo } from './cli-io';
 import { loadDatabaseConfig } from './database-config';
 import { createDataSource } from './data-source';
+import { ensureDatabaseExists } from './ensure-database';
 import { applyMigrations, revertLastMigration } from './migrator';
 
 const USAGE = 'usage: node dist/src/database/migrate.js run|revert';
@@ -30,6 +31,9 @@ export async function runMigrateCli(
   const log = cliLogger(io, config.logLevel);
   const dataSource = createDataSource(config.databaseUrl);
   try {
+    if (command === 'run' && (await ensureDatabaseExists(config.databaseUrl).catch(() => false))) {
+      log.info('created the database');
+    }
     await dataSource.initialize();
     if (command === 'run') {
       const applied = await applyMigrations(dataSource);
@@ -49,6 +53,7 @@ export async function runMigrateCli(
 }
 
 if (require.main === module) {
+  loadDotEnvFile();
   void runMigrateCli(process.argv.slice(2), processIo, process.env).then((code) => {
     process.exitCode = code;
   });

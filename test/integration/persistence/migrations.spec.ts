@@ -1,6 +1,7 @@
 import { ConfigError } from '../../../src/config/app-config';
 import type { CliIo } from '../../../src/database/cli-io';
 import { loadDatabaseConfig } from '../../../src/database/database-config';
+import { createDataSource } from '../../../src/database/data-source';
 import { runMigrateCli } from '../../../src/database/migrate';
 import { applyMigrations, revertLastMigration } from '../../../src/database/migrator';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -120,5 +121,23 @@ describe('the migration CLI', () => {
     expect(await runMigrateCli(['run'], io, env)).toBe(1);
     expect(io.stderr.join('\n')).toMatch(/migration run failed: cannot reach PostgreSQL .*ECONNREFUSED/);
     expect(io.stderr.join('\n')).not.toContain('s3cret');
+  });
+
+  it('creates a missing database before migrating it', async () => {
+    const admin = createDataSource('postgres://postgres@127.0.0.1:5432/postgres');
+    await admin.initialize();
+    const name = `rollout_test_created_${process.pid}`;
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+      const io = capture();
+      const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+      expect(await runMigrateCli(['run'], io, { DATABASE_URL: url })).toBe(0);
+      expect(io.stderr.join('\n')).toContain('created the database');
+      expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).toHaveLength(1);
+      expect(await runMigrateCli(['run'], capture(), { DATABASE_URL: url })).toBe(0);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.destroy();
+    }
   });
 });
