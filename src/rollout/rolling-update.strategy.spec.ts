@@ -418,4 +418,30 @@ describe('RollingUpdateStrategy', () => {
     await done.strategy.abandon(7, 'boom');
     expect(done.store.deployment.status).toBe('completed');
   });
+
+  it('finishes a swap that a crashed worker left between rename and run', async () => {
+    const t = setup({ servers: 2, deployment: { status: 'in_progress', totalBatches: 2 } });
+    t.store.batches = [1, 2].map((n) => ({
+      id: 100 + n,
+      batchNumber: n,
+      totalBatches: 2,
+      serverIds: [n],
+      targetInstanceCount: 1,
+      status: n === 1 ? 'in_progress' : 'pending',
+      startedAt: null,
+      completedAt: null,
+      successfulInstances: 0,
+      failedInstances: 0,
+      healthCheckResults: {},
+      failureReason: null,
+    }));
+    t.store.seedInstance(1, { image: IMAGE, tag: 'v1', status: 'running', inRotation: false });
+    t.docker.hosts.get('web-1')!.delete('shop');
+    t.docker.seed('web-1', 'shop-previous', `${IMAGE}:v1`, false);
+    await t.run();
+    expect(t.store.deployment.status).toBe('completed');
+    expect(imageOn(t.docker, 1)).toBe(`${IMAGE}:v2`);
+    expect(t.store.instances.get(1)).toMatchObject({ tag: 'v2', inRotation: true, previousTag: 'v1' });
+    expect(t.lb.calls[0]).toBe('add web-1 → [web-1,web-2]');
+  });
 });

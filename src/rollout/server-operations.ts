@@ -70,7 +70,8 @@ export class ServerOperations {
       await this.mustSucceed('start', docker.rename(this.name, this.previousName));
     }
     await this.mustSucceed('start', docker.run(this.containerSpec(image, tag)));
-    return { previousReference: current?.image ?? null };
+    // No current container but a previous one: an earlier attempt renamed it and died before `run`.
+    return { previousReference: current?.image ?? previous?.image ?? null };
   }
 
   /** Removes the new container and brings the previous one back; false when there was none to restore. */

@@ -59,12 +59,16 @@ export async function rollOut(
   tag: string,
   options: Record<string, unknown>,
   timeoutMs = 120_000,
+  onEvent: (event: ReceivedEvent) => void = () => undefined,
 ) {
   const created = await stack.call<Deployment>('POST', '/api/deployments', { applicationId, tag });
   const socket = await stack.socket();
   const events: ReceivedEvent[] = [];
   for (const name of ['deployment.updated', 'batch.updated', 'instance.updated', 'deployment.finished']) {
-    socket.on(name, (payload: Record<string, unknown>) => events.push({ name, payload }));
+    socket.on(name, (payload: Record<string, unknown>) => {
+      events.push({ name, payload });
+      onEvent({ name, payload });
+    });
   }
   const ack = await subscribe(socket, created.id);
   if (!ack.ok) throw new Error(`subscribe refused: ${ack.error}`);

@@ -1,0 +1,100 @@
+import { Fleet, startFleet } from '../fleet/fleet';
+import { RunningHaproxy, startHaproxy } from '../fleet/load-balancers';
+import { startLoad } from '../fleet/load';
+import {
+  IMAGE,
+  phasesOf,
+  ReceivedEvent,
+  registerServers,
+  report,
+  rollOut,
+  servedTag,
+} from './support/scenario';
+import { freePort, Stack, startStack } from './support/stack';
+
+jest.setTimeout(300_000);
+
+describe('a worker killed in the middle of a batch', () => {
+  let stack: Stack;
+  let fleet: Fleet;
+  let haproxy: RunningHaproxy;
+  let serverIds: number[];
+  let applicationId: number;
+
+  beforeAll(async () => {
+    [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 4, addressPrefix: '127.0.33.' })]);
+    const appHosts = fleet.hosts.slice(0, 3);
+    haproxy = await startHaproxy({
+      listenAddress: '127.0.33.100',
+      listenPort: await freePort('127.0.33.100'),
+      backend: 'shop',
+      servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
+    });
+    serverIds = await registerServers(stack, fleet, appHosts);
+    const [lbId] = await registerServers(stack, fleet, [fleet.hosts[3]], 'lb');
+    const app = await stack.call<{ id: number }>('POST', '/api/applications', {
+      name: 'shop',
+      image: IMAGE,
+      tag: 'v1',
+      containerPort: 3000,
+      hostPort: 8080,
+      serverIds,
+      loadBalancer: {
+        type: 'haproxy',
+        serverId: lbId,
+        backend: 'shop',
+        socketPath: haproxy.socketPath,
+        drainSeconds: 1,
+      },
+    });
+    applicationId = app.id;
+    const first = await rollOut(stack, applicationId, 'v1', { batchSize: 100, minimumHealthyInstances: 0 });
+    expect(first.deployment.status).toBe('completed');
+  });
+
+  afterAll(async () => {
+    await haproxy?.stop();
+    await fleet?.stop();
+    await stack?.stop();
+  });
+
+  it('is replaced, and the rollout resumes without redoing a batch or leaving a server out of rotation', async () => {
+    const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
+    await load.waitForOk(50);
+    let killed: Promise<void> | null = null;
+    const killDuringSecondBatch = (event: ReceivedEvent) => {
+      if (killed || event.name !== 'instance.updated') return;
+      if (event.payload.batchNumber === 2 && event.payload.phase === 'starting') {
+        killed = stack.restartWorker('SIGKILL');
+      }
+    };
+    const { deployment, batches, events, durationMs } = await rollOut(
+      stack,
+      applicationId,
+      'v2',
+      { batchSize: 1, batchSizeIsPercentage: false, minimumHealthyInstances: 1 },
+      180_000,
+      killDuringSecondBatch,
+    );
+    await killed;
+    const traffic = await load.stop();
+    report('worker SIGKILL mid-batch', { ...traffic, rolloutMs: durationMs });
+
+    expect(killed).not.toBeNull();
+    expect(deployment).toMatchObject({ status: 'completed', completedBatches: 3, failedBatches: 0 });
+    expect(batches.map((b) => b.status)).toEqual(['completed', 'completed', 'completed']);
+    // batch 1 ran once; batch 2 ran again from its start after the crash
+    expect(phasesOf(events, serverIds[0]).filter((p) => p === 'pulling')).toHaveLength(1);
+    expect(phasesOf(events, serverIds[1]).filter((p) => p === 'pulling')).toHaveLength(2);
+    for (const host of fleet.hosts.slice(0, 3)) expect(await servedTag(host)).toBe('v2');
+    const states = (await haproxy.showStat()).filter(
+      (r) => r.pxname === 'shop' && r.svname.startsWith('web-'),
+    );
+    expect(states.map((r) => r.status)).toEqual(Array(3).fill('no check'));
+    for (const host of fleet.hosts.slice(0, 3)) {
+      const containers = await fleet.runningContainers(host);
+      expect(containers.map((c) => c.image)).toEqual([`${IMAGE}:v2`]);
+    }
+    expect(traffic.failed).toBe(0);
+  });
+});
