@@ -1,18 +1,9 @@
-import type { InstanceStatus, LoadBalancerConfig } from '../rollout/domain';
+import type { ApplicationSpec, InstanceStatus } from '../rollout/domain';
 import type { ApplicationInstanceEntity } from './application-instance.entity';
 import type { ApplicationEntity } from './application.entity';
 
-export interface ApplicationView {
-  id: number;
-  name: string;
-  image: string;
-  tag: string;
-  containerPort: number;
-  hostPort: number;
-  env: Record<string, string>;
-  healthCheckPath: string;
-  serverIds: number[];
-  loadBalancer: LoadBalancerConfig;
+/** The application as the API shows it: its rollout specification plus timestamps. */
+export interface ApplicationView extends ApplicationSpec {
   createdAt: string;
   updatedAt: string;
 }

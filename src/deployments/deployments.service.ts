@@ -3,7 +3,7 @@ import { ApplicationEntity } from '../applications/application.entity';
 import { serverIdsOf } from '../applications/application.view';
 import { ApplicationsService } from '../applications/applications.service';
 import { ConflictError, NotFoundError, UnprocessableError } from '../common/errors';
-import { toBatchView, toDeploymentView } from '../infra/persistence/views';
+import { rollingUpdateOptionsOf, toBatchView, toDeploymentView } from '../infra/persistence/views';
 import { checkSizingBudget } from '../rollout/planning/budget';
 import { planBatches } from '../rollout/planning/batches';
 import { BatchView, DEFAULT_ROLLING_UPDATE, DeploymentView, RollingUpdateOptions } from '../rollout/domain';
@@ -82,7 +82,7 @@ export class DeploymentsService {
     if (!source.previousImage || !source.previousTag) {
       throw new UnprocessableError(`Deployment ${id} has no previous version to roll back to`);
     }
-    const options = optionsOf(source, application);
+    const options = rollingUpdateOptionsOf(source, application);
     const totalBatches = this.checkSizing(application, options);
     const rollback = await this.deployments.insert(
       {
@@ -154,19 +154,4 @@ export class DeploymentsService {
 
 function definedFields(dto: RollingUpdateDto): Partial<RollingUpdateOptions> {
   return Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined && value !== null));
-}
-
-function optionsOf(deployment: DeploymentEntity, application: ApplicationEntity): RollingUpdateOptions {
-  return {
-    batchSize: deployment.batchSize,
-    batchSizeIsPercentage: deployment.batchSizeIsPercentage,
-    waitInterval: deployment.waitInterval,
-    healthCheckPath: deployment.healthCheckPath ?? application.healthCheckPath,
-    healthCheckTimeout: deployment.healthCheckTimeout,
-    healthCheckInterval: deployment.healthCheckInterval,
-    maxHealthCheckRetries: deployment.maxHealthCheckRetries,
-    minimumHealthyInstances: deployment.minimumHealthyInstances,
-    autoRollbackOnFailure: deployment.autoRollbackOnFailure,
-    failureThreshold: deployment.failureThreshold,
-  };
 }

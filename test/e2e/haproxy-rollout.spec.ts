@@ -1,7 +1,7 @@
 import { Fleet, startFleet } from '../fleet/fleet';
 import { RunningHaproxy, startHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
-import { IMAGE, phasesOf, registerServers, report, rollOut, servedTag } from './support/scenario';
+import { IMAGE, phasesOf, report, rollOut, servedTag, createShop } from './support/scenario';
 import { freePort, Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
@@ -22,26 +22,19 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
       backend: 'shop',
       servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
     });
-    serverIds = await registerServers(stack, fleet, appHosts);
-    const [lbId] = await registerServers(stack, fleet, [fleet.hosts[6]], 'lb');
-    const app = await stack.call<{ id: number }>('POST', '/api/applications', {
-      name: 'shop',
-      image: IMAGE,
-      tag: 'v1',
-      containerPort: 3000,
-      hostPort: 8080,
-      env: { GREETING: 'hello world' },
-      healthCheckPath: '/health',
-      serverIds,
-      loadBalancer: {
+    ({ serverIds, applicationId } = await createShop(
+      stack,
+      fleet,
+      appHosts,
+      fleet.hosts[6],
+      {
         type: 'haproxy',
-        serverId: lbId,
         backend: 'shop',
         socketPath: haproxy.socketPath,
         drainSeconds: 2,
       },
-    });
-    applicationId = app.id;
+      { env: { GREETING: 'hello world' }, healthCheckPath: '/health' },
+    ));
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Fleet, startFleet } from '../fleet/fleet';
 import { RunningNginx, startNginx } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
-import { IMAGE, registerServers, report, rollOut, servedTag } from './support/scenario';
+import { report, rollOut, servedTag, createShop } from './support/scenario';
 import { freePort, Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
@@ -27,7 +27,6 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
   let nginx: RunningNginx;
   let confDir: string;
   let applicationId: number;
-  let serverIds: number[];
 
   beforeAll(async () => {
     [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 5, addressPrefix: '127.0.31.' })]);
@@ -37,26 +36,14 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
     // Rollout's file listens on every address; start from the same shape so reloads never rebind.
     await writeFile(includeFile, `server {\n  listen ${port};\n  return 503;\n}\n`);
     nginx = await startNginx({ listenPort: port, includeFile });
-    serverIds = await registerServers(stack, fleet, fleet.hosts.slice(0, 4));
-    const [lbId] = await registerServers(stack, fleet, [fleet.hosts[4]], 'lb');
-    const app = await stack.call<{ id: number }>('POST', '/api/applications', {
-      name: 'shop',
-      image: IMAGE,
-      tag: 'v1',
-      containerPort: 3000,
-      hostPort: 8080,
-      serverIds,
-      loadBalancer: {
-        type: 'nginx',
-        serverId: lbId,
-        configPath: includeFile,
-        listenPort: port,
-        reloadCommand: nginx.reloadCommand,
-        testCommand: nginx.testCommand,
-        drainSeconds: 1,
-      },
-    });
-    applicationId = app.id;
+    ({ applicationId } = await createShop(stack, fleet, fleet.hosts.slice(0, 4), fleet.hosts[4], {
+      type: 'nginx',
+      configPath: includeFile,
+      listenPort: port,
+      reloadCommand: nginx.reloadCommand,
+      testCommand: nginx.testCommand,
+      drainSeconds: 1,
+    }));
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { traefikValidators } from '../support/traefik-schemas';
 import { Fleet, startFleet } from '../fleet/fleet';
-import { IMAGE, registerServers, report, rollOut } from './support/scenario';
+import { report, rollOut, createShop } from './support/scenario';
 import { Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
@@ -46,24 +46,12 @@ describe('rolling updates with Traefik file-provider configuration', () => {
     [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 5, addressPrefix: '127.0.32.' })]);
     dir = await mkdtemp(join(tmpdir(), 'rollout-e2e-traefik-'));
     configPath = join(dir, 'dynamic', 'shop.yaml');
-    const serverIds = await registerServers(stack, fleet, fleet.hosts.slice(0, 4));
-    const [lbId] = await registerServers(stack, fleet, [fleet.hosts[4]], 'lb');
-    const app = await stack.call<{ id: number }>('POST', '/api/applications', {
-      name: 'shop',
-      image: IMAGE,
-      tag: 'v1',
-      containerPort: 3000,
-      hostPort: 8080,
-      serverIds,
-      loadBalancer: {
-        type: 'traefik',
-        serverId: lbId,
-        configPath,
-        domain: 'shop.example.com',
-        drainSeconds: 0.2,
-      },
-    });
-    applicationId = app.id;
+    ({ applicationId } = await createShop(stack, fleet, fleet.hosts.slice(0, 4), fleet.hosts[4], {
+      type: 'traefik',
+      configPath,
+      domain: 'shop.example.com',
+      drainSeconds: 0.2,
+    }));
   });
 
   afterAll(async () => {

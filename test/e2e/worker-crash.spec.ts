@@ -1,15 +1,7 @@
 import { Fleet, startFleet } from '../fleet/fleet';
 import { RunningHaproxy, startHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
-import {
-  IMAGE,
-  phasesOf,
-  ReceivedEvent,
-  registerServers,
-  report,
-  rollOut,
-  servedTag,
-} from './support/scenario';
+import { IMAGE, phasesOf, ReceivedEvent, report, rollOut, servedTag, createShop } from './support/scenario';
 import { freePort, Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
@@ -30,24 +22,12 @@ describe('a worker killed in the middle of a batch', () => {
       backend: 'shop',
       servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
     });
-    serverIds = await registerServers(stack, fleet, appHosts);
-    const [lbId] = await registerServers(stack, fleet, [fleet.hosts[3]], 'lb');
-    const app = await stack.call<{ id: number }>('POST', '/api/applications', {
-      name: 'shop',
-      image: IMAGE,
-      tag: 'v1',
-      containerPort: 3000,
-      hostPort: 8080,
-      serverIds,
-      loadBalancer: {
-        type: 'haproxy',
-        serverId: lbId,
-        backend: 'shop',
-        socketPath: haproxy.socketPath,
-        drainSeconds: 1,
-      },
-    });
-    applicationId = app.id;
+    ({ serverIds, applicationId } = await createShop(stack, fleet, appHosts, fleet.hosts[3], {
+      type: 'haproxy',
+      backend: 'shop',
+      socketPath: haproxy.socketPath,
+      drainSeconds: 1,
+    }));
     const first = await rollOut(stack, applicationId, 'v1', { batchSize: 100, minimumHealthyInstances: 0 });
     expect(first.deployment.status).toBe('completed');
   });

@@ -1,10 +1,29 @@
 import type { ApplicationEntity } from '../../applications/application.entity';
 import type { DeploymentBatchEntity } from '../../deployments/deployment-batch.entity';
 import type { DeploymentEntity } from '../../deployments/deployment.entity';
-import type { BatchView, DeploymentView } from '../../rollout/domain';
+import type { BatchView, DeploymentView, RollingUpdateOptions } from '../../rollout/domain';
 
 function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
+}
+
+/** The stored rolling-update options; the health path falls back to the application's. */
+export function rollingUpdateOptionsOf(
+  deployment: DeploymentEntity,
+  application: Pick<ApplicationEntity, 'healthCheckPath'>,
+): RollingUpdateOptions {
+  return {
+    batchSize: deployment.batchSize,
+    batchSizeIsPercentage: deployment.batchSizeIsPercentage,
+    waitInterval: deployment.waitInterval,
+    healthCheckPath: deployment.healthCheckPath ?? application.healthCheckPath,
+    healthCheckTimeout: deployment.healthCheckTimeout,
+    healthCheckInterval: deployment.healthCheckInterval,
+    maxHealthCheckRetries: deployment.maxHealthCheckRetries,
+    minimumHealthyInstances: deployment.minimumHealthyInstances,
+    autoRollbackOnFailure: deployment.autoRollbackOnFailure,
+    failureThreshold: deployment.failureThreshold,
+  };
 }
 
 /** The deployment JSON of CONTRACT.md; the API, socket.io and the worker all build it here. */
@@ -21,16 +40,7 @@ export function toDeploymentView(
     tag: deployment.tag,
     previousImage: deployment.previousImage,
     previousTag: deployment.previousTag,
-    batchSize: deployment.batchSize,
-    batchSizeIsPercentage: deployment.batchSizeIsPercentage,
-    waitInterval: deployment.waitInterval,
-    healthCheckPath: deployment.healthCheckPath ?? application.healthCheckPath,
-    healthCheckTimeout: deployment.healthCheckTimeout,
-    healthCheckInterval: deployment.healthCheckInterval,
-    maxHealthCheckRetries: deployment.maxHealthCheckRetries,
-    minimumHealthyInstances: deployment.minimumHealthyInstances,
-    autoRollbackOnFailure: deployment.autoRollbackOnFailure,
-    failureThreshold: deployment.failureThreshold,
+    ...rollingUpdateOptionsOf(deployment, application),
     totalBatches: deployment.totalBatches,
     completedBatches: deployment.completedBatches,
     failedBatches: deployment.failedBatches,

@@ -138,3 +138,30 @@ export function phasesOf(events: ReceivedEvent[], serverId: number): string[] {
 export function report(label: string, figures: Record<string, unknown>) {
   process.stdout.write(`[e2e] ${label}: ${JSON.stringify(figures)}\n`);
 }
+
+/**
+ * Registers `appHosts` as web-1… and `lbHost` as lb-1, and creates the application `shop` (v1 on port
+ * 8080) behind `loadBalancer` (its `serverId` is filled in).
+ */
+export async function createShop(
+  stack: Stack,
+  fleet: Fleet,
+  appHosts: FleetHost[],
+  lbHost: FleetHost,
+  loadBalancer: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<{ serverIds: number[]; applicationId: number }> {
+  const serverIds = await registerServers(stack, fleet, appHosts);
+  const [lbId] = await registerServers(stack, fleet, [lbHost], 'lb');
+  const app = await stack.call<{ id: number }>('POST', '/api/applications', {
+    name: 'shop',
+    image: IMAGE,
+    tag: 'v1',
+    containerPort: 3000,
+    hostPort: 8080,
+    serverIds,
+    loadBalancer: { ...loadBalancer, serverId: lbId },
+    ...extra,
+  });
+  return { serverIds, applicationId: app.id };
+}
