@@ -241,6 +241,9 @@ describe('RollingUpdateStrategy', () => {
         'web-2 (10.0.0.2): health check failed: Health check failed after 10 attempts (last: HTTP 500)',
     });
     expect(t.store.batches[0].healthCheckResults['2']).toMatchObject({ healthy: false, statusCode: 500 });
+    // the restored container may take the whole healthCheckTimeout (120 s at 5 s → 25 attempts), not 10
+    const restoreCheck = t.probe.checks.filter((c) => c.url.includes('10.0.0.2:'))[1];
+    expect(restoreCheck).toMatchObject({ maxAttempts: 25, deadlineMs: 120000, intervalMs: 5000 });
     // threshold 1 reached: web-1, updated in the same batch, is rolled back too; batch 2 never starts
     expect(t.store.deployment.status).toBe('rolled_back');
     expect(t.store.deployment.failureReason).toMatch(/^Rolled back after 1 consecutive failed batch\(es\)/);

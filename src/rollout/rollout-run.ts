@@ -167,16 +167,24 @@ export class RolloutRun {
     }
   }
 
-  async probe(serverId: number): Promise<HealthCheckOutcome> {
+  /**
+   * Probes the instance on a server directly. A restored previous container is given the whole
+   * `healthCheckTimeout` (not just `maxHealthCheckRetries` attempts): it is known to work, and giving up
+   * on it early would leave the server out of rotation.
+   */
+  async probe(serverId: number, purpose: 'new' | 'restored' = 'new'): Promise<HealthCheckOutcome> {
     const d = this.deployment;
     const server = this.server(serverId);
     const host = server.host.includes(':') ? `[${server.host}]` : server.host;
     const deadlineMs = d.healthCheckTimeout * 1000;
+    const intervalMs = d.healthCheckInterval * 1000;
+    const attemptsInDeadline = Math.ceil(deadlineMs / Math.max(intervalMs, 100)) + 1;
     return this.deps.probe.check({
       url: `http://${host}:${this.instance(serverId).hostPort}${d.healthCheckPath}`,
-      intervalMs: d.healthCheckInterval * 1000,
+      intervalMs,
       deadlineMs,
-      maxAttempts: d.maxHealthCheckRetries,
+      maxAttempts:
+        purpose === 'new' ? d.maxHealthCheckRetries : Math.max(d.maxHealthCheckRetries, attemptsInDeadline),
       requestTimeoutMs: Math.min(this.deps.settings.healthRequestTimeoutMs, deadlineMs),
     });
   }
@@ -213,7 +221,7 @@ export class RolloutRun {
         previousImage: null,
         previousTag: null,
       });
-      const health = await this.probe(serverId);
+      const health = await this.probe(serverId, 'restored');
       if (!health.healthy) {
         await this.recorder.phase(
           batchNumber,
