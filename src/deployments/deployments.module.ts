@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApplicationInstanceEntity } from '../applications/application-instance.entity';
 import { ApplicationsModule } from '../applications/applications.module';
+import { EventsModule } from '../infra/events/events.module';
 import { QueueModule } from '../infra/queue/queue.module';
 import { DeploymentBatchEntity } from './deployment-batch.entity';
 import { DeploymentEventEntity } from './deployment-event.entity';
@@ -20,6 +21,7 @@ import { DeploymentsService } from './deployments.service';
     ]),
     ApplicationsModule,
     QueueModule,
+    EventsModule,
   ],
   controllers: [DeploymentsController],
   providers: [DeploymentsService, DeploymentsRepository],

@@ -8,6 +8,7 @@ import { checkSizingBudget } from '../rollout/planning/budget';
 import { planBatches } from '../rollout/planning/batches';
 import { BatchView, DEFAULT_ROLLING_UPDATE, DeploymentView, RollingUpdateOptions } from '../rollout/domain';
 import { CreateDeploymentDto } from './create-deployment.dto';
+import { RolloutEvents } from '../rollout/ports/rollout-events.port';
 import { DeploymentQueue } from './deployment-queue.port';
 import { DeploymentEntity } from './deployment.entity';
 import { DeploymentsRepository } from './deployments.repository';
@@ -22,6 +23,7 @@ export class DeploymentsService {
     private readonly deployments: DeploymentsRepository,
     private readonly applications: ApplicationsService,
     private readonly queue: DeploymentQueue,
+    private readonly events: RolloutEvents,
   ) {}
 
   async create(teamId: number, dto: CreateDeploymentDto): Promise<DeploymentView> {
@@ -72,8 +74,7 @@ export class DeploymentsService {
     if (!(await this.deployments.queue(id, application, options, totalBatches))) {
       throw this.notPending(await this.find(teamId, id));
     }
-    await this.enqueue(id);
-    return this.get(teamId, id);
+    return this.announceAndEnqueue(teamId, id);
   }
 
   async rollback(teamId: number, id: number): Promise<DeploymentView> {
@@ -99,8 +100,7 @@ export class DeploymentsService {
       application,
       `Rollback of deployment ${source.id} to ${source.previousImage}:${source.previousTag} queued`,
     );
-    await this.enqueue(rollback.id);
-    return this.get(teamId, rollback.id);
+    return this.announceAndEnqueue(teamId, rollback.id);
   }
 
   async cancel(teamId: number, id: number): Promise<DeploymentView> {
@@ -116,6 +116,16 @@ export class DeploymentsService {
       const current = await this.find(teamId, id);
       throw new ConflictError(`Deployment ${id} is ${current.status} and can no longer be cancelled`);
     }
+    const view = await this.get(teamId, id);
+    this.events.deploymentUpdated(view);
+    if (view.status === 'cancelled') this.events.deploymentFinished(view);
+    return view;
+  }
+
+  /** Subscribers see `queued` before the worker's first event, so the announcement precedes the job. */
+  private async announceAndEnqueue(teamId: number, id: number): Promise<DeploymentView> {
+    this.events.deploymentUpdated(await this.get(teamId, id));
+    await this.enqueue(id);
     return this.get(teamId, id);
   }
 

@@ -315,6 +315,12 @@ describe('/api/deployments', () => {
         status: 'cancelled',
         completedAt: expect.any(String),
       });
+      const announced = t.events.emitted.filter((e) => 'id' in e.payload && e.payload.id === deployment.id);
+      expect(announced.map((e) => [e.name, 'status' in e.payload ? e.payload.status : null])).toEqual([
+        ['deployment.updated', 'queued'],
+        ['deployment.updated', 'cancelled'],
+        ['deployment.finished', 'cancelled'],
+      ]);
       const next = await createDeployment(t, acme, app.id, 'v3');
       expect((await rollingUpdate(next.id)).status).toBe(202);
     });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import Redis from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { ApplicationsModule } from '../../../src/applications/applications.module';
@@ -13,6 +14,8 @@ import { DatabaseModule } from '../../../src/database/database.module';
 import { DeploymentQueue } from '../../../src/deployments/deployment-queue.port';
 import { DeploymentsModule } from '../../../src/deployments/deployments.module';
 import { ServersModule } from '../../../src/servers/servers.module';
+import { RolloutEvents } from '../../../src/rollout/ports/rollout-events.port';
+import { RecordingEvents } from '../../fakes/recording-events';
 import { RecordingQueue } from '../../fakes/recording-queue';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -24,6 +27,8 @@ export interface TestApp {
   tokenFor(teamName: string): Promise<string>;
   /** The DeploymentQueue of the app: records enqueued deployment ids. */
   queue: RecordingQueue;
+  /** What the API announced over socket.io. */
+  events: RecordingEvents;
   /** The migrated throwaway database the app runs on. */
   db: TestDatabase;
   config: AppConfig;
@@ -50,6 +55,17 @@ function recordBodies(app: INestApplication, sent: string[]): void {
   });
 }
 
+/** Removes what BullMQ left under the test's own prefix. */
+async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(pattern);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export function bearer(token: string): { Authorization: string } {
   return { Authorization: `Bearer ${token}` };
 }
@@ -68,6 +84,7 @@ export async function createTestApp(): Promise<TestApp> {
     LOG_LEVEL: 'silent',
   });
   const queue = new RecordingQueue();
+  const events = new RecordingEvents();
   try {
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -83,6 +100,8 @@ export async function createTestApp(): Promise<TestApp> {
       .useValue(config)
       .overrideProvider(DeploymentQueue)
       .useValue(queue)
+      .overrideProvider(RolloutEvents)
+      .useValue(events)
       .compile();
     const app = moduleRef.createNestApplication({ logger: false });
     const sentBodies: string[] = [];
@@ -95,12 +114,14 @@ export async function createTestApp(): Promise<TestApp> {
       http: request(app.getHttpServer()),
       tokenFor: async (teamName) => (await tokens.createToken(teamName)).token,
       queue,
+      events,
       db,
       config,
       sentBodies,
       close: async () => {
         await tokens.settle();
         await app.close();
+        await deleteRedisKeys(config.redisUrl, `${config.queuePrefix}:*`);
         await db.drop();
       },
     };
