@@ -106,7 +106,8 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
     for (const host of fleet.hosts.slice(0, 6)) expect(await servedTag(host)).toBe('v2');
 
     // socket.io: every step, in order
-    expect(events[0]).toMatchObject({ name: 'deployment.updated', payload: { status: 'in_progress' } });
+    expect(events[0]).toMatchObject({ name: 'deployment.updated', payload: { status: 'queued' } });
+    expect(events[1]).toMatchObject({ name: 'deployment.updated', payload: { status: 'in_progress' } });
     expect(events.at(-1)).toMatchObject({ name: 'deployment.finished', payload: { status: 'completed' } });
     for (const id of serverIds) {
       expect(phasesOf(events, id)).toEqual([
