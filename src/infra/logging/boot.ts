@@ -5,7 +5,9 @@ export function loadConfigOrExit(): AppConfig {
   try {
     const config = loadConfig();
     if (config.appKey.every((byte) => byte === 0)) {
-      process.stderr.write('warning: APP_KEY is the example value; set your own with `openssl rand -hex 32`\n');
+      process.stderr.write(
+        'warning: APP_KEY is the example value; set your own with `openssl rand -hex 32`\n',
+      );
     }
     return config;
   } catch (error) {
