@@ -70,9 +70,7 @@ export async function runBatch(run: RolloutRun, batch: BatchView): Promise<Batch
   try {
     await run.takeOut(batch.serverIds);
   } catch (error) {
-    const reason = `load balancer: ${messageOf(error)}`;
-    await run.putBack(batch.serverIds, n).catch(() => undefined);
-    return failBatch(run, batch, reason, servers.length);
+    return failBatch(run, batch, `load balancer: ${messageOf(error)}`, servers.length);
   }
 
   const swapErrors = await mapWithConcurrency(servers, limit, async (server) => {

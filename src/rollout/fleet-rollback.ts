@@ -47,7 +47,7 @@ export async function rollbackFleet(run: RolloutRun): Promise<void> {
     if (
       instance.status !== 'absent' &&
       !instance.inRotation &&
-      !failures.some((f) => f.startsWith(server.name))
+      !failures.some((f) => f.startsWith(`${server.name} `))
     ) {
       failures.push(`${server.name} (${server.host}) is out of rotation`);
     }

@@ -336,6 +336,8 @@ describe('RollingUpdateStrategy', () => {
       failureReason: 'load balancer: haproxy drain failed: No such server.',
     });
     expect(t.executor.commands.filter((c) => c.line.includes('docker run'))).toEqual([]);
+    // a half-applied drain is undone: the batch goes back into rotation
+    expect(t.lb.calls[0]).toBe('add web-1,web-2 → [web-1,web-2,web-3,web-4]');
   });
 
   it('ends rollback_failed naming the server whose previous container stays unhealthy', async () => {

@@ -140,11 +140,19 @@ export class RolloutRun {
     const target = this.loadBalancerTarget();
     if (target) {
       const remaining = this.inRotation().filter((id) => !leaving.includes(id));
-      await this.deps.loadBalancer.removeFromRotation(
-        target,
-        remaining.map((id) => this.member(id)),
-        leaving.map((id) => this.member(id)),
-      );
+      const leavingMembers = leaving.map((id) => this.member(id));
+      try {
+        await this.deps.loadBalancer.removeFromRotation(
+          target,
+          remaining.map((id) => this.member(id)),
+          leavingMembers,
+        );
+      } catch (error) {
+        // The change may have half-applied (e.g. one HAProxy server already draining): undo it.
+        const all = this.inRotation().map((id) => this.member(id));
+        await this.deps.loadBalancer.addToRotation(target, all, leavingMembers).catch(() => undefined);
+        throw error;
+      }
     }
     for (const id of leaving) await this.saveInstance(id, { inRotation: false });
   }
