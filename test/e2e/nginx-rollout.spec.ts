@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Fleet, startFleet } from '../fleet/fleet';
 import { RunningNginx, startNginx } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
-import { report, rollOut, servedTag, createShop } from './support/scenario';
+import { report, rollOut, servedTag, createShop, Deployment, waitForFinish } from './support/scenario';
 import { freePort, Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
@@ -27,6 +27,7 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
   let nginx: RunningNginx;
   let confDir: string;
   let applicationId: number;
+  let updateId: number;
 
   beforeAll(async () => {
     [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 5, addressPrefix: '127.0.31.' })]);
@@ -78,6 +79,7 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
     await load.waitForOk(50);
     const traffic = await load.stop();
     report('nginx v1→v2 connection-close', { ...traffic, rolloutMs: durationMs });
+    updateId = deployment.id;
 
     expect(traffic.failed).toBe(0);
     expect(traffic.tags.v1).toBeGreaterThan(0);
@@ -101,5 +103,21 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
     expect(events.some((e) => e.name === 'instance.updated' && e.payload.phase === 'draining')).toBe(false);
     expect(await readFile(nginx.includeFile, 'utf8')).toBe(before);
     for (const host of fleet.hosts.slice(0, 4)) expect(await servedTag(host)).toBe('v2');
+  });
+
+  it('rolls the application back to the previous version on demand, with zero failed requests', async () => {
+    const load = startLoad({ url: `${nginx.url}/`, concurrency: 4, keepAlive: false });
+    await load.waitForOk(50);
+    const rollback = await stack.call<Deployment>('POST', `/api/deployments/${updateId}/rollback`);
+    expect(rollback).toMatchObject({ status: 'queued', tag: 'v1', previousTag: 'v2' });
+    expect(rollback.id).not.toBe(updateId);
+    const finished = await waitForFinish(stack, rollback.id, [], 120_000);
+    await load.waitForOk(50);
+    const traffic = await load.stop();
+    report('nginx rollback v2→v1 on demand', { ...traffic });
+
+    expect(finished).toMatchObject({ status: 'completed', completedBatches: 2 });
+    expect(traffic.failed).toBe(0);
+    for (const host of fleet.hosts.slice(0, 4)) expect(await servedTag(host)).toBe('v1');
   });
 });
