@@ -5,22 +5,15 @@ import { RecordingEvents } from '../../test/fakes/recording-events';
 import { RecordingExecutor } from '../../test/fakes/recording-executor';
 import { RecordingLoadBalancer } from '../../test/fakes/recording-load-balancer';
 import { ScriptedProbe } from '../../test/fakes/scripted-probe';
-import type { ApplicationSpec, DeploymentView, ServerTarget } from './domain';
+import { serverTarget } from '../../test/fakes/server-targets';
+import type { ApplicationSpec, DeploymentView } from './domain';
 import { LoadBalancerError, RemoteConnectionError } from './ports';
 import { RollingUpdateStrategy } from './rolling-update.strategy';
 import { RolloutSettings } from './rollout-settings';
 
 const IMAGE = 'ghcr.io/acme/shop';
-const server = (id: number): ServerTarget => ({
-  id,
-  name: `web-${id}`,
-  host: `10.0.0.${id}`,
-  port: 22,
-  user: 'root',
-  privateKey: 'secret-key',
-  hostKeyFingerprint: null,
-});
-const lbServer: ServerTarget = { ...server(9), name: 'lb-1' };
+const server = (id: number) => serverTarget(id);
+const lbServer = serverTarget(9, { name: 'lb-1' });
 
 function application(serverIds: number[]): ApplicationSpec {
   return {

@@ -1,6 +1,6 @@
 import { FixedClock } from '../../../test/fakes/fixed-clock';
 import { RecordingExecutor } from '../../../test/fakes/recording-executor';
-import type { ServerTarget } from '../../rollout/domain';
+import { serverTarget } from '../../../test/fakes/server-targets';
 import {
   LoadBalancerError,
   LoadBalancerTarget,
@@ -9,15 +9,7 @@ import {
 import type { CommandResult } from '../../rollout/ports/remote-executor.port';
 import { RemoteLoadBalancer } from './remote-load-balancer';
 
-const lbServer: ServerTarget = {
-  id: 9,
-  name: 'lb',
-  host: '10.0.0.9',
-  port: 22,
-  user: 'root',
-  privateKey: 'unused',
-  hostKeyFingerprint: null,
-};
+const lbServer = serverTarget(9, { name: 'lb', privateKey: 'unused' });
 const target: LoadBalancerTarget = {
   applicationName: 'shop',
   server: lbServer,

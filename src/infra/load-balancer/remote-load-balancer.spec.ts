@@ -3,7 +3,7 @@ import { Clock } from '../../common/clock';
 import { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
 import { FixedClock } from '../../../test/fakes/fixed-clock';
 import { RecordingExecutor } from '../../../test/fakes/recording-executor';
-import type { ServerTarget } from '../../rollout/domain';
+import { serverTarget } from '../../../test/fakes/server-targets';
 import {
   LoadBalancer,
   LoadBalancerError,
@@ -13,15 +13,7 @@ import {
 import { NoLoadBalancer } from './no-load-balancer';
 import { RemoteLoadBalancer } from './remote-load-balancer';
 
-const lbServer: ServerTarget = {
-  id: 9,
-  name: 'lb',
-  host: '10.0.0.9',
-  port: 22,
-  user: 'root',
-  privateKey: 'unused',
-  hostKeyFingerprint: null,
-};
+const lbServer = serverTarget(9, { name: 'lb', privateKey: 'unused' });
 const web1: RotationMember = { serverId: 1, serverName: 'web-1', host: '10.0.0.1', port: 8080 };
 
 /** A target as a caller might build it from an application's config, bypassing the port's narrowed type. */
