@@ -1,8 +1,16 @@
 import { Fleet, startFleet } from '../fleet/fleet';
-import { RunningHaproxy, startHaproxy } from '../fleet/load-balancers';
+import type { RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
-import { IMAGE, phasesOf, report, rollOut, servedTag, createShop } from './support/scenario';
-import { freePort, Stack, startStack } from './support/stack';
+import {
+  IMAGE,
+  phasesOf,
+  report,
+  rollOut,
+  servedTag,
+  createShop,
+  startShopHaproxy,
+} from './support/scenario';
+import { Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
 
@@ -16,12 +24,7 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
   beforeAll(async () => {
     [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 7, addressPrefix: '127.0.30.' })]);
     const appHosts = fleet.hosts.slice(0, 6);
-    haproxy = await startHaproxy({
-      listenAddress: '127.0.30.100',
-      listenPort: await freePort('127.0.30.100'),
-      backend: 'shop',
-      servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
-    });
+    haproxy = await startShopHaproxy('127.0.30.100', appHosts);
     ({ serverIds, applicationId } = await createShop(
       stack,
       fleet,

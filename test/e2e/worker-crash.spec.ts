@@ -1,8 +1,17 @@
 import { Fleet, startFleet } from '../fleet/fleet';
-import { RunningHaproxy, startHaproxy } from '../fleet/load-balancers';
+import type { RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
-import { IMAGE, phasesOf, ReceivedEvent, report, rollOut, servedTag, createShop } from './support/scenario';
-import { freePort, Stack, startStack } from './support/stack';
+import {
+  IMAGE,
+  phasesOf,
+  ReceivedEvent,
+  report,
+  rollOut,
+  servedTag,
+  createShop,
+  startShopHaproxy,
+} from './support/scenario';
+import { Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
 
@@ -16,12 +25,7 @@ describe('a worker killed in the middle of a batch', () => {
   beforeAll(async () => {
     [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 4, addressPrefix: '127.0.33.' })]);
     const appHosts = fleet.hosts.slice(0, 3);
-    haproxy = await startHaproxy({
-      listenAddress: '127.0.33.100',
-      listenPort: await freePort('127.0.33.100'),
-      backend: 'shop',
-      servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
-    });
+    haproxy = await startShopHaproxy('127.0.33.100', appHosts);
     ({ serverIds, applicationId } = await createShop(stack, fleet, appHosts, fleet.hosts[3], {
       type: 'haproxy',
       backend: 'shop',

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import type { Socket } from 'socket.io-client';
 import type { Fleet, FleetHost } from '../../fleet/fleet';
-import type { Stack } from './stack';
+import { RunningHaproxy, startHaproxy } from '../../fleet/load-balancers';
+import { freePort, type Stack } from './stack';
 
 export const IMAGE = 'registry.local/acme/shop';
 
@@ -164,4 +165,14 @@ export async function createShop(
     ...extra,
   });
   return { serverIds, applicationId: app.id };
+}
+
+/** HAProxy on `address` with backend `shop`: one `server web-N host:8080` line per host, in maintenance. */
+export async function startShopHaproxy(address: string, appHosts: FleetHost[]): Promise<RunningHaproxy> {
+  return startHaproxy({
+    listenAddress: address,
+    listenPort: await freePort(address),
+    backend: 'shop',
+    servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
+  });
 }
