@@ -118,6 +118,17 @@ describe('SshRemoteExecutor against real OpenSSH hosts', () => {
     expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 1);
   });
 
+  it('closes a connection left idle and reconnects for the next command', async () => {
+    const idle = newExecutor({ idleTimeoutMs: 200 });
+    const before = await fleet.acceptedConnections(fleet.hosts[0]);
+    await idle.run(server, { argv: ['true'] });
+    await idle.run(server, { argv: ['true'] });
+    expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await idle.run(server, { argv: ['echo', 'back'] })).stdout).toBe('back\n');
+    expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 2);
+  });
+
   it('caps the captured output', async () => {
     const small = newExecutor({ maxOutputBytes: 100 });
     const result = await small.run(server, { argv: ['sh', '-c', "head -c 5000 /dev/zero | tr '\\0' a"] });

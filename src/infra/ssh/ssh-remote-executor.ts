@@ -27,6 +27,8 @@ export interface SshExecutorOptions {
   maxChannelsPerConnection: number;
   /** Captured stdout and stderr are each cut at this size. */
   maxOutputBytes?: number;
+  /** A pooled connection with no command for this long is closed (the next command reconnects). */
+  idleTimeoutMs?: number;
 }
 
 interface Connection {
@@ -38,6 +40,7 @@ interface Connection {
   limiter: ChannelLimiter;
   /** Why the connection ended, for commands that were cut off. */
   lastError: string | null;
+  idleTimer?: NodeJS.Timeout;
 }
 
 /** Raised when a channel could not be opened; safe to retry on a fresh connection since nothing ran. */
@@ -56,7 +59,7 @@ export class SshRemoteExecutor extends RemoteExecutor {
     private readonly pinning: HostKeyPinning,
   ) {
     super();
-    this.options = { keepaliveCountMax: 3, maxOutputBytes: MIB, ...options };
+    this.options = { keepaliveCountMax: 3, maxOutputBytes: MIB, idleTimeoutMs: 5 * 60_000, ...options };
   }
 
   async run(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
@@ -65,6 +68,7 @@ export class SshRemoteExecutor extends RemoteExecutor {
     const timeoutMs = command.timeoutMs ?? this.options.commandTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       const connection = this.connection(server);
+      clearTimeout(connection.idleTimer);
       await connection.ready;
       try {
         return await this.exec(connection, server, line, command.stdin, timeoutMs, summary);
@@ -77,8 +81,21 @@ export class SshRemoteExecutor extends RemoteExecutor {
           );
         }
         throw err;
+      } finally {
+        this.closeWhenIdle(server.id, connection);
       }
     }
+  }
+
+  private closeWhenIdle(serverId: number, connection: Connection): void {
+    if (connection.closed || connection.limiter.inUse > 0 || connection.limiter.waiting > 0) return;
+    clearTimeout(connection.idleTimer);
+    connection.idleTimer = setTimeout(() => {
+      if (connection.limiter.inUse > 0 || connection.limiter.waiting > 0) return;
+      if (this.connections.get(serverId) === connection) this.connections.delete(serverId);
+      void closeClient(connection);
+    }, this.options.idleTimeoutMs);
+    connection.idleTimer.unref();
   }
 
   async release(serverId?: number): Promise<void> {
@@ -351,6 +368,7 @@ function closeChannel(channel: ClientChannel): void {
 }
 
 function closeClient(connection: Connection): Promise<void> {
+  clearTimeout(connection.idleTimer);
   if (connection.closed) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 1000);
