@@ -1,24 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { io, Socket } from 'socket.io-client';
 import { createTestDatabase, TestDatabase } from '../../integration/support/database';
+import { freePort } from '../../support/net';
+import { deleteKeys, TEST_REDIS_URL } from '../../support/redis';
+
+export { freePort };
 
 const ROOT = join(__dirname, '..', '..', '..');
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -94,7 +84,7 @@ export async function startStack(): Promise<Stack> {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATABASE_URL: db.url,
-    REDIS_URL,
+    REDIS_URL: TEST_REDIS_URL,
     PORT: String(port),
     APP_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
@@ -157,15 +147,7 @@ export async function startStack(): Promise<Stack> {
     async stop() {
       for (const socket of sockets) socket.disconnect();
       await Promise.all([stopProcess(api), stopProcess(worker)]);
-      const redis = new Redis(REDIS_URL);
-      try {
-        for (const pattern of [`${prefix}:*`, `${prefix}#*`]) {
-          const keys = await redis.keys(pattern);
-          if (keys.length > 0) await redis.del(...keys);
-        }
-      } finally {
-        redis.disconnect();
-      }
+      await deleteKeys(`${prefix}:*`, `${prefix}#*`);
       await db.drop();
     },
   };

@@ -10,7 +10,8 @@ import { QueueModule } from '../../../src/infra/queue/queue.module';
 import { redisOptionsFromUrl } from '../../../src/infra/queue/redis-options';
 import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
 import { ROLLOUT_WORKER_OPTIONS, RolloutProcessor } from '../../../src/rollout/rollout.processor';
-import { deleteKeys, testConfig, waitFor } from './test-redis';
+import { testConfig, waitFor } from './test-redis';
+import { deleteKeys } from '../../support/redis';
 
 jest.setTimeout(30_000);
 
@@ -44,7 +45,7 @@ describe('deployments queue (BullMQ, real Redis)', () => {
 
   afterAll(async () => {
     await producer?.close();
-    await deleteKeys(config.queuePrefix);
+    await deleteKeys(`${config.queuePrefix}:*`);
   });
 
   afterEach(async () => {

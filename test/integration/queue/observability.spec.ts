@@ -18,7 +18,8 @@ import { QueueModule } from '../../../src/infra/queue/queue.module';
 import { SystemClock } from '../../../src/common/clock';
 import type { BatchView } from '../../../src/rollout/domain';
 import { type TestDatabase, createTestDatabase } from '../support/database';
-import { TEST_REDIS_URL, deleteKeys, testConfig } from './test-redis';
+import { TEST_REDIS_URL, testConfig } from './test-redis';
+import { deleteKeys } from '../../support/redis';
 
 jest.setTimeout(30_000);
 
@@ -69,7 +70,7 @@ describe('/health and /metrics', () => {
     await Promise.all(workerClients.map((client) => client.quit()));
     await app?.close();
     await db?.drop();
-    await deleteKeys(config.queuePrefix);
+    await deleteKeys(`${config.queuePrefix}:*`);
   });
 
   it('GET /health answers 200 with Postgres and Redis up, without a token', async () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import { TEST_REDIS_URL } from '../../support/redis';
 import { AppConfig, loadConfig } from '../../../src/config/app-config';
 
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { TEST_REDIS_URL };
 
 /** A name no other test run shares: used as the BullMQ prefix and the socket.io key. */
 export function uniqueName(kind: string): string {
@@ -20,21 +20,6 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     SOCKET_IO_KEY: uniqueName('io'),
     ...overrides,
   });
-}
-
-/** Deletes every key under `prefix:` and closes the client. */
-export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
 }
 
 export async function waitFor<T>(

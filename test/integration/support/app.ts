@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import Redis from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { ApplicationsModule } from '../../../src/applications/applications.module';
@@ -17,6 +16,7 @@ import { ServersModule } from '../../../src/servers/servers.module';
 import { RolloutEvents } from '../../../src/rollout/ports/rollout-events.port';
 import { RecordingEvents } from '../../fakes/recording-events';
 import { RecordingQueue } from '../../fakes/recording-queue';
+import { deleteKeys, TEST_REDIS_URL } from '../../support/redis';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface TestApp {
@@ -55,17 +55,6 @@ function recordBodies(app: INestApplication, sent: string[]): void {
   });
 }
 
-/** Removes what BullMQ left under the test's own prefix. */
-async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    const keys = await redis.keys(pattern);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 export function bearer(token: string): { Authorization: string } {
   return { Authorization: `Bearer ${token}` };
 }
@@ -78,7 +67,7 @@ export async function createTestApp(): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: db.url,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_URL: TEST_REDIS_URL,
     APP_KEY: randomBytes(32).toString('hex'),
     QUEUE_PREFIX: `rollout-test-${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'silent',
@@ -121,7 +110,7 @@ export async function createTestApp(): Promise<TestApp> {
       close: async () => {
         await tokens.settle();
         await app.close();
-        await deleteRedisKeys(config.redisUrl, `${config.queuePrefix}:*`);
+        await deleteKeys(`${config.queuePrefix}:*`);
         await db.drop();
       },
     };
