@@ -55,16 +55,10 @@ export class DeploymentsRepository {
     return this.batches.find({ where: { deploymentId }, order: { batchNumber: 'ASC' } });
   }
 
-  /** What runs now: the image:tag of the first server (in the application's order) with a known instance. */
-  async runningVersion(
-    applicationId: number,
-    serverIds: number[],
-  ): Promise<{ image: string; tag: string } | null> {
+  /** The recorded instances of the application's servers, in the servers' order. */
+  async instancesOf(applicationId: number, serverIds: number[]): Promise<ApplicationInstanceEntity[]> {
     const instances = await this.instances.findBy({ applicationId, serverId: In(serverIds) });
-    const known = serverIds
-      .map((serverId) => instances.find((instance) => instance.serverId === serverId))
-      .find((instance) => instance?.image && instance.tag);
-    return known?.image && known.tag ? { image: known.image, tag: known.tag } : null;
+    return serverIds.flatMap((serverId) => instances.filter((instance) => instance.serverId === serverId));
   }
 
   /** Inserts a deployment; a `queued` one is refused by the partial unique index while another is active. */

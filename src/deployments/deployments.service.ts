@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../common/erro
 import { rollingUpdateOptionsOf, toBatchView, toDeploymentView } from '../infra/persistence/views';
 import { checkSizingBudget } from '../rollout/planning/budget';
 import { planBatches } from '../rollout/planning/batches';
+import { currentVersion } from '../rollout/planning/current-version';
 import { BatchView, DEFAULT_ROLLING_UPDATE, DeploymentView, RollingUpdateOptions } from '../rollout/domain';
 import { CreateDeploymentDto } from './create-deployment.dto';
 import { RolloutEvents } from '../rollout/ports/rollout-events.port';
@@ -28,7 +29,9 @@ export class DeploymentsService {
 
   async create(teamId: number, dto: CreateDeploymentDto): Promise<DeploymentView> {
     const application = await this.applications.find(teamId, dto.applicationId);
-    const previous = await this.deployments.runningVersion(application.id, serverIdsOf(application));
+    const previous = currentVersion(
+      await this.deployments.instancesOf(application.id, serverIdsOf(application)),
+    );
     const deployment = await this.deployments.insert(
       {
         applicationId: application.id,

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { runBatch } from './batch-runner';
 import { FINAL_DEPLOYMENT_STATUSES } from './domain';
-import type { DeploymentStatus, RolloutContext } from './domain';
+import type { DeploymentStatus } from './domain';
 import { rollbackFleet } from './fleet-rollback';
 import { planBatches } from './planning/batches';
+import { currentVersion } from './planning/current-version';
 import { checkStartingBudget } from './planning/budget';
 import { nextStep, trailingFailures } from './planning/transitions';
 import { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from './ports';
@@ -97,7 +98,9 @@ export class RollingUpdateStrategy {
     const { context, recorder } = run;
     const { deployment, application } = context;
     const previous =
-      deployment.status === 'queued' || deployment.status === 'pending' ? currentVersion(context) : null;
+      deployment.status === 'queued' || deployment.status === 'pending'
+        ? currentVersion(context.instances)
+        : null;
     const versionPatch = previous ? { previousImage: previous.image, previousTag: previous.tag } : {};
     const plan = planBatches(application.serverIds, deployment.batchSize, deployment.batchSizeIsPercentage);
     const existing = context.instances.filter((i) => i.status !== 'absent').length;
@@ -152,18 +155,4 @@ export class RollingUpdateStrategy {
       reason ?? `Deployment ${status.replace(/_/g, ' ')}`,
     );
   }
-}
-
-/** The version most of the application's running instances have: what a rollback would return to. */
-function currentVersion(context: RolloutContext): { image: string; tag: string } | null {
-  const counts = new Map<string, { image: string; tag: string; count: number }>();
-  for (const instance of context.instances) {
-    if (instance.status === 'absent' || !instance.image || !instance.tag) continue;
-    const key = `${instance.image}:${instance.tag}`;
-    const entry = counts.get(key) ?? { image: instance.image, tag: instance.tag, count: 0 };
-    entry.count++;
-    counts.set(key, entry);
-  }
-  const [best] = [...counts.values()].sort((a, b) => b.count - a.count);
-  return best ? { image: best.image, tag: best.tag } : null;
 }

@@ -1,5 +1,6 @@
 import { planBatches, serversPerBatch } from './batches';
 import { checkBatchBudget, checkSizingBudget, checkStartingBudget } from './budget';
+import { currentVersion } from './current-version';
 import { nextStep, trailingFailures, RolloutState } from './transitions';
 import type { BatchStatus } from '../domain';
 
@@ -181,5 +182,24 @@ describe('nextStep', () => {
     ],
   ])('%s', (_name, input, expected) => {
     expect(nextStep(input)).toEqual(expected);
+  });
+});
+
+describe('currentVersion', () => {
+  const run = (tag: string | null, status: 'running' | 'absent' | 'stopped' = 'running') => ({
+    status,
+    image: tag ? 'shop' : null,
+    tag,
+  });
+
+  it.each([
+    ['the most common version', [run('v1'), run('v2'), run('v1')], 'v1'],
+    ['the first listed on a tie', [run('v2'), run('v1')], 'v2'],
+    ['a stopped instance still counts', [run('v3', 'stopped')], 'v3'],
+    ['absent instances are ignored', [run('v1', 'absent'), run('v2')], 'v2'],
+    ['nothing recorded', [run(null), run('v1', 'absent')], null],
+    ['no instances', [], null],
+  ])('%s', (_name, instances, tag) => {
+    expect(currentVersion(instances)?.tag ?? null).toBe(tag);
   });
 });
