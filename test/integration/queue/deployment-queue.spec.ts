@@ -10,7 +10,7 @@ import { QueueModule } from '../../../src/infra/queue/queue.module';
 import { redisOptionsFromUrl } from '../../../src/infra/queue/redis-options';
 import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
 import { ROLLOUT_WORKER_OPTIONS, RolloutProcessor } from '../../../src/rollout/rollout.processor';
-import { testConfig, waitFor } from './test-redis';
+import { testConfig, waitFor, waitForJobState } from './test-redis';
 import { deleteKeys } from '../../support/redis';
 
 jest.setTimeout(30_000);
@@ -93,13 +93,10 @@ describe('deployments queue (BullMQ, real Redis)', () => {
 
     it('runs the strategy for the job with the configured concurrency', async () => {
       await deployments.enqueue(11);
-      const job = await waitFor(async () => {
-        const found = await queue.getJob('deployment-11');
-        return (await found?.isCompleted()) ? found : undefined;
-      }, 'the job to complete');
+      const job = await waitForJobState(queue, 'deployment-11', 'completed');
 
       expect(strategy.runs).toEqual([11]);
-      expect(job?.attemptsMade).toBe(1);
+      expect(job.attemptsMade).toBe(1);
       expect(worker.get(RolloutProcessor).worker.concurrency).toBe(2);
     });
 
@@ -118,12 +115,9 @@ describe('deployments queue (BullMQ, real Redis)', () => {
 
     it('fails a job with a malformed payload without calling the strategy', async () => {
       await queue.add('rolling-update', { deploymentId: 'seven' }, { jobId: 'malformed' });
-      const job = await waitFor(async () => {
-        const found = await queue.getJob('malformed');
-        return (await found?.isFailed()) ? found : undefined;
-      }, 'the job to fail');
+      const job = await waitForJobState(queue, 'malformed', 'failed');
 
-      expect(job?.failedReason).toMatch(/invalid rolling-update job payload/);
+      expect(job.failedReason).toMatch(/invalid rolling-update job payload/);
       expect(strategy.runs).toEqual([]);
     });
 
@@ -174,13 +168,10 @@ describe('deployments queue (BullMQ, real Redis)', () => {
       prefix: config.queuePrefix,
     });
     try {
-      const job = await waitFor(async () => {
-        const found = await queue.getJob('deployment-21');
-        return (await found?.isCompleted()) ? found : undefined;
-      }, 'the stalled job to be completed by the survivor');
+      const job = await waitForJobState(queue, 'deployment-21', 'completed');
 
       expect(strategy.runs).toEqual([21]);
-      expect(job?.stalledCounter).toBe(1);
+      expect(job.stalledCounter).toBe(1);
     } finally {
       await survivor.close();
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Job, Queue } from 'bullmq';
 import { TEST_REDIS_URL } from '../../support/redis';
 import { AppConfig, loadConfig } from '../../../src/config/app-config';
 
@@ -34,4 +35,22 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Waits until the job reaches `state`, then reads it afresh: a Job object fetched before the
+ * state change keeps its old fields (failedReason, attemptsMade) even once isFailed() says true.
+ */
+export async function waitForJobState(
+  queue: Queue,
+  jobId: string,
+  state: 'completed' | 'failed',
+): Promise<Job> {
+  await waitFor(
+    async () => ((await queue.getJobState(jobId)) === state ? true : undefined),
+    `job ${jobId} to be ${state}`,
+  );
+  const job = await queue.getJob(jobId);
+  if (!job) throw new Error(`job ${jobId} vanished after becoming ${state}`);
+  return job;
 }
