@@ -100,15 +100,55 @@ describe('HAProxy load balancer', () => {
     expect(runtimeCommands().filter((stdin) => stdin === SHOW_STAT)).toHaveLength(4);
   });
 
-  it('addition sets each joining server ready and waits for nothing', async () => {
+  it('addition sets each joining server ready, reads show stat once and waits for nothing', async () => {
+    statAnswers = [showStat({ 'web-1': 3, 'web-2': 0, 'web-3': 0 }).replace(/DRAIN/g, 'UP')];
+
     await loadBalancer.addToRotation(target, [web1, web2, web3], [web2, web3]);
 
-    expect(executor.lines()).toEqual([SOCAT, SOCAT]);
+    expect(executor.lines()).toEqual([SOCAT, SOCAT, SOCAT]);
     expect(runtimeCommands()).toEqual([
       'set server be_shop/web-2 state ready\n',
       'set server be_shop/web-3 state ready\n',
+      SHOW_STAT,
     ]);
     expect(clock.sleeps).toEqual([]);
+  });
+
+  it('addition also sets ready a member in rotation that HAProxy holds in MAINT or DRAIN (restart, crash)', async () => {
+    statAnswers = [
+      [
+        '# pxname,svname,qcur,qmax,scur,smax,slim,stot,status',
+        'be_shop,web-1,0,0,0,0,,0,MAINT',
+        'be_shop,web-2,0,0,0,0,,0,UP',
+        'be_shop,web-3,0,0,0,0,,0,DRAIN',
+        'be_shop,BACKEND,0,0,0,0,,0,UP',
+        '',
+      ].join('\n'),
+    ];
+
+    await loadBalancer.addToRotation(target, [web1, web2, web3], [web2]);
+
+    expect(runtimeCommands()).toEqual([
+      'set server be_shop/web-2 state ready\n',
+      SHOW_STAT,
+      'set server be_shop/web-1 state ready\n',
+      'set server be_shop/web-3 state ready\n',
+    ]);
+  });
+
+  it('a failed show stat after the joining servers are ready does not fail the addition', async () => {
+    statAnswers = ['No such proxy.\n\n'];
+
+    await expect(loadBalancer.addToRotation(target, [web1, web2], [web2])).resolves.toBeUndefined();
+    expect(runtimeCommands()).toEqual(['set server be_shop/web-2 state ready\n', SHOW_STAT]);
+  });
+
+  it('an addition where every member joins reads no show stat', async () => {
+    await loadBalancer.addToRotation(target, [web1, web2], [web1, web2]);
+    expect(runtimeCommands()).toEqual([
+      'set server be_shop/web-1 state ready\n',
+      'set server be_shop/web-2 state ready\n',
+    ]);
   });
 
   it('a removal with nobody leaving sends nothing', async () => {

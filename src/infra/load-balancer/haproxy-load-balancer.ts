@@ -3,7 +3,7 @@ import type { LoadBalancerConfig } from '../../rollout/domain';
 import { haproxyRuntime } from '../../rollout/commands/proxy-commands';
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
 import type { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
-import { currentSessions, parseShowStat } from './haproxy-stat';
+import { currentSessions, parseShowStat, serverStatuses } from './haproxy-stat';
 import { UnsafeConfigValueError } from './names';
 import { DriverTarget, LoadBalancerDriver, LoadBalancerStep, RemoteSteps, capped } from './remote-steps';
 
@@ -38,11 +38,43 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
 
   async addToRotation(
     target: DriverTarget<HaproxyConfig>,
-    _all: readonly RotationMember[],
+    all: readonly RotationMember[],
     joining: readonly RotationMember[],
   ): Promise<void> {
     const steps = new RemoteSteps(this.executor, target.server, 'haproxy');
     for (const member of joining) await this.setState(steps, target.config, member, 'ready');
+    await this.readyStrayMembers(steps, target.config, all, joining);
+  }
+
+  /**
+   * HAProxy forgets runtime states on a restart (servers come back as the configuration says, often
+   * MAINT), and a crashed rollout can leave one in DRAIN. Each addition therefore reads `show stat` once and
+   * sets ready any member Rollout counts in rotation that HAProxy does not. Best effort: the joining
+   * servers are already ready, so a failure here must not fail their batch.
+   */
+  private async readyStrayMembers(
+    steps: RemoteSteps,
+    config: HaproxyConfig,
+    all: readonly RotationMember[],
+    joining: readonly RotationMember[],
+  ): Promise<void> {
+    const others = all.filter((member) => !joining.some((j) => j.serverId === member.serverId));
+    if (others.length === 0) return;
+    let statuses: Map<string, string>;
+    try {
+      const result = await steps.run('show stat', this.showStat(config));
+      statuses = serverStatuses(parseShowStat(result.stdout), config.backend);
+    } catch {
+      return;
+    }
+    for (const member of others) {
+      const status = statuses.get(member.serverName) ?? '';
+      if (/^(MAINT|DRAIN)/.test(status)) await this.setState(steps, config, member, 'ready');
+    }
+  }
+
+  private showStat(config: HaproxyConfig) {
+    return haproxyRuntime(config.socketPath, [`show stat ${haproxyName(config.backend)} 4 -1`]);
   }
 
   private async setState(
@@ -68,7 +100,7 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
     serverNames: string[],
   ): Promise<void> {
     const deadline = this.clock.now().getTime() + config.drainSeconds * 1000;
-    const command = haproxyRuntime(config.socketPath, [`show stat ${haproxyName(config.backend)} 4 -1`]);
+    const command = this.showStat(config);
     for (;;) {
       const result = await steps.run('show stat', command);
       let sessions: Map<string, number>;

@@ -36,3 +36,12 @@ export function currentSessions(
   }
   return sessions;
 }
+
+/** The `status` column (UP, DOWN, DRAIN, MAINT, MAINT (via …), no check, …) of each server of `backend`. */
+export function serverStatuses(rows: readonly StatRow[], backend: string): Map<string, string> {
+  return new Map(
+    rows
+      .filter((row) => row.pxname === backend && row.svname !== 'BACKEND')
+      .map((row) => [row.svname, row.status]),
+  );
+}

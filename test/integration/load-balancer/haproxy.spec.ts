@@ -1,4 +1,4 @@
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemClock } from '../../../src/common/clock';
@@ -105,6 +105,18 @@ describe('HAProxy load balancer against a real HAProxy', () => {
 
     expect(await bodiesOf(frontendPort, 12)).toEqual(['backend-2']);
     await loadBalancer.addToRotation(target, [members['web-1'], members['web-2']], [members['web-1']]);
+    expect(await bodiesOf(frontendPort)).toEqual(['backend-1', 'backend-2']);
+  });
+
+  it('puts back a member HAProxy holds in maintenance (as after a restart) on the next addition', async () => {
+    execFileSync('socat', ['stdio', `UNIX-CONNECT:${config.socketPath}`], {
+      input: 'set server be_shop/web-1 state maint\n',
+    });
+    expect(await bodiesOf(frontendPort, 12)).toEqual(['backend-2']);
+
+    await loadBalancer.removeFromRotation(target, [members['web-1']], [members['web-2']]);
+    await loadBalancer.addToRotation(target, [members['web-1'], members['web-2']], [members['web-2']]);
+
     expect(await bodiesOf(frontendPort)).toEqual(['backend-1', 'backend-2']);
   });
 
