@@ -6,6 +6,7 @@ describe('names', () => {
     ['Shop API_v2', 'shop-api-v2'],
     ['  --Shop--  ', 'shop'],
     ['café', 'caf'],
+    ['日本', ''],
   ])('sanitizes the application name %j → %s', (name, expected) => {
     expect(sanitizeApplicationName(name)).toBe(expected);
   });

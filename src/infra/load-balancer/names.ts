@@ -13,18 +13,30 @@ export class UnsafeConfigValueError extends Error {
   }
 }
 
-/** `Shop API_v2` → `shop-api-v2`: a name safe in Traefik router/service names and nginx upstream names. */
+/** The application whose instances a proxy object routes to. */
+export interface ApplicationRef {
+  id: number;
+  name: string;
+}
+
+/** `Shop API_v2` → `shop-api-v2`: the readable part of a Traefik router/service or nginx upstream name. */
 export function sanitizeApplicationName(applicationName: string): string {
-  const sanitized = applicationName
+  return applicationName
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  if (sanitized === '') {
-    throw new UnsafeConfigValueError(
-      `application name ${JSON.stringify(applicationName)} has no usable characters`,
-    );
+}
+
+/**
+ * `{ id: 7, name: 'Shop API_v2' }` → `shop-api-v2-7`. The id keeps names unique: two teams' `shop`
+ * applications behind one Traefik would otherwise declare the same router, which Traefik rejects.
+ */
+export function proxyObjectName(application: ApplicationRef): string {
+  if (!Number.isSafeInteger(application.id) || application.id < 1) {
+    throw new UnsafeConfigValueError(`not a valid application id: ${application.id}`);
   }
-  return sanitized;
+  const readable = sanitizeApplicationName(application.name);
+  return readable === '' ? `app-${application.id}` : `${readable}-${application.id}`;
 }
 
 const HOSTNAME_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;

@@ -11,13 +11,13 @@ const member = (serverId: number, host: string, port = 8080): RotationMember => 
 describe('renderNginxConfig', () => {
   it('renders an upstream of every instance in rotation and a server block proxying to it', () => {
     const text = renderNginxConfig({
-      applicationName: 'shop',
+      application: { id: 1, name: 'shop' },
       listenPort: 80,
       domain: 'shop.example.com',
       members: [member(1, '10.0.0.1'), member(2, '10.0.0.2'), member(3, 'fd00::3', 9000)],
     });
     expect(text).toBe(`# Managed by Rollout — changes are overwritten
-upstream rollout_shop {
+upstream rollout_shop-1 {
     server 10.0.0.1:8080;
     server 10.0.0.2:8080;
     server [fd00::3]:9000;
@@ -29,7 +29,7 @@ server {
     server_name shop.example.com;
 
     location / {
-        proxy_pass http://rollout_shop;
+        proxy_pass http://rollout_shop-1;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         proxy_set_header Host $host;
@@ -44,7 +44,7 @@ server {
 
   it('leaves out server_name when there is no domain', () => {
     const text = renderNginxConfig({
-      applicationName: 'shop',
+      application: { id: 1, name: 'shop' },
       listenPort: 8000,
       domain: null,
       members: [member(1, '10.0.0.1')],
@@ -55,7 +55,12 @@ server {
 
   it('answers 503 from a lone server block while nothing is in rotation', () => {
     expect(
-      renderNginxConfig({ applicationName: 'shop', listenPort: 80, domain: 'shop.example.com', members: [] }),
+      renderNginxConfig({
+        application: { id: 1, name: 'shop' },
+        listenPort: 80,
+        domain: 'shop.example.com',
+        members: [],
+      }),
     ).toBe(`# Managed by Rollout — changes are overwritten
 server {
     listen 80;
@@ -68,16 +73,17 @@ server {
 `);
   });
 
-  it('names the upstream after the sanitized application name', () => {
-    expect(nginxUpstreamName('Shop API')).toBe('rollout_shop-api');
+  it('names the upstream after the sanitized application name and its id', () => {
+    expect(nginxUpstreamName({ id: 1, name: 'Shop API' })).toBe('rollout_shop-api-1');
+    expect(nginxUpstreamName({ id: 2, name: 'Shop API' })).toBe('rollout_shop-api-2');
     const text = renderNginxConfig({
-      applicationName: 'Shop API',
+      application: { id: 1, name: 'Shop API' },
       listenPort: 80,
       domain: null,
       members: [member(1, '10.0.0.1')],
     });
-    expect(text).toContain('upstream rollout_shop-api {');
-    expect(text).toContain('proxy_pass http://rollout_shop-api;');
+    expect(text).toContain('upstream rollout_shop-api-1 {');
+    expect(text).toContain('proxy_pass http://rollout_shop-api-1;');
   });
 
   it.each([
@@ -86,7 +92,7 @@ server {
     [{ members: [member(1, '10.0.0.1;')] }, 'server web-1: not a valid host'],
   ])('rejects %j instead of writing it into the file', (override, message) => {
     const input = {
-      applicationName: 'shop',
+      application: { id: 1, name: 'shop' },
       listenPort: 80,
       domain: null,
       members: [member(1, '10.0.0.1')],

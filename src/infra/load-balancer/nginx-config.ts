@@ -1,15 +1,22 @@
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
-import { MANAGED_HEADER, assertPort, memberAddress, normalizeDomain, sanitizeApplicationName } from './names';
+import {
+  type ApplicationRef,
+  MANAGED_HEADER,
+  assertPort,
+  memberAddress,
+  normalizeDomain,
+  proxyObjectName,
+} from './names';
 
 export interface NginxConfigInput {
-  applicationName: string;
+  application: ApplicationRef;
   listenPort: number;
   domain: string | null;
   members: readonly RotationMember[];
 }
 
-export function nginxUpstreamName(applicationName: string): string {
-  return `rollout_${sanitizeApplicationName(applicationName)}`;
+export function nginxUpstreamName(application: ApplicationRef): string {
+  return `rollout_${proxyObjectName(application)}`;
 }
 
 /**
@@ -19,7 +26,7 @@ export function nginxUpstreamName(applicationName: string): string {
  */
 export function renderNginxConfig(input: NginxConfigInput): string {
   assertPort(input.listenPort, 'listenPort');
-  const upstream = nginxUpstreamName(input.applicationName);
+  const upstream = nginxUpstreamName(input.application);
   const servers = input.members.map((member) => `    server ${memberAddress(member)};`);
   const serverName = input.domain === null ? [] : [`    server_name ${normalizeDomain(input.domain)};`];
   const listen = [`    listen ${input.listenPort};`, ...serverName];

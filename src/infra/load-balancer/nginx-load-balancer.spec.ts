@@ -10,7 +10,7 @@ import { RemoteLoadBalancer } from './remote-load-balancer';
 
 const lbServer = serverTarget(9, { name: 'lb', privateKey: 'unused' });
 const target: LoadBalancerTarget = {
-  applicationName: 'shop',
+  application: { id: 1, name: 'shop' },
   server: lbServer,
   config: {
     type: 'nginx',
@@ -53,7 +53,7 @@ describe('nginx load balancer', () => {
 
     expect(executor.lines()).toEqual([READ, WRITE, TEST, RELOAD]);
     expect(executor.commands[1].stdin).toContain(
-      'upstream rollout_shop {\n    server 10.0.0.2:8080;\n    keepalive 16;\n}',
+      'upstream rollout_shop-1 {\n    server 10.0.0.2:8080;\n    keepalive 16;\n}',
     );
     expect(clock.sleeps).toEqual([5000]);
   });

@@ -41,7 +41,7 @@ export class NginxLoadBalancer implements LoadBalancerDriver<DriverTarget<NginxC
   private async apply(target: DriverTarget<NginxConfig>, members: readonly RotationMember[]): Promise<void> {
     const { config } = target;
     const content = renderNginxConfig({
-      applicationName: target.applicationName,
+      application: target.application,
       listenPort: config.listenPort,
       domain: config.domain,
       members,

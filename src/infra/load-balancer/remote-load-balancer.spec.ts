@@ -18,7 +18,7 @@ const web1: RotationMember = { serverId: 1, serverName: 'web-1', host: '10.0.0.1
 
 /** A target as a caller might build it from an application's config, bypassing the port's narrowed type. */
 const untypedTarget = (config: unknown): LoadBalancerTarget =>
-  ({ applicationName: 'shop', server: lbServer, config }) as LoadBalancerTarget;
+  ({ application: { id: 1, name: 'shop' }, server: lbServer, config }) as LoadBalancerTarget;
 
 describe('RemoteLoadBalancer', () => {
   let executor: RecordingExecutor;

@@ -1,4 +1,5 @@
 import type { LoadBalancerConfig, ServerTarget } from '../../rollout/domain';
+import type { ApplicationRef } from './names';
 import { LoadBalancerError, RotationMember } from '../../rollout/ports/load-balancer.port';
 import type { CommandResult, RemoteCommand, RemoteExecutor } from '../../rollout/ports/remote-executor.port';
 
@@ -9,7 +10,7 @@ export const MAX_OUTPUT_CHARS = 500;
 
 /** A load balancer target whose config is narrowed to one type. */
 export interface DriverTarget<C extends LoadBalancerConfig> {
-  applicationName: string;
+  application: ApplicationRef;
   config: C;
   server: ServerTarget;
 }

@@ -54,7 +54,7 @@ describe('renderTraefikConfig', () => {
 
   it('renders one server', () => {
     const text = renderTraefikConfig({
-      applicationName: 'shop',
+      application: { id: 1, name: 'shop' },
       domain: 'shop.example.com',
       members: [member(1, '10.0.0.1')],
     });
@@ -63,11 +63,11 @@ describe('renderTraefikConfig', () => {
         '# Managed by Rollout — changes are overwritten',
         'http:',
         '  routers:',
-        '    rollout-shop:',
+        '    rollout-shop-1:',
         '      rule: Host(`shop.example.com`)',
-        '      service: rollout-shop',
+        '      service: rollout-shop-1',
         '  services:',
-        '    rollout-shop:',
+        '    rollout-shop-1:',
         '      loadBalancer:',
         '        servers:',
         '          - url: http://10.0.0.1:8080',
@@ -80,13 +80,13 @@ describe('renderTraefikConfig', () => {
   it('lists every instance in rotation, in order, with IPv6 hosts in brackets', () => {
     const members = [member(1, '10.0.0.1'), member(2, 'web-2.internal', 9000), member(3, 'fd00::3')];
     const document = expectValidTraefikDocument(
-      renderTraefikConfig({ applicationName: 'shop', domain: 'shop.example.com', members }),
+      renderTraefikConfig({ application: { id: 1, name: 'shop' }, domain: 'shop.example.com', members }),
     );
     expect(document).toEqual({
       http: {
-        routers: { 'rollout-shop': { rule: 'Host(`shop.example.com`)', service: 'rollout-shop' } },
+        routers: { 'rollout-shop-1': { rule: 'Host(`shop.example.com`)', service: 'rollout-shop-1' } },
         services: {
-          'rollout-shop': {
+          'rollout-shop-1': {
             loadBalancer: {
               servers: [
                 { url: 'http://10.0.0.1:8080' },
@@ -101,7 +101,11 @@ describe('renderTraefikConfig', () => {
   });
 
   it('declares no router and no service while nothing is in rotation', () => {
-    const text = renderTraefikConfig({ applicationName: 'shop', domain: 'shop.example.com', members: [] });
+    const text = renderTraefikConfig({
+      application: { id: 1, name: 'shop' },
+      domain: 'shop.example.com',
+      members: [],
+    });
     expect(text).toBe('# Managed by Rollout — changes are overwritten\nhttp: {}\n');
     expect(expectValidTraefikDocument(text)).toEqual({ http: {} });
   });
@@ -109,39 +113,46 @@ describe('renderTraefikConfig', () => {
   it('limits the router to the entry points given', () => {
     const document = expectValidTraefikDocument(
       renderTraefikConfig({
-        applicationName: 'shop',
+        application: { id: 1, name: 'shop' },
         domain: 'shop.example.com',
         members: [member(1, '10.0.0.1')],
         entryPoints: ['websecure'],
       }),
     );
-    expect(document).toMatchObject({ http: { routers: { 'rollout-shop': { entryPoints: ['websecure'] } } } });
+    expect(document).toMatchObject({
+      http: { routers: { 'rollout-shop-1': { entryPoints: ['websecure'] } } },
+    });
   });
 
   it.each([
-    ['Shop API_v2', 'rollout-shop-api-v2'],
-    ['--shop--', 'rollout-shop'],
-    ['shop.example', 'rollout-shop-example'],
-  ])('derives names from the application name %j → %s', (applicationName, name) => {
-    expect(traefikObjectName(applicationName)).toBe(name);
+    [{ id: 1, name: 'Shop API_v2' }, 'rollout-shop-api-v2-1'],
+    [{ id: 7, name: '--shop--' }, 'rollout-shop-7'],
+    [{ id: 12, name: 'shop.example' }, 'rollout-shop-example-12'],
+    [{ id: 3, name: '日本' }, 'rollout-app-3'],
+  ])('derives names from the application %j → %s', (application, name) => {
+    expect(traefikObjectName(application)).toBe(name);
     const document = expectValidTraefikDocument(
-      renderTraefikConfig({ applicationName, domain: 'a.example', members: [member(1, '10.0.0.1')] }),
+      renderTraefikConfig({ application, domain: 'a.example', members: [member(1, '10.0.0.1')] }),
     );
     expect(document).toMatchObject({
       http: { routers: { [name]: { service: name } }, services: { [name]: {} } },
     });
   });
 
+  it('gives two applications of the same name different routers and services', () => {
+    expect(traefikObjectName({ id: 1, name: 'shop' })).not.toBe(traefikObjectName({ id: 2, name: 'Shop' }));
+  });
+
   it('writes an internationalized domain as punycode', () => {
     const document = expectValidTraefikDocument(
       renderTraefikConfig({
-        applicationName: 'shop',
+        application: { id: 1, name: 'shop' },
         domain: 'Bücher.Example',
         members: [member(1, '10.0.0.1')],
       }),
     );
     expect(document).toMatchObject({
-      http: { routers: { 'rollout-shop': { rule: 'Host(`xn--bcher-kva.example`)' } } },
+      http: { routers: { 'rollout-shop-1': { rule: 'Host(`xn--bcher-kva.example`)' } } },
     });
   });
 
@@ -154,7 +165,7 @@ describe('renderTraefikConfig', () => {
     '',
   ])('rejects the domain %j rather than escaping it into a rule', (domain) => {
     expect(() =>
-      renderTraefikConfig({ applicationName: 'shop', domain, members: [member(1, '10.0.0.1')] }),
+      renderTraefikConfig({ application: { id: 1, name: 'shop' }, domain, members: [member(1, '10.0.0.1')] }),
     ).toThrow('not a valid domain name');
   });
 
@@ -164,13 +175,13 @@ describe('renderTraefikConfig', () => {
     [member(1, '10.0.0.1', 70000), 'not a valid port'],
   ])('rejects an instance address that is not one: %j', (bad, message) => {
     expect(() =>
-      renderTraefikConfig({ applicationName: 'shop', domain: 'a.example', members: [bad] }),
+      renderTraefikConfig({ application: { id: 1, name: 'shop' }, domain: 'a.example', members: [bad] }),
     ).toThrow(message);
   });
 
-  it('rejects an application name without a usable character', () => {
-    expect(() => renderTraefikConfig({ applicationName: '日本', domain: 'a.example', members: [] })).toThrow(
-      'has no usable characters',
-    );
+  it.each([0, -1, 1.5, Number.NaN])('rejects the application id %p', (id) => {
+    expect(() =>
+      renderTraefikConfig({ application: { id, name: 'shop' }, domain: 'a.example', members: [] }),
+    ).toThrow('not a valid application id');
   });
 });

@@ -1,17 +1,23 @@
 import { stringify } from 'yaml';
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
-import { MANAGED_HEADER, memberAddress, normalizeDomain, sanitizeApplicationName } from './names';
+import {
+  type ApplicationRef,
+  MANAGED_HEADER,
+  memberAddress,
+  normalizeDomain,
+  proxyObjectName,
+} from './names';
 
 export interface TraefikConfigInput {
-  applicationName: string;
+  application: ApplicationRef;
   domain: string;
   members: readonly RotationMember[];
   entryPoints?: readonly string[];
 }
 
 /** The router and the service share one name; Traefik keeps them in separate namespaces. */
-export function traefikObjectName(applicationName: string): string {
-  return `rollout-${sanitizeApplicationName(applicationName)}`;
+export function traefikObjectName(application: ApplicationRef): string {
+  return `rollout-${proxyObjectName(application)}`;
 }
 
 /**
@@ -19,7 +25,7 @@ export function traefikObjectName(applicationName: string): string {
  * service (Traefik rejects an empty `servers` list, and a router without a service would answer 500s).
  */
 export function renderTraefikConfig(input: TraefikConfigInput): string {
-  const name = traefikObjectName(input.applicationName);
+  const name = traefikObjectName(input.application);
   const domain = normalizeDomain(input.domain);
   const urls = input.members.map((member) => `http://${memberAddress(member)}`);
   if (urls.length === 0) return `${MANAGED_HEADER}\n${stringify({ http: {} })}`;

@@ -11,7 +11,7 @@ import { RemoteLoadBalancer } from './remote-load-balancer';
 
 const lbServer = serverTarget(9, { name: 'lb', privateKey: 'unused' });
 const target: LoadBalancerTarget = {
-  applicationName: 'shop',
+  application: { id: 1, name: 'shop' },
   server: lbServer,
   config: {
     type: 'traefik',

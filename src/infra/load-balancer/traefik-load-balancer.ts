@@ -39,7 +39,7 @@ export class TraefikLoadBalancer implements LoadBalancerDriver<DriverTarget<Trae
     members: readonly RotationMember[],
   ): Promise<void> {
     const content = renderTraefikConfig({
-      applicationName: target.applicationName,
+      application: target.application,
       domain: target.config.domain,
       members,
     });

@@ -10,7 +10,8 @@ export interface RotationMember {
 }
 
 export interface LoadBalancerTarget {
-  applicationName: string;
+  /** Names the proxy objects Rollout writes (Traefik router/service, nginx upstream). */
+  application: { id: number; name: string };
   config: Exclude<LoadBalancerConfig, { type: 'none' }>;
   /** The server the load balancer runs on, reached over SSH. */
   server: ServerTarget;

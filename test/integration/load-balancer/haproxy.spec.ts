@@ -78,7 +78,7 @@ describe('HAProxy load balancer against a real HAProxy', () => {
     await waitForFile(socketPath, started.child, started.output);
 
     config = { type: 'haproxy', serverId: 1, backend: 'be_shop', socketPath, drainSeconds: 5 };
-    target = { applicationName: 'shop', server: localServer, config };
+    target = { application: { id: 1, name: 'shop' }, server: localServer, config };
     loadBalancer = new RemoteLoadBalancer(new LocalShellExecutor(), new SystemClock());
   });
 

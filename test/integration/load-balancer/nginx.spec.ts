@@ -66,7 +66,7 @@ describe('nginx load balancer against a real nginx', () => {
 
     configPath = join(dir, 'conf.d', 'shop.conf');
     target = {
-      applicationName: 'Shop',
+      application: { id: 1, name: 'Shop' },
       server: localServer,
       config: {
         type: 'nginx',
