@@ -21,6 +21,11 @@ export class AppConfig {
   socketIoKey: string;
   /** How many deployments one worker process runs at once. */
   workerConcurrency: number;
+  /**
+   * How long a worker's hold on a running deployment lasts without renewal (renewed every half of it). A
+   * crashed worker's rollout is resumed by another worker between one and one and a half of this later.
+   */
+  workerLockDurationMs: number;
 }
 
 export class ConfigError extends Error {
@@ -51,7 +56,7 @@ function url(env: Env, name: string, protocols: string[], fallback?: string): st
     throw new ConfigError(name, 'it is not a URL');
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `expected a ${protocols.join(' or ')}// URL`);
+    throw new ConfigError(name, `expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
   }
   return value;
 }
@@ -99,6 +104,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     healthRequestTimeoutMs: integer(env, 'HEALTH_REQUEST_TIMEOUT_MS', 5000, 50, 600000),
     socketIoKey,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 100),
+    workerLockDurationMs: integer(env, 'WORKER_LOCK_DURATION_MS', 30000, 1000, 600000),
   });
   return config;
 }

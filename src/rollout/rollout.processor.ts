@@ -1,35 +1,52 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, WorkerOptions } from 'bullmq';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { DEPLOYMENTS_QUEUE, parseRollingUpdateJobData } from '../infra/queue/queue.constants';
+import { redisOptionsFromUrl } from '../infra/queue/redis-options';
 import { RollingUpdateStrategy } from './rolling-update.strategy';
 
 /**
- * A rollout is async I/O, so the lock (renewed every lockDuration / 2) only lapses when the process
- * dies or hangs; then another worker's stalled check moves the job back to waiting and the strategy
- * resumes from Postgres. maxStalledCount 2 survives two crashes in a row before the job fails.
+ * A rollout is async I/O, so the lock (renewed every lockDuration / 2) only lapses when the process dies
+ * or hangs; then another worker's stalled check (every lockDuration / 2) moves the job back to waiting and
+ * the strategy resumes from Postgres. maxStalledCount 2 survives two crashes in a row before the job fails.
  */
-export const ROLLOUT_WORKER_OPTIONS = {
-  autorun: false,
-  lockDuration: 30_000,
-  stalledInterval: 15_000,
-  maxStalledCount: 2,
-} satisfies Partial<WorkerOptions>;
+export function rolloutWorkerOptions(config: AppConfig): WorkerOptions {
+  return {
+    connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
+    prefix: config.queuePrefix,
+    autorun: false,
+    concurrency: config.workerConcurrency,
+    lockDuration: config.workerLockDurationMs,
+    stalledInterval: Math.ceil(config.workerLockDurationMs / 2),
+    maxStalledCount: 2,
+  };
+}
 
-/** Thin adapter from a `deployments` job to the strategy. Registered only in the worker process. */
-@Processor(DEPLOYMENTS_QUEUE, ROLLOUT_WORKER_OPTIONS)
-export class RolloutProcessor
-  extends WorkerHost
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
-{
+/**
+ * Thin adapter from a `deployments` job to the strategy. Registered only in the worker process. It builds
+ * its BullMQ Worker itself because the lock timings come from the configuration, which @nestjs/bullmq's
+ * static `@Processor` options cannot read.
+ */
+@Injectable()
+export class RolloutProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RolloutProcessor.name);
+  readonly worker: Worker;
 
   constructor(
     private readonly strategy: RollingUpdateStrategy,
-    private readonly config: AppConfig,
+    config: AppConfig,
   ) {
-    super();
+    this.worker = new Worker(DEPLOYMENTS_QUEUE, (job) => this.process(job), rolloutWorkerOptions(config));
+    this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+    this.worker.on('stalled', (jobId) =>
+      this.logger.warn({ jobId }, 'rollout job stalled; it will be resumed'),
+    );
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
   }
 
   async process(job: Job): Promise<void> {
@@ -38,9 +55,8 @@ export class RolloutProcessor
     await this.strategy.run(deploymentId);
   }
 
-  /** Started here, not by autorun, so the concurrency comes from the config. */
+  /** Started once the application is up, so no job runs before every provider is ready. */
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.workerConcurrency;
     this.worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'worker stopped'));
   }
 
@@ -52,8 +68,7 @@ export class RolloutProcessor
     await this.worker.close();
   }
 
-  @OnWorkerEvent('failed')
-  async onFailed(job: Job | undefined, error: Error): Promise<void> {
+  private async onFailed(job: Job | undefined, error: Error): Promise<void> {
     this.logger.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: error }, 'rollout job failed');
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const deploymentId = (job.data as { deploymentId?: unknown }).deploymentId;
@@ -63,10 +78,5 @@ export class RolloutProcessor
       .catch((err: unknown) =>
         this.logger.error({ deploymentId, err }, 'could not mark the deployment failed'),
       );
-  }
-
-  @OnWorkerEvent('stalled')
-  onStalled(jobId: string): void {
-    this.logger.warn({ jobId }, 'rollout job stalled; it will be resumed');
   }
 }

@@ -90,6 +90,8 @@ export async function startStack(): Promise<Stack> {
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
     QUEUE_PREFIX: prefix,
     SOCKET_IO_KEY: prefix,
+    // A killed worker's rollout is picked up 5–7.5 s later instead of the production 30–45 s.
+    WORKER_LOCK_DURATION_MS: '5000',
   };
   const log: string[] = [];
   const logs = () => log.join('');

@@ -7,22 +7,28 @@ import { AppConfigModule } from '../../../src/config/config.module';
 import { DeploymentQueue } from '../../../src/deployments/deployment-queue.port';
 import { DEPLOYMENTS_QUEUE } from '../../../src/infra/queue/queue.constants';
 import { QueueModule } from '../../../src/infra/queue/queue.module';
-import { redisOptionsFromUrl } from '../../../src/infra/queue/redis-options';
 import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
-import { ROLLOUT_WORKER_OPTIONS, RolloutProcessor } from '../../../src/rollout/rollout.processor';
+import { RolloutProcessor, rolloutWorkerOptions } from '../../../src/rollout/rollout.processor';
 import { testConfig, waitFor, waitForJobState } from './test-redis';
 import { deleteKeys } from '../../support/redis';
 
 jest.setTimeout(30_000);
 
-/** Records the deployments it was asked to run; `block` holds a run until released. */
+/** Records the deployments it was asked to run and abandon; `block` holds a run, `failWith` fails it. */
 class FakeStrategy {
   readonly runs: number[] = [];
+  readonly abandoned: Array<[number, string]> = [];
   block: Promise<void> | null = null;
+  failWith: string | null = null;
 
   async run(deploymentId: number): Promise<void> {
     this.runs.push(deploymentId);
     if (this.block) await this.block;
+    if (this.failWith) throw new Error(this.failWith);
+  }
+
+  async abandon(deploymentId: number, reason: string): Promise<void> {
+    this.abandoned.push([deploymentId, reason]);
   }
 }
 
@@ -88,7 +94,9 @@ describe('deployments queue (BullMQ, real Redis)', () => {
 
     beforeEach(() => {
       strategy.runs.length = 0;
+      strategy.abandoned.length = 0;
       strategy.block = null;
+      strategy.failWith = null;
     });
 
     it('runs the strategy for the job with the configured concurrency', async () => {
@@ -121,6 +129,16 @@ describe('deployments queue (BullMQ, real Redis)', () => {
       expect(strategy.runs).toEqual([]);
     });
 
+    it('marks the deployment failed through the strategy once the last attempt has failed', async () => {
+      strategy.failWith = 'Postgres went away';
+      await queue.add('rolling-update', { deploymentId: 14 }, { jobId: 'deployment-14', attempts: 2 });
+      await waitForJobState(queue, 'deployment-14', 'failed');
+      await waitFor(() => (strategy.abandoned.length > 0 ? true : undefined), 'the abandon call');
+
+      expect(strategy.runs).toEqual([14, 14]);
+      expect(strategy.abandoned).toEqual([[14, 'Postgres went away']]);
+    });
+
     it('waits for the active job when the worker closes', async () => {
       let release!: () => void;
       strategy.block = new Promise((resolve) => (release = resolve));
@@ -142,9 +160,8 @@ describe('deployments queue (BullMQ, real Redis)', () => {
   });
 
   it('hands the job of a worker that died mid-run to another worker, which resumes it', async () => {
-    // Short timings stand in for the production lock (30 s) so the test need not wait for it.
-    const fast = { ...ROLLOUT_WORKER_OPTIONS, autorun: true, lockDuration: 1_000, stalledInterval: 500 };
-    const connection = { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null };
+    // WORKER_LOCK_DURATION_MS of 1 s stands in for the production 30 s so the test need not wait for it.
+    const fastConfig = { ...config, workerLockDurationMs: 1_000 };
     let startedOnFirst!: (job: Job) => void;
     const firstStarted = new Promise<Job>((resolve) => (startedOnFirst = resolve));
     const dying = new Worker(
@@ -153,7 +170,7 @@ describe('deployments queue (BullMQ, real Redis)', () => {
         startedOnFirst(job);
         return new Promise(() => undefined);
       },
-      { ...fast, connection, prefix: config.queuePrefix },
+      { ...rolloutWorkerOptions(fastConfig), autorun: true },
     );
 
     await deployments.enqueue(21);
@@ -161,19 +178,16 @@ describe('deployments queue (BullMQ, real Redis)', () => {
     await dying.close(true);
 
     const strategy = new FakeStrategy();
-    const processor = new RolloutProcessor(strategy as unknown as RollingUpdateStrategy, config);
-    const survivor = new Worker(DEPLOYMENTS_QUEUE, (job) => processor.process(job), {
-      ...fast,
-      connection,
-      prefix: config.queuePrefix,
-    });
+    const survivor = new RolloutProcessor(strategy as unknown as RollingUpdateStrategy, fastConfig);
+    expect(survivor.worker.opts).toMatchObject({ lockDuration: 1_000, stalledInterval: 500 });
+    survivor.onApplicationBootstrap();
     try {
       const job = await waitForJobState(queue, 'deployment-21', 'completed');
 
       expect(strategy.runs).toEqual([21]);
       expect(job.stalledCounter).toBe(1);
     } finally {
-      await survivor.close();
+      await survivor.beforeApplicationShutdown();
     }
   });
 });

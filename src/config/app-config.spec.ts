@@ -1,0 +1,72 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const VALID = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/rollout',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  APP_KEY: 'ab'.repeat(32),
+};
+
+describe('loadConfig', () => {
+  it('gives every optional variable its documented default', () => {
+    const config = loadConfig(VALID);
+
+    expect(config).toMatchObject({
+      port: 3000,
+      logLevel: 'info',
+      queuePrefix: 'rollout',
+      socketIoKey: 'socket.io',
+      batchConcurrency: 10,
+      sshConnectTimeoutMs: 10_000,
+      sshCommandTimeoutMs: 300_000,
+      healthRequestTimeoutMs: 5_000,
+      workerConcurrency: 4,
+      workerLockDurationMs: 30_000,
+    });
+    expect(config.appKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+  });
+
+  it('reads the optional variables when given', () => {
+    const config = loadConfig({
+      ...VALID,
+      PORT: '8080',
+      LOG_LEVEL: 'debug',
+      QUEUE_PREFIX: 'staging',
+      WORKER_CONCURRENCY: '2',
+      WORKER_LOCK_DURATION_MS: '5000',
+    });
+
+    expect(config).toMatchObject({
+      port: 8080,
+      logLevel: 'debug',
+      queuePrefix: 'staging',
+      workerConcurrency: 2,
+      workerLockDurationMs: 5000,
+    });
+  });
+
+  it.each([
+    [{ DATABASE_URL: undefined }, 'DATABASE_URL', 'it is required'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL', 'expected a postgres:// or postgresql:// URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL', 'it is not a URL'],
+    [{ APP_KEY: 'abc' }, 'APP_KEY', 'expected 64 hex characters'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'expected one of'],
+    [{ PORT: '70000' }, 'PORT', 'expected 0..65535, got 70000'],
+    [{ PORT: '80.5' }, 'PORT', 'expected a whole number, got "80.5"'],
+    [{ QUEUE_PREFIX: 'a b' }, 'QUEUE_PREFIX', 'expected letters'],
+    [{ SOCKET_IO_KEY: 'a/b' }, 'SOCKET_IO_KEY', 'expected letters'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', 'expected 1..100, got 0'],
+    [{ WORKER_LOCK_DURATION_MS: '500' }, 'WORKER_LOCK_DURATION_MS', 'expected 1000..600000, got 500'],
+    [{ BATCH_CONCURRENCY: 'ten' }, 'BATCH_CONCURRENCY', 'expected a whole number'],
+  ])('refuses %j, naming the variable', (override, variable, problem) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...VALID, ...override });
+    } catch (caught) {
+      error = caught;
+    }
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toContain(`Invalid environment variable ${variable}: ${problem}`);
+  });
+});
