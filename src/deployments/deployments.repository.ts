@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, LessThan, Repository } from 'typeorm';
 import { ApplicationInstanceEntity } from '../applications/application-instance.entity';
 import { ApplicationEntity } from '../applications/application.entity';
 import { ConflictError } from '../common/errors';
@@ -42,12 +42,19 @@ export class DeploymentsRepository {
     });
   }
 
-  /** Newest first. */
-  list(teamId: number, applicationId?: number): Promise<DeploymentEntity[]> {
+  /** Newest first (ids grow with creation), at most `limit`, only ids below `beforeId` when given. */
+  list(
+    teamId: number,
+    page: { applicationId?: number; beforeId?: number; limit: number },
+  ): Promise<DeploymentEntity[]> {
     return this.deployments.find({
-      where: { application: { teamId, ...(applicationId === undefined ? {} : { id: applicationId }) } },
+      where: {
+        application: { teamId, ...(page.applicationId === undefined ? {} : { id: page.applicationId }) },
+        ...(page.beforeId === undefined ? {} : { id: LessThan(page.beforeId) }),
+      },
       relations: { application: true },
-      order: { createdAt: 'DESC', id: 'DESC' },
+      order: { id: 'DESC' },
+      take: page.limit,
     });
   }
 

@@ -13,7 +13,7 @@ import { RolloutEvents } from '../rollout/ports/rollout-events.port';
 import { DeploymentQueue } from './deployment-queue.port';
 import { DeploymentEntity } from './deployment.entity';
 import { DeploymentsRepository } from './deployments.repository';
-import { ListDeploymentsQuery } from './list-deployments.query';
+import { DEFAULT_HISTORY_PAGE, ListDeploymentsQuery } from './list-deployments.query';
 import { RollingUpdateDto } from './rolling-update.dto';
 
 const CANCELLABLE = ['queued', 'in_progress', 'paused'];
@@ -55,7 +55,11 @@ export class DeploymentsService {
   async list(teamId: number, query: ListDeploymentsQuery): Promise<DeploymentView[]> {
     const applicationId = query.applicationId === undefined ? undefined : Number(query.applicationId);
     if (applicationId !== undefined) await this.applications.find(teamId, applicationId);
-    const deployments = await this.deployments.list(teamId, applicationId);
+    const deployments = await this.deployments.list(teamId, {
+      applicationId,
+      beforeId: query.beforeId === undefined ? undefined : Number(query.beforeId),
+      limit: query.limit === undefined ? DEFAULT_HISTORY_PAGE : Number(query.limit),
+    });
     return deployments.map((deployment) => toDeploymentView(deployment, deployment.application!));
   }
 

@@ -96,6 +96,15 @@ export const IsPrivateKey = (options?: ValidationOptions) =>
   explained('isPrivateKey', privateKeyProblem, options);
 
 /** A positive id given as a query-string value (`?applicationId=1`). */
+/** A query-string whole number within `min..max` (query values arrive as strings). */
+export const IsIntStringInRange = (min: number, max: number, options?: ValidationOptions) =>
+  rule(
+    'isIntStringInRange',
+    (value) => typeof value === 'string' && /^[0-9]{1,10}$/.test(value) && +value >= min && +value <= max,
+    `must be a whole number from ${min} to ${max}`,
+    options,
+  );
+
 export const IsIdString = (options?: ValidationOptions) =>
   rule(
     'isIdString',

@@ -284,6 +284,30 @@ describe('/api/deployments', () => {
     expect(foreign.status).toBe(404);
   });
 
+  it('pages the history with limit and beforeId, newest first', async () => {
+    const app = await fourServerApp();
+    const created = [];
+    for (const tag of ['v2', 'v3', 'v4', 'v5', 'v6'])
+      created.push(await createDeployment(t, acme, app.id, tag));
+    const newestFirst = created.map((d) => d.id).reverse();
+    const ids = (response: { body: Array<{ id: number }> }) => response.body.map((d) => d.id);
+
+    const first = await t.http.get(`/api/deployments?applicationId=${app.id}&limit=2`).set(bearer(acme));
+    expect(ids(first)).toEqual(newestFirst.slice(0, 2));
+    const second = await t.http
+      .get(`/api/deployments?applicationId=${app.id}&limit=2&beforeId=${newestFirst[1]}`)
+      .set(bearer(acme));
+    expect(ids(second)).toEqual(newestFirst.slice(2, 4));
+    const last = await t.http
+      .get(`/api/deployments?applicationId=${app.id}&limit=2&beforeId=${newestFirst[3]}`)
+      .set(bearer(acme));
+    expect(ids(last)).toEqual(newestFirst.slice(4));
+    const rest = await t.http
+      .get(`/api/deployments?applicationId=${app.id}&beforeId=${newestFirst[0]}`)
+      .set(bearer(acme));
+    expect(ids(rest)).toEqual(newestFirst.slice(1));
+  });
+
   it('answers 404 on every deployment route for another team’s deployment', async () => {
     const app = await fourServerApp();
     const deployment = await createDeployment(t, acme, app.id);

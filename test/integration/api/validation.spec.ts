@@ -335,6 +335,11 @@ describe('refused bodies: 400 naming the field, nothing written', () => {
     ['?applicationId=0', 'applicationId must be a positive integer'],
     ['?applicationId=1&applicationId=2', 'applicationId must be a positive integer'],
     ['?status=queued', 'property status should not exist'],
+    ['?limit=0', 'limit must be a whole number from 1 to 500'],
+    ['?limit=501', 'limit must be a whole number from 1 to 500'],
+    ['?limit=ten', 'limit must be a whole number from 1 to 500'],
+    ['?limit=2.5', 'limit must be a whole number from 1 to 500'],
+    ['?beforeId=-3', 'beforeId must be a positive integer'],
   ])('refuses the query %s', async (query, message) => {
     const response = await t.http.get(`/api/deployments${query}`).set(bearer(token));
     expect(response.status).toBe(400);
