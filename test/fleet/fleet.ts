@@ -18,6 +18,8 @@ export interface FleetOptions {
   addressPrefix?: string;
   firstOctet?: number;
   sshPort?: number;
+  /** Put first on every host's PATH instead of FLEET_BIN; its `docker` is what `fleet.docker` runs. */
+  binDir?: string;
 }
 
 export interface FleetHost {
@@ -68,7 +70,7 @@ interface HostProcess {
 }
 
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
-  const { count, addressPrefix = '127.0.10.', firstOctet = 11, sshPort = 22 } = options;
+  const { count, addressPrefix = '127.0.10.', firstOctet = 11, sshPort = 22, binDir = FLEET_BIN } = options;
   const addresses = Array.from({ length: count }, (_, i) => `${addressPrefix}${firstOctet + i}`);
   for (const address of addresses) await assertPortFree(address, sshPort);
 
@@ -79,10 +81,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const privateKey = await readFile(privateKeyPath, 'utf8');
   const authorizedKeys = join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, await readFile(`${privateKeyPath}.pub`, 'utf8'));
-  const path = [FLEET_BIN, dirname(process.execPath), SYSTEM_PATH].join(':');
+  const path = [binDir, dirname(process.execPath), SYSTEM_PATH].join(':');
 
   const processes: HostProcess[] = [];
-  const fleet = createFleet(dir, processes, privateKey, privateKeyPath, path);
+  const fleet = createFleet(dir, processes, privateKey, privateKeyPath, path, binDir);
   const emergencyStop = () => killEverything(dir, processes);
   process.once('exit', emergencyStop);
   try {
@@ -112,6 +114,7 @@ function createFleet(
   privateKey: string,
   privateKeyPath: string,
   path: string,
+  binDir: string,
 ): Fleet {
   const hostEnv = (host: FleetHost): NodeJS.ProcessEnv => ({
     PATH: path,
@@ -131,7 +134,9 @@ function createFleet(
     privateKey,
     privateKeyPath,
     docker: (host, args) =>
-      run(process.execPath, [join(FLEET_BIN, 'docker'), ...args], { env: hostEnv(host) }),
+      binDir === FLEET_BIN
+        ? run(process.execPath, [join(FLEET_BIN, 'docker'), ...args], { env: hostEnv(host) })
+        : run(join(binDir, 'docker'), args, { env: hostEnv(host) }),
     ssh: (host, command) =>
       run('ssh', [
         ...['-i', privateKeyPath, '-p', String(host.port), '-o', 'BatchMode=yes'],

@@ -63,6 +63,24 @@ describe('parseInspect', () => {
     });
   });
 
+  it("reads podman's Docker CLI, which prints `{{json .}}` as an indented array", () => {
+    const object = {
+      Config: { Image: 'registry.local:5000/shop:v2' },
+      State: { Running: false, Status: 'exited' },
+    };
+    const stdout = `${JSON.stringify([object], null, 5)}\n`;
+    expect(stdout.split('\n').length).toBeGreaterThan(3);
+    expect(parseInspect({ exitCode: 0, stdout, stderr: '' })).toEqual({
+      image: 'registry.local:5000/shop:v2',
+      running: false,
+      status: 'exited',
+    });
+  });
+
+  it('raises an answer without a container', () => {
+    expect(() => parseInspect({ exitCode: 0, stdout: '[]\n', stderr: '' })).toThrow('printed no container');
+  });
+
   it('answers null for a missing container', () => {
     expect(parseInspect({ exitCode: 1, stdout: '[]', stderr: 'Error: No such container: shop' })).toBeNull();
     expect(parseInspect({ exitCode: 125, stdout: '', stderr: 'Error: no such object: "shop"' })).toBeNull();

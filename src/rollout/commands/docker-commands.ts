@@ -117,7 +117,16 @@ export interface ContainerState {
   status: string;
 }
 
-/** Reads `docker inspect --format '{{json .}}'` output; null when the container does not exist. */
+interface InspectedContainer {
+  Config?: { Image?: string };
+  State?: { Running?: boolean; Status?: string };
+}
+
+/**
+ * Reads `docker inspect --format '{{json .}}'` output; null when the container does not exist. Docker
+ * prints the object on one line; podman's Docker CLI takes `{{json .}}` for its JSON output format and
+ * prints an indented array holding the object.
+ */
 export function parseInspect(result: {
   exitCode: number;
   stdout: string;
@@ -127,11 +136,12 @@ export function parseInspect(result: {
     if (/no such (container|object)/i.test(result.stderr + result.stdout)) return null;
     throw new Error(`docker inspect failed: ${(result.stderr || result.stdout).trim()}`);
   }
-  const line = result.stdout.trim().split('\n')[0] ?? '';
-  const parsed = JSON.parse(line) as {
-    Config?: { Image?: string };
-    State?: { Running?: boolean; Status?: string };
-  };
+  const text = result.stdout.trim();
+  const json = JSON.parse(text.startsWith('[') ? text : (text.split('\n')[0] ?? '')) as
+    InspectedContainer | InspectedContainer[];
+  const parsed = Array.isArray(json) ? json[0] : json;
+  if (parsed === null || typeof parsed !== 'object')
+    throw new Error(`docker inspect printed no container: ${text}`);
   return {
     image: parsed.Config?.Image ?? '',
     running: parsed.State?.Running === true,

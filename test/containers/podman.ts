@@ -1,0 +1,347 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExecResult, listProcesses, run, signal, waitGone } from '../fleet/processes';
+import { freePort } from '../support/net';
+
+const PODMAN = '/usr/bin/podman';
+const REGISTRY = '/usr/bin/docker-registry';
+const BUSYBOX = '/bin/busybox';
+
+/** The port the shop image's busybox httpd listens on inside its container. */
+export const SHOP_CONTAINER_PORT = 3000;
+
+/**
+ * `/www/index.html` answers `{"tag":…}` (what `servedTag` reads); `/health` answers the tag, or 404 when
+ * the image is not `healthy`.
+ */
+export interface ShopImage {
+  tag: string;
+  healthy: boolean;
+}
+
+export interface LabContainer {
+  id: string;
+  name: string;
+  image: string;
+  /** podman's state: `running`, `exited`, `created`, … */
+  state: string;
+  labels: Record<string, string>;
+}
+
+/** A real container runtime for one test host: podman on storage of its own, and a local registry. */
+export interface PodmanLab {
+  dir: string;
+  /** Put first on the host's PATH: it holds only `docker`, podman on this lab's storage and config. */
+  binDir: string;
+  /** `127.0.0.1:PORT` */
+  registry: string;
+  /** `127.0.0.1:PORT/acme/shop`, with a tag per ShopImage */
+  image: string;
+  /** Runs the host's `docker` locally, for set-up and assertions. */
+  docker(args: string[]): Promise<ExecResult>;
+  /** Every container of the lab's storage, running or not, by name. */
+  containers(): Promise<LabContainer[]>;
+  /** Removes every container, stops the registry, deletes the storage; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Podman reads only the files written here (CONTAINERS_CONF, CONTAINERS_REGISTRIES_CONF) and keeps its
+ * containers, images and state under `dir`; nothing in /etc is changed. crun fails on this kernel's
+ * hybrid cgroups, runc works (FLEET-NOTES).
+ */
+async function writeConfig(dir: string, registry: string) {
+  const storage = (name: string) => {
+    const root = join(dir, name);
+    return ['--root', join(root, 'root'), '--runroot', join(root, 'run'), '--tmpdir', join(root, 'tmp')];
+  };
+  const tmp = join(dir, 'tmp');
+  await mkdir(tmp, { recursive: true });
+  const containersConf = join(dir, 'containers.conf');
+  await writeFile(
+    containersConf,
+    [
+      '[containers]',
+      'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
+      '[engine]',
+      'runtime = "runc"',
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      `image_copy_tmp_dir = "${tmp}"`,
+      '[network]',
+      `network_config_dir = "${join(dir, 'networks')}"`,
+      '',
+    ].join('\n'),
+  );
+  const registriesConf = join(dir, 'registries.conf');
+  // No search registries: a short name can never reach a public registry.
+  await writeFile(
+    registriesConf,
+    [
+      'unqualified-search-registries = []',
+      '[[registry]]',
+      `location = "${registry}"`,
+      'insecure = true',
+      '',
+    ].join('\n'),
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    CONTAINERS_CONF: containersConf,
+    CONTAINERS_REGISTRIES_CONF: registriesConf,
+    TMPDIR: tmp,
+  };
+  const binDir = join(dir, 'bin');
+  await mkdir(binDir);
+  const quote = (value: string) => `'${value}'`;
+  await writeFile(
+    join(binDir, 'docker'),
+    [
+      '#!/bin/sh',
+      '# The Docker CLI of a test host: podman on the lab storage, never the machine-wide one.',
+      `export CONTAINERS_CONF=${quote(containersConf)} CONTAINERS_REGISTRIES_CONF=${quote(registriesConf)} TMPDIR=${quote(tmp)}`,
+      `exec ${PODMAN} ${storage('host').map(quote).join(' ')} "$@"`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(join(binDir, 'docker'), 0o755);
+  return { binDir, env, hostStorage: storage('host'), builderStorage: storage('builder') };
+}
+
+async function startRegistry(dir: string, address: string, port: number) {
+  const config = join(dir, 'registry.yml');
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(dir, 'registry')}`,
+      'http:',
+      `  addr: ${address}:${port}`,
+      '',
+    ].join('\n'),
+  );
+  const log = join(dir, 'registry.log');
+  const logFd = openSync(log, 'a');
+  const child = spawn(REGISTRY, ['serve', config], { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  // A forgotten lab must not keep the test runner alive; its exit hook still kills the registry.
+  child.unref();
+  const until = Date.now() + 10_000;
+  while (Date.now() < until && child.exitCode === null) {
+    const ok = await fetch(`http://${address}:${port}/v2/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  const output = readFileSync(log, 'utf8').slice(-4000);
+  throw new Error(`docker-registry on ${address}:${port} did not start:\n${output}`);
+}
+
+/** A busybox root file system (static busybox, relative applet links), shared by every image. */
+async function busyboxRootfs(dir: string): Promise<string> {
+  const rootfs = join(dir, 'rootfs');
+  await mkdir(join(rootfs, 'bin'), { recursive: true });
+  await mkdir(join(rootfs, 'www'));
+  execFileSync('cp', [BUSYBOX, join(rootfs, 'bin', 'busybox')]);
+  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const applet of applets) {
+    if (applet !== 'busybox') await symlink('busybox', join(rootfs, 'bin', applet));
+  }
+  return rootfs;
+}
+
+/**
+ * busybox httpd as PID 1 ignores SIGTERM, so every `docker stop` would wait its whole timeout: the
+ * entrypoint is a shell that exits on TERM.
+ */
+const SHOP_CMD = ['/bin/sh', '-c', `trap 'exit 0' TERM; httpd -f -p ${SHOP_CONTAINER_PORT} -h /www & wait`];
+
+async function pushImages(
+  dir: string,
+  image: string,
+  images: ShopImage[],
+  podman: (args: string[]) => Promise<ExecResult>,
+) {
+  const rootfs = await busyboxRootfs(dir);
+  for (const { tag, healthy } of images) {
+    await rm(join(rootfs, 'www', 'health'), { force: true });
+    await writeFile(join(rootfs, 'www', 'index.html'), `${JSON.stringify({ tag })}\n`);
+    if (healthy) await writeFile(join(rootfs, 'www', 'health'), `${tag}\n`);
+    const tarball = join(dir, `shop-${tag}.tar`);
+    execFileSync('tar', ['-C', rootfs, '-cf', tarball, '.']);
+    const reference = `${image}:${tag}`;
+    await must(
+      podman(['import', '--change', `CMD ${JSON.stringify(SHOP_CMD)}`, tarball, reference]),
+      'import',
+    );
+    await must(podman(['push', '--tls-verify=false', reference]), 'push');
+    await rm(tarball);
+  }
+}
+
+async function must(result: Promise<ExecResult>, what: string): Promise<ExecResult> {
+  const done = await result;
+  if (done.exitCode !== 0) throw new Error(`podman ${what} failed (${done.exitCode}): ${done.stderr}`);
+  return done;
+}
+
+export async function startPodmanLab(images: ShopImage[]): Promise<PodmanLab> {
+  const dir = await mkdtemp(join(tmpdir(), 'rollout-containers-'));
+  await chmod(dir, 0o755);
+  const registryPort = await freePort('127.0.0.1');
+  const registry = `127.0.0.1:${registryPort}`;
+  const image = `${registry}/acme/shop`;
+  let registryProcess: ChildProcess | null = null;
+  let stopped = false;
+
+  const { binDir, env, hostStorage, builderStorage } = await writeConfig(dir, registry);
+  const docker = (args: string[]) => run(join(binDir, 'docker'), args, { timeoutMs: 60_000 });
+  const builder = (args: string[]) => run(PODMAN, [...builderStorage, ...args], { env, timeoutMs: 60_000 });
+
+  const cleanUpNow = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      execFileSync(PODMAN, [...hostStorage, 'rm', '-af', '-t', '0'], {
+        env,
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
+    } catch {
+      // Whatever survives is killed below.
+    }
+    signal(leftoverProcesses(dir), 'SIGKILL');
+    if (registryProcess?.pid !== undefined) signal([registryProcess.pid], 'SIGKILL');
+    unmountUnder(dir);
+    try {
+      execFileSync('rm', ['-rf', dir]);
+    } catch {
+      // Best effort.
+    }
+  };
+  process.once('exit', cleanUpNow);
+
+  const lab: PodmanLab = {
+    dir,
+    binDir,
+    registry,
+    image,
+    docker,
+    async containers() {
+      const result = await must(docker(['ps', '-a', '--format', 'json']), 'ps');
+      const rows = JSON.parse(result.stdout || '[]') as Array<{
+        Id: string;
+        Names: string[];
+        Image: string;
+        State: string;
+        Labels: Record<string, string> | null;
+      }>;
+      return rows
+        .map((row) => ({
+          id: row.Id,
+          name: row.Names[0],
+          image: row.Image,
+          state: row.State,
+          labels: row.Labels ?? {},
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    },
+    async stop() {
+      if (stopped) return;
+      process.removeListener('exit', cleanUpNow);
+      const removed = await docker(['rm', '-af', '-t', '0']).catch((error: Error): ExecResult => ({
+        exitCode: -1,
+        stdout: '',
+        stderr: error.message,
+      }));
+      // conmon ends a moment after its container; anything still there after that is a leak.
+      const lingering = await waitGone(leftoverProcesses(dir), 3000);
+      const registryPid = registryProcess?.exitCode === null ? registryProcess.pid : undefined;
+      if (registryPid !== undefined) {
+        signal([registryPid], 'SIGTERM');
+        await waitGone([registryPid], 3000);
+      }
+      cleanUpNow();
+      if (removed.exitCode !== 0) throw new Error(`podman rm -af failed: ${removed.stderr}`);
+      if (lingering.length > 0)
+        throw new Error(`processes ${lingering.join(', ')} outlived their containers`);
+    },
+  };
+
+  try {
+    registryProcess = await startRegistry(dir, '127.0.0.1', registryPort);
+    await pushImages(dir, image, images, builder);
+    // The images live only in the registry now: the host starts with empty storage and really pulls.
+    await rm(join(dir, 'builder'), { recursive: true, force: true });
+  } catch (error) {
+    await lab.stop();
+    throw error;
+  }
+  return lab;
+}
+
+/**
+ * conmon carries the lab's directory on its command line; a container's processes sit in a cgroup named
+ * after the container, whose id is a folder of the storage. Normally `rm -af` has ended them all.
+ */
+function leftoverProcesses(dir: string): number[] {
+  let ids: string[] = [];
+  try {
+    ids = readdirSync(join(dir, 'host', 'root', 'overlay-containers')).filter((id) =>
+      /^[0-9a-f]{64}$/.test(id),
+    );
+  } catch {
+    // No container was ever created.
+  }
+  const inLab = (pid: number, cmdline: string) => {
+    if (cmdline.includes('conmon') && cmdline.includes(dir)) return true;
+    if (ids.length === 0) return false;
+    try {
+      const cgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+      return ids.some((id) => cgroup.includes(id));
+    } catch {
+      return false;
+    }
+  };
+  return listProcesses()
+    .filter((p) => inLab(p.pid, p.cmdline))
+    .map((p) => p.pid);
+}
+
+/** Overlay and shm mounts podman may leave under its storage; `rm -rf` must never walk into them. */
+function unmountUnder(dir: string): void {
+  let mountinfo = '';
+  try {
+    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return;
+  }
+  const points = mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined)
+    .map((point) =>
+      point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))),
+    )
+    .filter((point) => point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) {
+    try {
+      execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
+}
