@@ -279,6 +279,7 @@ describe('RollingUpdateStrategy', () => {
       status: 'completed_with_errors',
       completedBatches: 2,
       failedBatches: 1,
+      failureReason: '1 of 3 batch(es) failed: batch 2 rolled back to the previous version',
     });
     expect(imageOn(t.docker, 3)).toBe(`${IMAGE}:v1`);
     expect(imageOn(t.docker, 4)).toBe(`${IMAGE}:v2`);
@@ -341,6 +342,18 @@ describe('RollingUpdateStrategy', () => {
     expect(t.store.deployment.status).toBe('rollback_failed');
     expect(t.store.deployment.failureReason).toContain('web-2 (10.0.0.2): restore failed');
     expect(t.store.instances.get(2)).toMatchObject({ tag: 'v1', inRotation: false });
+  });
+
+  it('says which server was left without an instance when a restore fails below the threshold', async () => {
+    const t = setup({ servers: 6, deployment: { failureThreshold: 2 } });
+    t.probe.script('10.0.0.2:', false);
+    await t.run();
+    expect(t.store.batches.map((b) => b.status)).toEqual(['failed', 'completed', 'completed']);
+    expect(t.store.deployment.status).toBe('completed_with_errors');
+    expect(t.store.deployment.failureReason).toMatch(
+      /^1 of 3 batch\(es\) failed: batch 1: .*web-2 \(10\.0\.0\.2\): restore failed/,
+    );
+    expect(t.store.deployment.failureReason).not.toContain('rolled back to the previous version');
   });
 
   it('waits waitInterval between batches, not after the last', async () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { runBatch } from './batch-runner';
 import { FINAL_DEPLOYMENT_STATUSES } from './domain';
-import type { DeploymentStatus } from './domain';
+import type { BatchView, DeploymentStatus } from './domain';
 import { rollbackFleet } from './fleet-rollback';
 import { planBatches } from './planning/batches';
 import { currentVersion } from './planning/current-version';
@@ -147,7 +147,7 @@ export class RollingUpdateStrategy {
     const reasons: Partial<Record<DeploymentStatus, string>> = {
       failed: `${trailingFailures(context.batches)} consecutive failed batch(es) (failureThreshold ${deployment.failureThreshold}) and automatic rollback is off`,
       cancelled: `Cancelled after ${deployment.completedBatches + deployment.failedBatches} of ${deployment.totalBatches} batch(es)`,
-      completed_with_errors: `${deployment.failedBatches} of ${deployment.totalBatches} batch(es) failed and were restored`,
+      completed_with_errors: describeFailedBatches(context.batches, deployment.totalBatches),
     };
     const reason = reasons[status] ?? null;
     await run.recorder.finished(
@@ -155,4 +155,21 @@ export class RollingUpdateStrategy {
       reason ?? `Deployment ${status.replace(/_/g, ' ')}`,
     );
   }
+}
+
+/**
+ * `1 of 4 batch(es) failed: batch 2 rolled back to the previous version; batch 3: web-5 (10.0.0.5): pull
+ * failed: …`. A batch whose restore failed keeps its own reason, which names the servers left without a
+ * serving instance, so the summary never claims a restore that did not happen.
+ */
+function describeFailedBatches(batches: readonly BatchView[], totalBatches: number): string {
+  const failed = [...batches]
+    .sort((a, b) => a.batchNumber - b.batchNumber)
+    .filter((b) => b.status === 'failed' || b.status === 'rolled_back');
+  const details = failed.map((b) =>
+    b.status === 'rolled_back'
+      ? `batch ${b.batchNumber} rolled back to the previous version`
+      : `batch ${b.batchNumber}: ${b.failureReason ?? 'failed'}`,
+  );
+  return `${failed.length} of ${totalBatches} batch(es) failed: ${details.join('; ')}`;
 }
