@@ -111,7 +111,7 @@ describe('RollingUpdateStrategy', () => {
     });
     for (const id of [1, 2, 3, 4]) {
       expect(imageOn(t.docker, id)).toBe(`${IMAGE}:v2`);
-      expect(t.docker.container(`web-${id}`, 'shop-previous')).toEqual({
+      expect(t.docker.container(`web-${id}`, 'shop-previous')).toMatchObject({
         image: `${IMAGE}:v1`,
         running: false,
       });
@@ -354,6 +354,35 @@ describe('RollingUpdateStrategy', () => {
       /^1 of 3 batch\(es\) failed: batch 1: .*web-2 \(10\.0\.0\.2\): restore failed/,
     );
     expect(t.store.deployment.failureReason).not.toContain('rolled back to the previous version');
+  });
+
+  it('swaps a tag pushed again with new content, keeping the old container as previous', async () => {
+    const t = setup({ deployment: { tag: 'v1' } });
+    t.docker.repush(`${IMAGE}:v1`);
+    await t.run();
+
+    expect(t.store.deployment.status).toBe('completed');
+    expect(t.executor.lines('web-1')).toEqual(
+      expect.arrayContaining([
+        "web-1: docker image inspect --format '{{.Id}}' ghcr.io/acme/shop:v1",
+        'web-1: docker rename shop shop-previous',
+        expect.stringMatching(/^web-1: docker run .* ghcr\.io\/acme\/shop:v1$/),
+      ]),
+    );
+    for (const id of [1, 2, 3, 4]) {
+      expect(t.docker.container(`web-${id}`, 'shop')?.imageId).toBe(`id-of-${IMAGE}:v1-again`);
+      expect(t.docker.container(`web-${id}`, 'shop-previous')?.imageId).toBe(`id-of-${IMAGE}:v1`);
+    }
+  });
+
+  it('leaves a container that already runs the pulled image alone (same tag, same content)', async () => {
+    const t = setup({ deployment: { tag: 'v1' } });
+    await t.run();
+
+    expect(t.store.deployment.status).toBe('completed');
+    const lines = t.executor.lines();
+    expect(lines.filter((l) => l.includes("image inspect --format '{{.Id}}'"))).toHaveLength(4);
+    expect(lines.filter((l) => / docker (stop|rename|run|rm) /.test(l))).toEqual([]);
   });
 
   it('waits waitInterval between batches, not after the last', async () => {

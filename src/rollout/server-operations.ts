@@ -1,4 +1,11 @@
-import { docker, parseInspect, previousContainerName } from './commands/docker-commands';
+import {
+  type ContainerState,
+  bareImageId,
+  docker,
+  parseInspect,
+  previousContainerName,
+  sameReference,
+} from './commands/docker-commands';
 import type { ApplicationSpec, ServerTarget } from './domain';
 import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from './ports';
 
@@ -53,13 +60,18 @@ export class ServerOperations {
 
   /**
    * Keeps the running container as `<name>-previous` (stopped, not removed) and starts the new one.
-   * Idempotent: when `<name>` already runs the target (a resumed rollout), nothing changes.
+   * Idempotent: when `<name>` already runs the target image (a resumed rollout), nothing changes. A tag
+   * pushed again with new content (`latest`) is a new image, so it is swapped like any other version.
    */
   async swap(image: string, tag: string): Promise<SwapResult> {
     const target = `${image}:${tag}`;
     const current = await this.inspect(this.name);
     const previous = await this.inspect(this.previousName);
-    if (current && current.image === target) {
+    if (
+      current &&
+      sameReference(current.image, target) &&
+      (await this.runsPulledImage(current, image, tag))
+    ) {
       if (!current.running) await this.mustSucceed('start', docker.start(this.name));
       return { previousReference: previous?.image ?? null };
     }
@@ -86,6 +98,14 @@ export class ServerOperations {
     await this.mustSucceed('restore', docker.rename(this.previousName, this.name));
     await this.mustSucceed('restore', docker.start(this.name));
     return true;
+  }
+
+  /** True unless the pulled `image:tag` is known to differ from the image the container was created from. */
+  private async runsPulledImage(container: ContainerState, image: string, tag: string): Promise<boolean> {
+    if (container.imageId === null) return true;
+    const result = await this.exec(docker.imageId(image, tag));
+    if (result.exitCode !== 0 || result.stdout.trim() === '') return true;
+    return bareImageId(result.stdout) === container.imageId;
   }
 
   private containerSpec(image: string, tag: string) {

@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExecResult, listProcesses, run, signal, waitGone } from '../fleet/processes';
 import { freePort } from '../support/net';
 
@@ -20,6 +20,8 @@ export const SHOP_CONTAINER_PORT = 3000;
 export interface ShopImage {
   tag: string;
   healthy: boolean;
+  /** Pushing a tag again with another build gives it new content (`/health` answers `TAG build N`). */
+  build?: number;
 }
 
 export interface LabContainer {
@@ -42,6 +44,8 @@ export interface PodmanLab {
   image: string;
   /** Runs the host's `docker` locally, for set-up and assertions. */
   docker(args: string[]): Promise<ExecResult>;
+  /** Builds and pushes images to the registry (again, for a tag that is already there). */
+  push(images: ShopImage[]): Promise<void>;
   /** Every container of the lab's storage, running or not, by name. */
   containers(): Promise<LabContainer[]>;
   /** Removes every container, stops the registry, deletes the storage; safe to call twice. */
@@ -174,11 +178,16 @@ async function pushImages(
   images: ShopImage[],
   podman: (args: string[]) => Promise<ExecResult>,
 ) {
-  const rootfs = await busyboxRootfs(dir);
-  for (const { tag, healthy } of images) {
+  const rootfs = await busyboxRootfs(await mkdtemp(join(dir, 'build-')));
+  for (const { tag, healthy, build } of images) {
     await rm(join(rootfs, 'www', 'health'), { force: true });
     await writeFile(join(rootfs, 'www', 'index.html'), `${JSON.stringify({ tag })}\n`);
-    if (healthy) await writeFile(join(rootfs, 'www', 'health'), `${tag}\n`);
+    if (healthy) {
+      await writeFile(
+        join(rootfs, 'www', 'health'),
+        `${tag}${build === undefined ? '' : ` build ${build}`}\n`,
+      );
+    }
     const tarball = join(dir, `shop-${tag}.tar`);
     execFileSync('tar', ['-C', rootfs, '-cf', tarball, '.']);
     const reference = `${image}:${tag}`;
@@ -189,6 +198,7 @@ async function pushImages(
     await must(podman(['push', '--tls-verify=false', reference]), 'push');
     await rm(tarball);
   }
+  await rm(dirname(rootfs), { recursive: true, force: true });
 }
 
 async function must(result: Promise<ExecResult>, what: string): Promise<ExecResult> {
@@ -239,6 +249,11 @@ export async function startPodmanLab(images: ShopImage[]): Promise<PodmanLab> {
     registry,
     image,
     docker,
+    async push(images) {
+      await pushImages(dir, image, images, builder);
+      // The images live only in the registry: the host must really pull them.
+      await rm(join(dir, 'builder'), { recursive: true, force: true });
+    },
     async containers() {
       const result = await must(docker(['ps', '-a', '--format', 'json']), 'ps');
       const rows = JSON.parse(result.stdout || '[]') as Array<{
@@ -282,9 +297,8 @@ export async function startPodmanLab(images: ShopImage[]): Promise<PodmanLab> {
 
   try {
     registryProcess = await startRegistry(dir, '127.0.0.1', registryPort);
-    await pushImages(dir, image, images, builder);
-    // The images live only in the registry now: the host starts with empty storage and really pulls.
-    await rm(join(dir, 'builder'), { recursive: true, force: true });
+    // The host starts with empty storage and really pulls.
+    await lab.push(images);
   } catch (error) {
     await lab.stop();
     throw error;

@@ -202,4 +202,24 @@ describe('rolling updates against a real container runtime (podman with the Dock
     expect(await servedTag(host, hostPort)).toBe('v1');
     expect(await health()).toBe('200 v1');
   });
+
+  it('leaves the running container alone for the same tag, and replaces it once the tag is pushed again', async () => {
+    const [running] = await lab.containers();
+    const same = await timed('sameTagMs', () => rollOut(stack, applicationId, 'v1', ONE_HOST));
+    expect(same.deployment).toMatchObject({ status: 'completed', failureReason: null });
+    expect((await lab.containers()).find((c) => c.name === 'shop')?.id).toBe(running.id);
+
+    await lab.push([{ tag: 'v1', healthy: true, build: 2 }]);
+    const repushed = await timed('repushedTagMs', () => rollOut(stack, applicationId, 'v1', ONE_HOST));
+    expect(repushed.deployment).toMatchObject({ status: 'completed', failureReason: null });
+
+    const containers = await lab.containers();
+    expect(summary(containers)).toEqual([
+      { name: 'shop', image: `${lab.image}:v1`, state: 'running' },
+      { name: 'shop-previous', image: `${lab.image}:v1`, state: 'exited' },
+    ]);
+    expect(containers[0].id).not.toBe(running.id);
+    expect(containers[1].id).toBe(running.id);
+    expect(await health()).toBe('200 v1 build 2');
+  });
 });

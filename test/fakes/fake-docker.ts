@@ -2,6 +2,7 @@ import type { Responder } from './recording-executor';
 
 interface Container {
   image: string;
+  imageId: string;
   running: boolean;
 }
 
@@ -13,13 +14,23 @@ export class FakeDocker {
   readonly hosts = new Map<string, Map<string, Container>>();
   /** `server/reference` pairs whose pull fails. */
   readonly failingPulls = new Set<string>();
+  /** The registry's content: a reference's image id changes when it is pushed again. */
+  private readonly registry = new Map<string, string>();
+  /** Per server, the image id each pulled reference points to. */
+  private readonly images = new Map<string, Map<string, string>>();
+
+  /** The tag gets new content in the registry (a rebuilt `latest`); servers see it on their next pull. */
+  repush(reference: string): void {
+    this.registry.set(reference, `${this.registryId(reference)}-again`);
+  }
 
   container(server: string, name: string): Container | undefined {
     return this.host(server).get(name);
   }
 
   seed(server: string, name: string, image: string, running = true): this {
-    this.host(server).set(name, { image, running });
+    this.host(server).set(name, { image, imageId: this.registryId(image), running });
+    this.localImages(server).set(image, this.registryId(image));
     return this;
   }
 
@@ -30,17 +41,25 @@ export class FakeDocker {
     const missing = { exitCode: 1, stderr: `Error response from daemon: No such container: ${name}` };
     switch (verb) {
       case 'pull':
-        return this.failingPulls.has(`${server.name}/${name}`)
-          ? {
-              exitCode: 1,
-              stderr: `Error response from daemon: manifest for ${name} not found: manifest unknown`,
-            }
-          : { stdout: `Status: Downloaded newer image for ${name}\n` };
+        if (this.failingPulls.has(`${server.name}/${name}`))
+          return {
+            exitCode: 1,
+            stderr: `Error response from daemon: manifest for ${name} not found: manifest unknown`,
+          };
+        this.localImages(server.name).set(name, this.registryId(name));
+        return { stdout: `Status: Downloaded newer image for ${name}\n` };
+      case 'image': {
+        const id = this.localImages(server.name).get(name);
+        return id === undefined
+          ? { exitCode: 1, stderr: `Error response from daemon: No such image: ${name}` }
+          : { stdout: `sha256:${id}\n` };
+      }
       case 'inspect': {
         const c = host.get(name);
         if (!c) return { ...missing, stdout: '[]' };
+        const state = { Running: c.running, Status: c.running ? 'running' : 'exited' };
         return {
-          stdout: `${JSON.stringify({ Name: name, Config: { Image: c.image }, State: { Running: c.running, Status: c.running ? 'running' : 'exited' } })}\n`,
+          stdout: `${JSON.stringify({ Name: name, Image: `sha256:${c.imageId}`, Config: { Image: c.image }, State: state })}\n`,
         };
       }
       case 'run': {
@@ -50,7 +69,8 @@ export class FakeDocker {
             exitCode: 125,
             stderr: `Conflict. The container name "/${containerName}" is already in use`,
           };
-        host.set(containerName, { image: name, running: true });
+        const imageId = this.localImages(server.name).get(name) ?? this.registryId(name);
+        host.set(containerName, { image: name, imageId, running: true });
         return { stdout: 'f00d\n' };
       }
       case 'stop':
@@ -75,6 +95,19 @@ export class FakeDocker {
         return undefined;
     }
   };
+
+  private registryId(reference: string): string {
+    return this.registry.get(reference) ?? `id-of-${reference}`;
+  }
+
+  private localImages(server: string): Map<string, string> {
+    let images = this.images.get(server);
+    if (!images) {
+      images = new Map();
+      this.images.set(server, images);
+    }
+    return images;
+  }
 
   private host(server: string): Map<string, Container> {
     let host = this.hosts.get(server);

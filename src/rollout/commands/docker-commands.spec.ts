@@ -1,5 +1,12 @@
 import { shellJoin } from './shell';
-import { docker, imageReference, parseInspect, splitReference } from './docker-commands';
+import {
+  docker,
+  imageReference,
+  normalizeReference,
+  parseInspect,
+  sameReference,
+  splitReference,
+} from './docker-commands';
 
 const line = (command: { argv: string[] }) => shellJoin(command.argv);
 
@@ -16,6 +23,10 @@ describe('docker commands', () => {
 
   it.each([
     [docker.pull('ghcr.io/acme/shop', 'v2'), 'docker pull ghcr.io/acme/shop:v2'],
+    [
+      docker.imageId('ghcr.io/acme/shop', 'v2'),
+      "docker image inspect --format '{{.Id}}' ghcr.io/acme/shop:v2",
+    ],
     [docker.inspectContainer('shop'), "docker inspect --type container --format '{{json .}}' shop"],
     [docker.stop('shop', 10), 'docker stop -t 10 shop'],
     [docker.stop('shop', 2.6), 'docker stop -t 3 shop'],
@@ -58,6 +69,7 @@ describe('parseInspect', () => {
     const stdout = '{"Config":{"Image":"shop:v1"},"State":{"Running":true,"Status":"running"}}\n';
     expect(parseInspect({ exitCode: 0, stdout, stderr: '' })).toEqual({
       image: 'shop:v1',
+      imageId: null,
       running: true,
       status: 'running',
     });
@@ -65,6 +77,7 @@ describe('parseInspect', () => {
 
   it("reads podman's Docker CLI, which prints `{{json .}}` as an indented array", () => {
     const object = {
+      Image: 'c0ffee',
       Config: { Image: 'registry.local:5000/shop:v2' },
       State: { Running: false, Status: 'exited' },
     };
@@ -72,9 +85,15 @@ describe('parseInspect', () => {
     expect(stdout.split('\n').length).toBeGreaterThan(3);
     expect(parseInspect({ exitCode: 0, stdout, stderr: '' })).toEqual({
       image: 'registry.local:5000/shop:v2',
+      imageId: 'c0ffee',
       running: false,
       status: 'exited',
     });
+  });
+
+  it("reads Docker's image id without its sha256: prefix", () => {
+    const stdout = '{"Image":"sha256:abc123","Config":{"Image":"shop:v1"},"State":{"Running":true}}\n';
+    expect(parseInspect({ exitCode: 0, stdout, stderr: '' })?.imageId).toBe('abc123');
   });
 
   it('raises an answer without a container', () => {
@@ -100,5 +119,26 @@ describe('splitReference', () => {
     ['localhost:5000/shop', { image: 'localhost:5000/shop', tag: 'latest' }],
   ])('%s', (reference, expected) => {
     expect(splitReference(reference)).toEqual(expected);
+  });
+});
+
+describe('normalizeReference', () => {
+  it.each([
+    ['shop:v1', 'docker.io/library/shop:v1'],
+    ['shop', 'docker.io/library/shop:latest'],
+    ['acme/shop:v1', 'docker.io/acme/shop:v1'],
+    ['docker.io/library/shop:v1', 'docker.io/library/shop:v1'],
+    ['ghcr.io/acme/shop:v1', 'ghcr.io/acme/shop:v1'],
+    ['localhost/shop:v1', 'localhost/shop:v1'],
+    ['127.0.0.1:5000/acme/shop:v1', '127.0.0.1:5000/acme/shop:v1'],
+    ['registry:5000/shop:v1', 'registry:5000/shop:v1'],
+  ])('%s → %s', (reference, expected) => {
+    expect(normalizeReference(reference)).toBe(expected);
+  });
+
+  it('matches what podman reports for a familiar name, and nothing else', () => {
+    expect(sameReference('docker.io/library/nginx:1.27', 'nginx:1.27')).toBe(true);
+    expect(sameReference('nginx:1.27', 'nginx:1.28')).toBe(false);
+    expect(sameReference('ghcr.io/nginx:1.27', 'nginx:1.27')).toBe(false);
   });
 });

@@ -54,6 +54,11 @@ export const docker = {
     return { argv: ['docker', 'pull', imageReference(image, tag)] };
   },
 
+  /** The local image's id (`sha256:…`), to tell a re-pushed tag from the one a container runs. */
+  imageId(image: string, tag: string): RemoteCommand {
+    return { argv: ['docker', 'image', 'inspect', '--format', '{{.Id}}', imageReference(image, tag)] };
+  },
+
   /** One JSON object describing the container; exit 1 with "No such container" when it is absent. */
   inspectContainer(name: string): RemoteCommand {
     return {
@@ -113,11 +118,14 @@ export function previousContainerName(name: string): string {
 
 export interface ContainerState {
   image: string;
+  /** The id of the image the container was created from, without `sha256:`; null when not reported. */
+  imageId: string | null;
   running: boolean;
   status: string;
 }
 
 interface InspectedContainer {
+  Image?: string;
   Config?: { Image?: string };
   State?: { Running?: boolean; Status?: string };
 }
@@ -144,6 +152,7 @@ export function parseInspect(result: {
     throw new Error(`docker inspect printed no container: ${text}`);
   return {
     image: parsed.Config?.Image ?? '',
+    imageId: parsed.Image ? bareImageId(parsed.Image) : null,
     running: parsed.State?.Running === true,
     status: parsed.State?.Status ?? 'unknown',
   };
@@ -158,4 +167,26 @@ export function splitReference(reference: string): { image: string; tag: string 
   const colon = reference.lastIndexOf(':');
   if (colon <= reference.lastIndexOf('/')) return { image: reference, tag: 'latest' };
   return { image: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}
+
+/** Docker writes image ids as `sha256:<hex>`, podman as `<hex>`. */
+export function bareImageId(id: string): string {
+  return id.trim().replace(/^sha256:/, '');
+}
+
+/**
+ * `shop:v1` → `docker.io/library/shop:v1`, as Docker resolves a familiar name: podman reports a
+ * container's image fully qualified while Docker repeats what `docker run` was given.
+ */
+export function normalizeReference(reference: string): string {
+  const { image, tag } = splitReference(reference);
+  const slash = image.indexOf('/');
+  const first = slash === -1 ? '' : image.slice(0, slash);
+  const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';
+  if (hasRegistry) return `${image}:${tag}`;
+  return `docker.io/${slash === -1 ? `library/${image}` : image}:${tag}`;
+}
+
+export function sameReference(a: string, b: string): boolean {
+  return normalizeReference(a) === normalizeReference(b);
 }
