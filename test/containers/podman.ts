@@ -3,10 +3,11 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ExecResult, listProcesses, run, signal, waitGone } from '../fleet/processes';
+import { ExecResult, listProcesses, onExit, run, signal, waitGone } from '../fleet/processes';
 import { freePort } from '../support/net';
 
 const PODMAN = '/usr/bin/podman';
+const NSENTER = '/usr/bin/nsenter';
 const REGISTRY = '/usr/bin/docker-registry';
 const BUSYBOX = '/bin/busybox';
 
@@ -33,23 +34,44 @@ export interface LabContainer {
   labels: Record<string, string>;
 }
 
-/** A real container runtime for one test host: podman on storage of its own, and a local registry. */
-export interface PodmanLab {
-  dir: string;
-  /** Put first on the host's PATH: it holds only `docker`, podman on this lab's storage and config. */
+/** One test host's container runtime: podman on storage of its own, behind its own `docker`. */
+export interface PodmanHost {
+  name: string;
+  /** The network namespace every `docker` of this host runs in (`nsenter --net`), when it has one. */
+  netns?: string;
+  /** Put first on the host's PATH: it holds only `docker`, podman on this host's storage and the lab's config. */
   binDir: string;
-  /** `127.0.0.1:PORT` */
-  registry: string;
-  /** `127.0.0.1:PORT/acme/shop`, with a tag per ShopImage */
-  image: string;
+  /** podman's `--root` for this host. */
+  graphRoot: string;
   /** Runs the host's `docker` locally, for set-up and assertions. */
   docker(args: string[]): Promise<ExecResult>;
+  /** Every container of the host's storage, running or not, by name. */
+  containers(): Promise<LabContainer[]>;
+}
+
+/** A real container runtime for test hosts: podman on storage of their own, and a local registry. */
+export interface PodmanLab extends Omit<PodmanHost, 'name' | 'netns' | 'graphRoot'> {
+  dir: string;
+  /** `ADDRESS:PORT` (`127.0.0.1:PORT` unless `registryAddress` was given) */
+  registry: string;
+  /** `REGISTRY/acme/shop`, with a tag per ShopImage */
+  image: string;
+  /** Every host's runtime; `binDir`, `docker` and `containers` of the lab are the first host's. */
+  hosts: PodmanHost[];
   /** Builds and pushes images to the registry (again, for a tag that is already there). */
   push(images: ShopImage[]): Promise<void>;
-  /** Every container of the lab's storage, running or not, by name. */
-  containers(): Promise<LabContainer[]>;
-  /** Removes every container, stops the registry, deletes the storage; safe to call twice. */
+  /** Removes every container of every host, stops the registry, deletes the storage; safe to call twice. */
   stop(): Promise<void>;
+}
+
+export interface PodmanLabOptions {
+  /** Where the registry listens; every host must reach it there. Default 127.0.0.1. */
+  registryAddress?: string;
+  /**
+   * One storage and `docker` per host (`dir/NAME`, `dir/NAME/bin`), each run in its network namespace when
+   * `netns` is given. Default: a single host `host` in the current namespace (`dir/host`, `dir/bin`).
+   */
+  hosts?: Array<{ name: string; netns?: string }>;
 }
 
 /**
@@ -98,21 +120,28 @@ async function writeConfig(dir: string, registry: string) {
     CONTAINERS_REGISTRIES_CONF: registriesConf,
     TMPDIR: tmp,
   };
-  const binDir = join(dir, 'bin');
-  await mkdir(binDir);
   const quote = (value: string) => `'${value}'`;
-  await writeFile(
-    join(binDir, 'docker'),
-    [
-      '#!/bin/sh',
-      '# The Docker CLI of a test host: podman on the lab storage, never the machine-wide one.',
-      `export CONTAINERS_CONF=${quote(containersConf)} CONTAINERS_REGISTRIES_CONF=${quote(registriesConf)} TMPDIR=${quote(tmp)}`,
-      `exec ${PODMAN} ${storage('host').map(quote).join(' ')} "$@"`,
-      '',
-    ].join('\n'),
-  );
-  await chmod(join(binDir, 'docker'), 0o755);
-  return { binDir, env, hostStorage: storage('host'), builderStorage: storage('builder') };
+  /**
+   * The Docker CLI of one host. With a namespace, every command enters it (also when run from the root
+   * namespace for assertions and clean-up): netavark sets up and tears down its bridge, firewall rules and
+   * port forwarding in the namespace podman runs in.
+   */
+  const writeDocker = async (name: string, binDir: string, netns?: string) => {
+    await mkdir(binDir, { recursive: true });
+    const enter = netns === undefined ? '' : `${NSENTER} ${quote(`--net=/run/netns/${netns}`)} `;
+    await writeFile(
+      join(binDir, 'docker'),
+      [
+        '#!/bin/sh',
+        '# The Docker CLI of a test host: podman on the lab storage, never the machine-wide one.',
+        `export CONTAINERS_CONF=${quote(containersConf)} CONTAINERS_REGISTRIES_CONF=${quote(registriesConf)} TMPDIR=${quote(tmp)}`,
+        `exec ${enter}${PODMAN} ${storage(name).map(quote).join(' ')} "$@"`,
+        '',
+      ].join('\n'),
+    );
+    await chmod(join(binDir, 'docker'), 0o755);
+  };
+  return { env, writeDocker, builderStorage: storage('builder') };
 }
 
 async function startRegistry(dir: string, address: string, port: number) {
@@ -207,32 +236,56 @@ async function must(result: Promise<ExecResult>, what: string): Promise<ExecResu
   return done;
 }
 
-export async function startPodmanLab(images: ShopImage[]): Promise<PodmanLab> {
+export async function startPodmanLab(
+  images: ShopImage[],
+  options: PodmanLabOptions = {},
+): Promise<PodmanLab> {
+  const { registryAddress = '127.0.0.1' } = options;
+  const specs = options.hosts ?? [{ name: 'host' }];
+  if (specs.length === 0) throw new Error('a podman lab needs at least one host');
+  for (const { name } of specs) {
+    if (!/^[a-z][a-z0-9-]*$/.test(name) || ['bin', 'builder', 'networks', 'registry', 'tmp'].includes(name))
+      throw new Error(`not a usable lab host name: ${JSON.stringify(name)}`);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'rollout-containers-'));
   await chmod(dir, 0o755);
-  const registryPort = await freePort('127.0.0.1');
-  const registry = `127.0.0.1:${registryPort}`;
+  const registryPort = await freePort(registryAddress);
+  const registry = `${registryAddress}:${registryPort}`;
   const image = `${registry}/acme/shop`;
   let registryProcess: ChildProcess | null = null;
   let stopped = false;
 
-  const { binDir, env, hostStorage, builderStorage } = await writeConfig(dir, registry);
-  const docker = (args: string[]) => run(join(binDir, 'docker'), args, { timeoutMs: 60_000 });
+  const { env, writeDocker, builderStorage } = await writeConfig(dir, registry);
+  const hosts: PodmanHost[] = [];
+  for (const { name, netns } of specs) {
+    const binDir = options.hosts === undefined ? join(dir, 'bin') : join(dir, name, 'bin');
+    await writeDocker(name, binDir, netns);
+    const docker = (args: string[]) => run(join(binDir, 'docker'), args, { timeoutMs: 60_000 });
+    hosts.push({
+      name,
+      ...(netns === undefined ? {} : { netns }),
+      binDir,
+      graphRoot: join(dir, name, 'root'),
+      docker,
+      containers: () => containersOf(docker),
+    });
+  }
   const builder = (args: string[]) => run(PODMAN, [...builderStorage, ...args], { env, timeoutMs: 60_000 });
 
   const cleanUpNow = () => {
     if (stopped) return;
     stopped = true;
-    try {
-      execFileSync(PODMAN, [...hostStorage, 'rm', '-af', '-t', '0'], {
-        env,
-        stdio: 'ignore',
-        timeout: 30_000,
-      });
-    } catch {
-      // Whatever survives is killed below.
+    for (const host of hosts) {
+      try {
+        execFileSync(join(host.binDir, 'docker'), ['rm', '-af', '-t', '0'], {
+          stdio: 'ignore',
+          timeout: 30_000,
+        });
+      } catch {
+        // Whatever survives is killed below.
+      }
     }
-    signal(leftoverProcesses(dir), 'SIGKILL');
+    signal(leftoverProcesses(dir, hosts), 'SIGKILL');
     if (registryProcess?.pid !== undefined) signal([registryProcess.pid], 'SIGKILL');
     unmountUnder(dir);
     try {
@@ -241,63 +294,49 @@ export async function startPodmanLab(images: ShopImage[]): Promise<PodmanLab> {
       // Best effort.
     }
   };
-  process.once('exit', cleanUpNow);
+  // First: the containers go before the hosts and networks they run on, which were set up earlier and
+  // whose own exit hooks would otherwise run first (a namespace deleted under podman leaves its containers).
+  const cancelCleanUp = onExit(cleanUpNow, { first: true });
 
   const lab: PodmanLab = {
     dir,
-    binDir,
+    binDir: hosts[0].binDir,
     registry,
     image,
-    docker,
+    hosts,
+    docker: hosts[0].docker,
+    containers: hosts[0].containers,
     async push(images) {
       await pushImages(dir, image, images, builder);
-      // The images live only in the registry: the host must really pull them.
+      // The images live only in the registry: the hosts must really pull them.
       await rm(join(dir, 'builder'), { recursive: true, force: true });
-    },
-    async containers() {
-      const result = await must(docker(['ps', '-a', '--format', 'json']), 'ps');
-      const rows = JSON.parse(result.stdout || '[]') as Array<{
-        Id: string;
-        Names: string[];
-        Image: string;
-        State: string;
-        Labels: Record<string, string> | null;
-      }>;
-      return rows
-        .map((row) => ({
-          id: row.Id,
-          name: row.Names[0],
-          image: row.Image,
-          state: row.State,
-          labels: row.Labels ?? {},
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name));
     },
     async stop() {
       if (stopped) return;
-      process.removeListener('exit', cleanUpNow);
-      const removed = await docker(['rm', '-af', '-t', '0']).catch((error: Error): ExecResult => ({
-        exitCode: -1,
-        stdout: '',
-        stderr: error.message,
-      }));
+      cancelCleanUp();
+      const failures: string[] = [];
+      for (const host of hosts) {
+        const removed = await host
+          .docker(['rm', '-af', '-t', '0'])
+          .catch((error: Error): ExecResult => ({ exitCode: -1, stdout: '', stderr: error.message }));
+        if (removed.exitCode !== 0) failures.push(`podman rm -af failed on ${host.name}: ${removed.stderr}`);
+      }
       // conmon ends a moment after its container; anything still there after that is a leak.
-      const lingering = await waitGone(leftoverProcesses(dir), 3000);
+      const lingering = await waitGone(leftoverProcesses(dir, hosts), 3000);
       const registryPid = registryProcess?.exitCode === null ? registryProcess.pid : undefined;
       if (registryPid !== undefined) {
         signal([registryPid], 'SIGTERM');
         await waitGone([registryPid], 3000);
       }
       cleanUpNow();
-      if (removed.exitCode !== 0) throw new Error(`podman rm -af failed: ${removed.stderr}`);
-      if (lingering.length > 0)
-        throw new Error(`processes ${lingering.join(', ')} outlived their containers`);
+      if (lingering.length > 0) failures.push(`processes ${lingering.join(', ')} outlived their containers`);
+      if (failures.length > 0) throw new Error(failures.join('; '));
     },
   };
 
   try {
-    registryProcess = await startRegistry(dir, '127.0.0.1', registryPort);
-    // The host starts with empty storage and really pulls.
+    registryProcess = await startRegistry(dir, registryAddress, registryPort);
+    // The hosts start with empty storage and really pull.
     await lab.push(images);
   } catch (error) {
     await lab.stop();
@@ -306,19 +345,40 @@ export async function startPodmanLab(images: ShopImage[]): Promise<PodmanLab> {
   return lab;
 }
 
+async function containersOf(docker: (args: string[]) => Promise<ExecResult>): Promise<LabContainer[]> {
+  const result = await must(docker(['ps', '-a', '--format', 'json']), 'ps');
+  const rows = JSON.parse(result.stdout || '[]') as Array<{
+    Id: string;
+    Names: string[];
+    Image: string;
+    State: string;
+    Labels: Record<string, string> | null;
+  }>;
+  return rows
+    .map((row) => ({
+      id: row.Id,
+      name: row.Names[0],
+      image: row.Image,
+      state: row.State,
+      labels: row.Labels ?? {},
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /**
  * conmon carries the lab's directory on its command line; a container's processes sit in a cgroup named
  * after the container, whose id is a folder of the storage. Normally `rm -af` has ended them all.
  */
-function leftoverProcesses(dir: string): number[] {
-  let ids: string[] = [];
-  try {
-    ids = readdirSync(join(dir, 'host', 'root', 'overlay-containers')).filter((id) =>
-      /^[0-9a-f]{64}$/.test(id),
-    );
-  } catch {
-    // No container was ever created.
-  }
+function leftoverProcesses(dir: string, hosts: PodmanHost[]): number[] {
+  const ids = hosts.flatMap((host) => {
+    try {
+      return readdirSync(join(host.graphRoot, 'overlay-containers')).filter((id) =>
+        /^[0-9a-f]{64}$/.test(id),
+      );
+    } catch {
+      return []; // No container was ever created.
+    }
+  });
   const inLab = (pid: number, cmdline: string) => {
     if (cmdline.includes('conmon') && cmdline.includes(dir)) return true;
     if (ids.length === 0) return false;

@@ -1,5 +1,5 @@
 import { Fleet, startFleet } from '../fleet/fleet';
-import type { RunningHaproxy } from '../fleet/load-balancers';
+import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
 import {
   IMAGE,
@@ -71,6 +71,7 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
   it('updates v1 → v2 in batches of 2 under keep-alive load with zero failed requests', async () => {
     const load = startLoad({ url: `${haproxy.url}/`, concurrency: 6, keepAlive: true });
     await load.waitForOk(50);
+    const errorsBefore = await haproxy.errorCounters();
     const { deployment, batches, events, durationMs } = await rollOut(stack, applicationId, 'v2', {
       batchSize: 2,
       batchSizeIsPercentage: false,
@@ -78,13 +79,12 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
     });
     await load.waitForOk(50);
     const traffic = await load.stop();
-    report('haproxy v1→v2 keep-alive', {
-      ...traffic,
-      failureSample: traffic.failureSample,
-      rolloutMs: durationMs,
-    });
+    const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
+    report('haproxy v1→v2 keep-alive', { ...traffic, rolloutMs: durationMs, haproxyErrors });
 
     expect(traffic.failed).toBe(0);
+    // HAProxy retries a refused connection, hiding it from clients: its counters must stay at 0 too
+    expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
     expect(traffic.sent).toBeGreaterThan(200);
     expect(traffic.tags.v1).toBeGreaterThan(0);
     expect(traffic.tags.v2).toBeGreaterThan(0);
@@ -142,6 +142,7 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
   it('restores a broken version batch and, with failureThreshold 1, rolls back with zero failed requests', async () => {
     const load = startLoad({ url: `${haproxy.url}/`, concurrency: 6, keepAlive: true });
     await load.waitForOk(50);
+    const errorsBefore = await haproxy.errorCounters();
     const { deployment, batches, durationMs } = await rollOut(stack, applicationId, 'v3-broken', {
       batchSize: 2,
       batchSizeIsPercentage: false,
@@ -150,9 +151,11 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
       maxHealthCheckRetries: 3,
     });
     const traffic = await load.stop();
-    report('haproxy broken v3 rollback', { ...traffic, rolloutMs: durationMs });
+    const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
+    report('haproxy broken v3 rollback', { ...traffic, rolloutMs: durationMs, haproxyErrors });
 
     expect(traffic.failed).toBe(0);
+    expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
     expect(traffic.tags['v3-broken']).toBeUndefined();
     expect(deployment.status).toBe('rolled_back');
     expect(deployment.failureReason).toContain('health check failed');

@@ -1,5 +1,5 @@
 import { Fleet, startFleet } from '../fleet/fleet';
-import type { RunningHaproxy } from '../fleet/load-balancers';
+import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
 import {
   createShop,
@@ -50,6 +50,7 @@ describe('a server whose SSH goes dark during a rollout', () => {
     const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
     await load.waitForOk(50);
     await fleet.takeDark(dark);
+    const errorsBefore = await haproxy.errorCounters();
 
     const { deployment, batches, events, durationMs } = await rollOut(
       stack,
@@ -59,9 +60,11 @@ describe('a server whose SSH goes dark during a rollout', () => {
       240_000,
     );
     const traffic = await load.stop();
+    const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
     report('SSH of web-3 dark during the rollout', {
       ...traffic,
       rolloutMs: durationMs,
+      haproxyErrors,
       reason: batches[2].failureReason,
     });
 
@@ -86,6 +89,7 @@ describe('a server whose SSH goes dark during a rollout', () => {
       ['web-4', 'no check'],
     ]);
     expect(traffic.failed).toBe(0);
+    expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
 
     await fleet.restore(dark);
     const containers = await fleet.runningContainers(dark);

@@ -1,5 +1,5 @@
 import { Fleet, startFleet } from '../fleet/fleet';
-import type { RunningHaproxy } from '../fleet/load-balancers';
+import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
 import {
   IMAGE,
@@ -45,6 +45,7 @@ describe('a worker killed in the middle of a batch', () => {
   it('is replaced, and the rollout resumes without redoing a batch or leaving a server out of rotation', async () => {
     const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
     await load.waitForOk(50);
+    const errorsBefore = await haproxy.errorCounters();
     let killed: Promise<void> | null = null;
     const killDuringSecondBatch = (event: ReceivedEvent) => {
       if (killed || event.name !== 'instance.updated') return;
@@ -62,7 +63,8 @@ describe('a worker killed in the middle of a batch', () => {
     );
     await killed;
     const traffic = await load.stop();
-    report('worker SIGKILL mid-batch', { ...traffic, rolloutMs: durationMs });
+    const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
+    report('worker SIGKILL mid-batch', { ...traffic, rolloutMs: durationMs, haproxyErrors });
 
     expect(killed).not.toBeNull();
     expect(deployment).toMatchObject({ status: 'completed', completedBatches: 3, failedBatches: 0 });
@@ -80,5 +82,6 @@ describe('a worker killed in the middle of a batch', () => {
       expect(containers.map((c) => c.image)).toEqual([`${IMAGE}:v2`]);
     }
     expect(traffic.failed).toBe(0);
+    expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
   });
 });

@@ -5,21 +5,40 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ServerTarget } from '../../src/rollout/domain';
-import { descendantsOf, ExecResult, listProcesses, run, signal, waitGone } from './processes';
+import { descendantsOf, ExecResult, listProcesses, onExit, run, signal, waitGone } from './processes';
 
 /** The docker stand-in and the container app; put first on every host's PATH. */
 export const FLEET_BIN = join(__dirname, 'bin');
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const NFT = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
+const NSENTER = '/usr/bin/nsenter';
 
 export interface FleetOptions {
-  count: number;
+  /** How many hosts on `addressPrefix`; required unless `hosts` lists them. */
+  count?: number;
   /** Hosts are `${addressPrefix}${firstOctet + i}`; give each concurrently running fleet its own prefix. */
   addressPrefix?: string;
   firstOctet?: number;
   sshPort?: number;
   /** Put first on every host's PATH instead of FLEET_BIN; its `docker` is what `fleet.docker` runs. */
   binDir?: string;
+  /** The hosts one by one, instead of `count` addresses on `addressPrefix`. */
+  hosts?: FleetHostSpec[];
+}
+
+export interface FleetHostSpec {
+  /** Where the test process (and Rollout) reaches the host's sshd. */
+  address: string;
+  /** Default `host${firstOctet + i}`. */
+  name?: string;
+  /** This host's own `binDir`, instead of the fleet's. */
+  binDir?: string;
+  /**
+   * A network namespace (`/run/netns/NAME`, as `ip netns add` makes it) that the host's sshd, and so every
+   * session on it, runs in. Entered with `nsenter --net`, which unlike `ip netns exec` keeps the cgroup
+   * mounts podman needs. The address is then not checked for being free: it lives in that namespace.
+   */
+  netns?: string;
 }
 
 export interface FleetHost {
@@ -33,6 +52,8 @@ export interface FleetHost {
   /** The docker stand-in's state (FLEET_STATE_DIR). */
   stateDir: string;
   sshdLog: string;
+  /** The network namespace the host runs in, when it has one of its own. */
+  netns?: string;
 }
 
 export interface FleetContainer {
@@ -67,12 +88,17 @@ interface HostProcess {
   config: string;
   child: ChildProcess;
   dark: boolean;
+  binDir: string;
 }
 
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const { count, addressPrefix = '127.0.10.', firstOctet = 11, sshPort = 22, binDir = FLEET_BIN } = options;
-  const addresses = Array.from({ length: count }, (_, i) => `${addressPrefix}${firstOctet + i}`);
-  for (const address of addresses) await assertPortFree(address, sshPort);
+  if (options.hosts === undefined && count === undefined) throw new Error('startFleet needs count or hosts');
+  const specs: FleetHostSpec[] =
+    options.hosts ??
+    Array.from({ length: count ?? 0 }, (_, i) => ({ address: `${addressPrefix}${firstOctet + i}` }));
+  const addresses = specs.map((spec) => spec.address);
+  for (const spec of specs) if (spec.netns === undefined) await assertPortFree(spec.address, sshPort);
 
   const dir = await mkdtemp(join(tmpdir(), 'rollout-fleet-'));
   await mkdir('/run/sshd', { recursive: true });
@@ -81,17 +107,28 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const privateKey = await readFile(privateKeyPath, 'utf8');
   const authorizedKeys = join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, await readFile(`${privateKeyPath}.pub`, 'utf8'));
-  const path = [binDir, dirname(process.execPath), SYSTEM_PATH].join(':');
+  const pathOf = (bin: string) => [bin, dirname(process.execPath), SYSTEM_PATH].join(':');
 
   const processes: HostProcess[] = [];
-  const fleet = createFleet(dir, processes, privateKey, privateKeyPath, path, binDir);
-  const emergencyStop = () => killEverything(dir, processes);
-  process.once('exit', emergencyStop);
+  const fleet = createFleet(dir, processes, privateKey, privateKeyPath, pathOf, binDir);
+  const cancelEmergencyStop = onExit(() => killEverything(dir, processes));
   try {
     await Promise.all(
-      addresses.map(async (address, i) => {
-        const name = `host${firstOctet + i}`;
-        processes.push(await startHost({ dir, name, address, sshPort, authorizedKeys, path }));
+      specs.map(async (spec, i) => {
+        const name = spec.name ?? `host${firstOctet + i}`;
+        const hostBinDir = spec.binDir ?? binDir;
+        processes.push(
+          await startHost({
+            dir,
+            name,
+            address: spec.address,
+            sshPort,
+            authorizedKeys,
+            binDir: hostBinDir,
+            path: pathOf(hostBinDir),
+            netns: spec.netns,
+          }),
+        );
       }),
     );
     processes.sort((a, b) => addresses.indexOf(a.host.address) - addresses.indexOf(b.host.address));
@@ -102,7 +139,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
   const stop = fleet.stop;
   fleet.stop = async () => {
-    process.removeListener('exit', emergencyStop);
+    cancelEmergencyStop();
     await stop();
   };
   return fleet;
@@ -113,11 +150,13 @@ function createFleet(
   processes: HostProcess[],
   privateKey: string,
   privateKeyPath: string,
-  path: string,
-  binDir: string,
+  pathOf: (binDir: string) => string,
+  fleetBinDir: string,
 ): Fleet {
+  const binDirOf = (host: FleetHost) =>
+    processes.find((p) => p.host.name === host.name)?.binDir ?? fleetBinDir;
   const hostEnv = (host: FleetHost): NodeJS.ProcessEnv => ({
-    PATH: path,
+    PATH: pathOf(binDirOf(host)),
     HOME: host.dir,
     HOST_ID: host.name,
     HOST_ADDRESS: host.address,
@@ -134,9 +173,9 @@ function createFleet(
     privateKey,
     privateKeyPath,
     docker: (host, args) =>
-      binDir === FLEET_BIN
+      binDirOf(host) === FLEET_BIN
         ? run(process.execPath, [join(FLEET_BIN, 'docker'), ...args], { env: hostEnv(host) })
-        : run(join(binDir, 'docker'), args, { env: hostEnv(host) }),
+        : run(join(binDirOf(host), 'docker'), args, { env: hostEnv(host) }),
     ssh: (host, command) =>
       run('ssh', [
         ...['-i', privateKeyPath, '-p', String(host.port), '-o', 'BatchMode=yes'],
@@ -223,9 +262,11 @@ async function startHost(args: {
   address: string;
   sshPort: number;
   authorizedKeys: string;
+  binDir: string;
   path: string;
+  netns?: string;
 }): Promise<HostProcess> {
-  const { dir: fleetDir, name, address, sshPort, authorizedKeys, path } = args;
+  const { dir: fleetDir, name, address, sshPort, authorizedKeys, binDir, path, netns } = args;
   const dir = join(fleetDir, name);
   const stateDir = join(dir, 'docker');
   await mkdir(stateDir, { recursive: true });
@@ -256,7 +297,10 @@ async function startHost(args: {
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/sbin/sshd', ['-D', '-f', config, '-E', sshdLog], { stdio: 'ignore' });
+  const sshd = ['/usr/sbin/sshd', '-D', '-f', config, '-E', sshdLog];
+  // nsenter execs sshd: the child's pid is sshd's, whatever the namespace.
+  const [file, ...argv] = netns === undefined ? sshd : [NSENTER, `--net=/run/netns/${netns}`, ...sshd];
+  const child = spawn(file, argv, { stdio: 'ignore' });
   // A forgotten fleet must not keep the test runner alive; the exit hook still kills it.
   child.unref();
   const host: FleetHost = {
@@ -268,8 +312,9 @@ async function startHost(args: {
     dir,
     stateDir,
     sshdLog,
+    ...(netns === undefined ? {} : { netns }),
   };
-  const hostProcess = { host, config, child, dark: false };
+  const hostProcess = { host, config, child, dark: false, binDir };
   await waitForBanner(hostProcess);
   return hostProcess;
 }

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { Fleet, FleetHost, startFleet } from './fleet';
-import { startHaproxy, startNginx } from './load-balancers';
+import { countersSince, startHaproxy, startNginx } from './load-balancers';
 import { startLoad } from './load';
 import { run } from './processes';
+import { freePort } from '../support/net';
 
 jest.setTimeout(30_000);
 
@@ -84,6 +85,28 @@ describe('load balancers and load for end-to-end tests', () => {
       await nginx.stop();
     }
     await expect(get(`${nginx.url}/`)).rejects.toThrow('ECONNREFUSED');
+  });
+
+  it("counts HAProxy's retries of a ready server that refuses connections, which clients never see", async () => {
+    const closedPort = await freePort('127.0.23.1');
+    const haproxy = await startHaproxy({
+      listenAddress: '127.0.23.1',
+      listenPort: await freePort('127.0.23.1'),
+      backend: 'shop',
+      servers: [{ name: 'web-1', address: '127.0.23.1', port: closedPort }],
+    });
+    try {
+      const before = await haproxy.errorCounters();
+      expect(before).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
+      await haproxy.command('set server shop/web-1 state ready');
+      expect((await get(`${haproxy.url}/`)).status).toBe(503);
+
+      const counted = countersSince(before, await haproxy.errorCounters());
+      expect(counted.wretr).toBeGreaterThan(0);
+      expect(counted.econ).toBeGreaterThan(0);
+    } finally {
+      await haproxy.stop();
+    }
   });
 
   it('runs HAProxy with servers in maintenance until the runtime API sets them ready', async () => {

@@ -1,8 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { onExit } from './processes';
 
 export interface NginxOptions {
   listenAddress?: string;
@@ -57,7 +59,7 @@ http {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr = collect(child);
-  const attached = detachFromRunner(child);
+  const attached = detachFromRunner(child, dir);
   await waitForPort(listenAddress, listenPort, child, () => `nginx: ${stderr()}`);
   return {
     dir,
@@ -96,7 +98,34 @@ export interface RunningHaproxy {
   /** Sends one runtime API command and returns its answer. */
   command(line: string): Promise<string>;
   showStat(): Promise<StatRow[]>;
+  /**
+   * HAProxy's own error counters summed over the backend's servers: connection and response errors,
+   * retries and redispatches. HAProxy retries a refused connection (3 times, a second apart), so a
+   * server stopped while still in rotation costs the client latency, not an error: only these counters
+   * show that no request was ever sent to a stopped instance.
+   */
+  errorCounters(): Promise<HaproxyErrorCounters>;
   stop(): Promise<void>;
+}
+
+export interface HaproxyErrorCounters {
+  econ: number;
+  eresp: number;
+  wretr: number;
+  wredis: number;
+}
+
+/** `after - before`, counter by counter. */
+export function countersSince(
+  before: HaproxyErrorCounters,
+  after: HaproxyErrorCounters,
+): HaproxyErrorCounters {
+  return {
+    econ: after.econ - before.econ,
+    eresp: after.eresp - before.eresp,
+    wretr: after.wretr - before.wretr,
+    wredis: after.wredis - before.wredis,
+  };
 }
 
 export async function startHaproxy(options: HaproxyOptions): Promise<RunningHaproxy> {
@@ -130,7 +159,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
   );
   const child = spawn('/usr/sbin/haproxy', ['-f', conf, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = collect(child);
-  const attached = detachFromRunner(child);
+  const attached = detachFromRunner(child, dir);
   await waitForPort(listenAddress, listenPort, child, () => `haproxy: ${stderr()}`);
   const command = (line: string) => runtimeCommand(socketPath, line);
   return {
@@ -139,6 +168,17 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
     url: `http://${listenAddress}:${listenPort}`,
     command,
     showStat: async () => parseStat(await command('show stat')),
+    async errorCounters() {
+      const totals: HaproxyErrorCounters = { econ: 0, eresp: 0, wretr: 0, wredis: 0 };
+      const rows = parseStat(await command('show stat'));
+      for (const row of rows.filter(
+        (r) => r.pxname === backend && r.svname !== 'BACKEND' && r.svname !== 'FRONTEND',
+      )) {
+        for (const key of Object.keys(totals) as Array<keyof HaproxyErrorCounters>)
+          totals[key] += Number(row[key] || 0);
+      }
+      return totals;
+    },
     async stop() {
       await stopChild(child, 'SIGTERM');
       attached();
@@ -171,12 +211,13 @@ function runtimeCommand(socketPath: string, line: string): Promise<string> {
 }
 
 /** A forgotten load balancer must neither keep the test runner alive nor outlive it. */
-function detachFromRunner(child: ChildProcess): () => void {
+function detachFromRunner(child: ChildProcess, dir: string): () => void {
   child.unref();
   (child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  return () => process.removeListener('exit', kill);
+  return onExit(() => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 function collect(child: ChildProcess): () => string {

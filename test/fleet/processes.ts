@@ -1,5 +1,25 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { runInThisContext } from 'node:vm';
+
+/**
+ * The runner's own `process`. Jest gives every test file a copy of `process` with event listeners of its
+ * own, so an 'exit' listener added to the global `process` inside a test never runs; code compiled in
+ * Node's own context still sees the real one. Outside Jest this is `process` itself.
+ */
+const realProcess = runInThisContext('process') as NodeJS.Process;
+
+/**
+ * Runs `cleanUp` (synchronous work only) when the process exits, also under Jest; returns what cancels it.
+ * `first`: before the hooks added so far, for what must go before the resources it was built on.
+ */
+export function onExit(cleanUp: () => void, { first = false } = {}): () => void {
+  if (first) realProcess.prependOnceListener('exit', cleanUp);
+  else realProcess.once('exit', cleanUp);
+  return () => {
+    realProcess.removeListener('exit', cleanUp);
+  };
+}
 
 export interface ProcessInfo {
   pid: number;

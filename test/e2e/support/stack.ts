@@ -5,6 +5,7 @@ import { io, Socket } from 'socket.io-client';
 import { createTestDatabase, TestDatabase } from '../../integration/support/database';
 import { freePort } from '../../support/net';
 import { deleteKeys, TEST_REDIS_URL } from '../../support/redis';
+import { onExit } from '../../fleet/processes';
 
 export { freePort };
 
@@ -100,6 +101,11 @@ export async function startStack(): Promise<Stack> {
   const api = startProcess('main.js', env, log, 'api');
   let worker = startProcess('worker.js', env, log, 'worker');
   const sockets: Socket[] = [];
+  // If the test runner dies, the API and worker must not outlive it (the database and keys may).
+  const forgetExitHook = onExit(() => {
+    api.kill('SIGKILL');
+    worker.kill('SIGKILL');
+  });
 
   await waitFor(async () => (await fetch(`${baseUrl}/health`)).ok, 30_000, 'The API', logs);
 
@@ -149,6 +155,7 @@ export async function startStack(): Promise<Stack> {
     async stop() {
       for (const socket of sockets) socket.disconnect();
       await Promise.all([stopProcess(api), stopProcess(worker)]);
+      forgetExitHook();
       await deleteKeys(`${prefix}:*`, `${prefix}#*`);
       await db.drop();
     },
