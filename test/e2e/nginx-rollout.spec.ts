@@ -7,6 +7,14 @@ import { startLoad } from '../fleet/load';
 import { report, rollOut, servedTag, createShop, Deployment, waitForFinish } from './support/scenario';
 import { freePort, Stack, startStack } from './support/stack';
 
+/** nginx's `[error]` lines about an upstream written after `offset` (each one a request nginx retried). */
+function upstreamErrorsSince(log: string, offset: number): string[] {
+  return log
+    .slice(offset)
+    .split('\n')
+    .filter((line) => line.includes('[error]') && line.includes('upstream'));
+}
+
 jest.setTimeout(300_000);
 
 async function eventuallyServes(url: string, tag: string, timeoutMs = 5000): Promise<string> {
@@ -71,6 +79,7 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
     expect(await eventuallyServes(nginx.url, 'v1')).toBe('v1');
     const load = startLoad({ url: `${nginx.url}/`, concurrency: 4, keepAlive: false });
     await load.waitForOk(50);
+    const logBefore = (await nginx.errorLog()).length;
     const { deployment, batches, durationMs } = await rollOut(stack, applicationId, 'v2', {
       batchSize: 2,
       batchSizeIsPercentage: false,
@@ -78,10 +87,13 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
     });
     await load.waitForOk(50);
     const traffic = await load.stop();
-    report('nginx v1→v2 connection-close', { ...traffic, rolloutMs: durationMs });
+    const upstreamErrors = upstreamErrorsSince(await nginx.errorLog(), logBefore);
+    report('nginx v1→v2 connection-close', { ...traffic, rolloutMs: durationMs, upstreamErrors });
     updateId = deployment.id;
 
     expect(traffic.failed).toBe(0);
+    // proxy_next_upstream retries a failed upstream request, hiding it from clients: nginx logs each one
+    expect(upstreamErrors).toEqual([]);
     expect(traffic.tags.v1).toBeGreaterThan(0);
     expect(traffic.tags.v2).toBeGreaterThan(0);
     expect(deployment).toMatchObject({ status: 'completed', completedBatches: 2, previousTag: 'v1' });
@@ -108,16 +120,19 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
   it('rolls the application back to the previous version on demand, with zero failed requests', async () => {
     const load = startLoad({ url: `${nginx.url}/`, concurrency: 4, keepAlive: false });
     await load.waitForOk(50);
+    const logBefore = (await nginx.errorLog()).length;
     const rollback = await stack.call<Deployment>('POST', `/api/deployments/${updateId}/rollback`);
     expect(rollback).toMatchObject({ status: 'queued', tag: 'v1', previousTag: 'v2' });
     expect(rollback.id).not.toBe(updateId);
     const finished = await waitForFinish(stack, rollback.id, [], 120_000);
     await load.waitForOk(50);
     const traffic = await load.stop();
-    report('nginx rollback v2→v1 on demand', { ...traffic });
+    const upstreamErrors = upstreamErrorsSince(await nginx.errorLog(), logBefore);
+    report('nginx rollback v2→v1 on demand', { ...traffic, upstreamErrors });
 
     expect(finished).toMatchObject({ status: 'completed', completedBatches: 2 });
     expect(traffic.failed).toBe(0);
+    expect(upstreamErrors).toEqual([]);
     for (const host of fleet.hosts.slice(0, 4)) expect(await servedTag(host)).toBe('v1');
   });
 });
