@@ -64,6 +64,8 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
 
   it('serves 503 before the first deployment and the new instances after it', async () => {
     expect((await fetch(`${nginx.url}/`)).status).toBe(503);
+    const workersServing503 = nginx.workers();
+    expect(workersServing503).toHaveLength(1);
     const { deployment } = await rollOut(stack, applicationId, 'v1', {
       batchSize: 100,
       minimumHealthyInstances: 0,
@@ -73,6 +75,8 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
     for (const host of fleet.hosts.slice(0, 4)) expect(config).toContain(`server ${host.address}:8080`);
     // `nginx -s reload` returns before the new workers take over: allow it a moment
     expect(await eventuallyServes(nginx.url, 'v1')).toBe('v1');
+    // and no worker of the 503 configuration may still accept the load of the next test
+    await nginx.waitForWorkersReplaced(workersServing503);
   });
 
   it('updates v1 → v2 in batches of 2 under Connection: close load with zero failed requests', async () => {

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { onExit } from './processes';
+import { listProcesses, onExit } from './processes';
 
 export interface NginxOptions {
   listenAddress?: string;
@@ -20,6 +20,14 @@ export interface RunningNginx {
   reloadCommand: string;
   testCommand: string;
   errorLog(): Promise<string>;
+  /** The master's worker processes, including old ones still shutting down after a reload. */
+  workers(): number[];
+  /**
+   * Waits until every worker of `before` has exited. After `nginx -s reload` the old worker keeps
+   * accepting connections with the old configuration until it handles its QUIT signal, so a test that
+   * measures from "the new configuration answered once" can still meet the old one.
+   */
+  waitForWorkersReplaced(before: readonly number[], timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +69,10 @@ http {
   const stderr = collect(child);
   const attached = detachFromRunner(child, dir);
   await waitForPort(listenAddress, listenPort, child, () => `nginx: ${stderr()}`);
+  const workers = () =>
+    listProcesses()
+      .filter((p) => p.ppid === child.pid && p.cmdline.includes('worker process'))
+      .map((p) => p.pid);
   return {
     dir,
     includeFile,
@@ -68,6 +80,17 @@ http {
     reloadCommand: `${base} -s reload`,
     testCommand: `${base} -t`,
     errorLog: () => readFile(errorLog, 'utf8').catch(() => ''),
+    workers,
+    async waitForWorkersReplaced(before, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const now = workers();
+        if (now.length > 0 && now.every((pid) => !before.includes(pid))) return;
+        if (Date.now() > deadline)
+          throw new Error(`nginx workers ${now.join(', ')} were not replaced in time`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async stop() {
       await stopChild(child, 'SIGTERM');
       attached();
