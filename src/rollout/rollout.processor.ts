@@ -7,7 +7,7 @@ import {
 import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { DEPLOYMENTS_QUEUE, parseRollingUpdateJobData } from '../infra/queue/queue.constants';
-import { redisOptionsFromUrl } from '../infra/queue/redis-options';
+import { bullmqOptions } from '../infra/queue/redis-options';
 import { RollingUpdateStrategy } from './rolling-update.strategy';
 
 /**
@@ -17,8 +17,7 @@ import { RollingUpdateStrategy } from './rolling-update.strategy';
  */
 export function rolloutWorkerOptions(config: AppConfig): WorkerOptions {
   return {
-    connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
-    prefix: config.queuePrefix,
+    ...bullmqOptions(config),
     autorun: false,
     concurrency: config.workerConcurrency,
     lockDuration: config.workerLockDurationMs,

@@ -5,22 +5,14 @@ import { DeploymentQueue } from '../../deployments/deployment-queue.port';
 import { BullmqDeploymentQueue } from './bullmq-deployment.queue';
 import { QueueInspector } from './queue-inspector';
 import { DEPLOYMENTS_QUEUE } from './queue.constants';
-import { redisOptionsFromUrl } from './redis-options';
+import { bullmqOptions } from './redis-options';
 
-/**
- * The `deployments` queue as a producer, for the API and the worker (whose processor RolloutWorkerModule
- * adds with these connection options). `maxRetriesPerRequest: null`, as BullMQ requires for workers,
- * makes every command wait out a Redis outage instead of failing: a lock renewal or an enqueue that
- * failed half-way would leave a deployment `queued` with no job.
- */
+/** The `deployments` queue as a producer, for the API and the worker (whose RolloutProcessor consumes it). */
 @Module({
   imports: [
     BullModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
-        prefix: config.queuePrefix,
-      }),
+      useFactory: bullmqOptions,
     }),
     BullModule.registerQueue({ name: DEPLOYMENTS_QUEUE }),
   ],
