@@ -1,4 +1,4 @@
-import { Fleet, startFleet } from '../fleet/fleet';
+import type { Fleet } from '../fleet/fleet';
 import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
 import {
@@ -7,14 +7,15 @@ import {
   report,
   rollOut,
   servedTag,
-  createShop,
-  startShopHaproxy,
+  startHaproxyShop,
+  type HaproxyShop,
 } from './support/scenario';
-import { Stack, startStack } from './support/stack';
+import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
 
 describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => {
+  let shop: HaproxyShop;
   let stack: Stack;
   let fleet: Fleet;
   let haproxy: RunningHaproxy;
@@ -22,28 +23,17 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
   let applicationId: number;
 
   beforeAll(async () => {
-    [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 7, addressPrefix: '127.0.30.' })]);
-    const appHosts = fleet.hosts.slice(0, 6);
-    haproxy = await startShopHaproxy('127.0.30.100', appHosts);
-    ({ serverIds, applicationId } = await createShop(
-      stack,
-      fleet,
-      appHosts,
-      fleet.hosts[6],
-      {
-        type: 'haproxy',
-        backend: 'shop',
-        socketPath: haproxy.socketPath,
-        drainSeconds: 2,
-      },
-      { env: { GREETING: 'hello world' }, healthCheckPath: '/health' },
-    ));
+    shop = await startHaproxyShop({
+      addressPrefix: '127.0.30.',
+      appHosts: 6,
+      drainSeconds: 2,
+      extra: { env: { GREETING: 'hello world' }, healthCheckPath: '/health' },
+    });
+    ({ stack, fleet, haproxy, serverIds, applicationId } = shop);
   });
 
   afterAll(async () => {
-    await haproxy?.stop();
-    await fleet?.stop();
-    await stack?.stop();
+    await shop?.stop();
   });
 
   it('deploys a first version onto empty hosts and puts every instance into rotation', async () => {

@@ -1,16 +1,16 @@
-import { Fleet, startFleet } from '../fleet/fleet';
+import type { Fleet } from '../fleet/fleet';
 import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
 import {
-  createShop,
   IMAGE,
   phasesOf,
   report,
   rollOut,
   servedTag,
-  startShopHaproxy,
+  startHaproxyShop,
+  type HaproxyShop,
 } from './support/scenario';
-import { Stack, startStack } from './support/stack';
+import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
 
@@ -19,6 +19,7 @@ jest.setTimeout(300_000);
  * sshd) after the worker already holds a pooled connection to it. Its instance keeps serving.
  */
 describe('a server whose SSH goes dark during a rollout', () => {
+  let shop: HaproxyShop;
   let stack: Stack;
   let fleet: Fleet;
   let haproxy: RunningHaproxy;
@@ -26,23 +27,14 @@ describe('a server whose SSH goes dark during a rollout', () => {
   let applicationId: number;
 
   beforeAll(async () => {
-    [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 5, addressPrefix: '127.0.34.' })]);
-    const appHosts = fleet.hosts.slice(0, 4);
-    haproxy = await startShopHaproxy('127.0.34.100', appHosts);
-    ({ serverIds, applicationId } = await createShop(stack, fleet, appHosts, fleet.hosts[4], {
-      type: 'haproxy',
-      backend: 'shop',
-      socketPath: haproxy.socketPath,
-      drainSeconds: 1,
-    }));
+    shop = await startHaproxyShop({ addressPrefix: '127.0.34.', appHosts: 4, drainSeconds: 1 });
+    ({ stack, fleet, haproxy, serverIds, applicationId } = shop);
     const first = await rollOut(stack, applicationId, 'v1', { batchSize: 100, minimumHealthyInstances: 0 });
     expect(first.deployment.status).toBe('completed');
   });
 
   afterAll(async () => {
-    await haproxy?.stop();
-    await fleet?.stop();
-    await stack?.stop();
+    await shop?.stop();
   });
 
   it('fails that server’s batch naming it, keeps it serving in rotation, and updates the others', async () => {

@@ -1,4 +1,4 @@
-import { Fleet, startFleet } from '../fleet/fleet';
+import type { Fleet } from '../fleet/fleet';
 import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
 import {
@@ -8,14 +8,15 @@ import {
   report,
   rollOut,
   servedTag,
-  createShop,
-  startShopHaproxy,
+  startHaproxyShop,
+  type HaproxyShop,
 } from './support/scenario';
-import { Stack, startStack } from './support/stack';
+import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
 
 describe('a worker killed in the middle of a batch', () => {
+  let shop: HaproxyShop;
   let stack: Stack;
   let fleet: Fleet;
   let haproxy: RunningHaproxy;
@@ -23,23 +24,14 @@ describe('a worker killed in the middle of a batch', () => {
   let applicationId: number;
 
   beforeAll(async () => {
-    [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 4, addressPrefix: '127.0.33.' })]);
-    const appHosts = fleet.hosts.slice(0, 3);
-    haproxy = await startShopHaproxy('127.0.33.100', appHosts);
-    ({ serverIds, applicationId } = await createShop(stack, fleet, appHosts, fleet.hosts[3], {
-      type: 'haproxy',
-      backend: 'shop',
-      socketPath: haproxy.socketPath,
-      drainSeconds: 1,
-    }));
+    shop = await startHaproxyShop({ addressPrefix: '127.0.33.', appHosts: 3, drainSeconds: 1 });
+    ({ stack, fleet, haproxy, serverIds, applicationId } = shop);
     const first = await rollOut(stack, applicationId, 'v1', { batchSize: 100, minimumHealthyInstances: 0 });
     expect(first.deployment.status).toBe('completed');
   });
 
   afterAll(async () => {
-    await haproxy?.stop();
-    await fleet?.stop();
-    await stack?.stop();
+    await shop?.stop();
   });
 
   it('is replaced, and the rollout resumes without redoing a batch or leaving a server out of rotation', async () => {

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import type { Socket } from 'socket.io-client';
-import type { Fleet, FleetHost } from '../../fleet/fleet';
+import { type Fleet, type FleetHost, startFleet } from '../../fleet/fleet';
 import { RunningHaproxy, startHaproxy } from '../../fleet/load-balancers';
-import { freePort, type Stack } from './stack';
+import { freePort, type Stack, startStack } from './stack';
 
 export const IMAGE = 'registry.local/acme/shop';
 
@@ -167,12 +167,52 @@ export async function createShop(
   return { serverIds, applicationId: app.id };
 }
 
-/** HAProxy on `address` with backend `shop`: one `server web-N host:8080` line per host, in maintenance. */
-export async function startShopHaproxy(address: string, appHosts: FleetHost[]): Promise<RunningHaproxy> {
-  return startHaproxy({
-    listenAddress: address,
-    listenPort: await freePort(address),
-    backend: 'shop',
-    servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
-  });
+export interface HaproxyShop {
+  stack: Stack;
+  fleet: Fleet;
+  haproxy: RunningHaproxy;
+  serverIds: number[];
+  applicationId: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The compiled stack; `appHosts` fleet hosts on `addressPrefix` registered as web-1… plus one more as lb-1;
+ * HAProxy on `<addressPrefix>100` with backend `shop` (one `server web-N host:8080` line per host, in
+ * maintenance); and the application `shop` behind it.
+ */
+export async function startHaproxyShop(options: {
+  addressPrefix: string;
+  appHosts: number;
+  drainSeconds: number;
+  extra?: Record<string, unknown>;
+}): Promise<HaproxyShop> {
+  const { addressPrefix, drainSeconds, extra } = options;
+  const [stack, fleet] = await Promise.all([
+    startStack(),
+    startFleet({ count: options.appHosts + 1, addressPrefix }),
+  ]);
+  let haproxy: RunningHaproxy | undefined;
+  const stop = async () => {
+    await haproxy?.stop();
+    await fleet.stop();
+    await stack.stop();
+  };
+  try {
+    const appHosts = fleet.hosts.slice(0, options.appHosts);
+    const address = `${addressPrefix}100`;
+    haproxy = await startHaproxy({
+      listenAddress: address,
+      listenPort: await freePort(address),
+      backend: 'shop',
+      servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
+    });
+    const loadBalancer = { type: 'haproxy', backend: 'shop', socketPath: haproxy.socketPath, drainSeconds };
+    const lbHost = fleet.hosts[options.appHosts];
+    const shop = await createShop(stack, fleet, appHosts, lbHost, loadBalancer, extra);
+    return { stack, fleet, haproxy, ...shop, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
