@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parseShowStat, type StatRow } from '../../src/infra/load-balancer/haproxy-stat';
 import { listProcesses, onExit } from './processes';
 
 export interface NginxOptions {
@@ -112,8 +113,6 @@ export interface HaproxyOptions {
   servers: HaproxyServer[];
 }
 
-export type StatRow = Record<string, string>;
-
 export interface RunningHaproxy {
   dir: string;
   socketPath: string;
@@ -185,15 +184,16 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
   const attached = detachFromRunner(child, dir);
   await waitForPort(listenAddress, listenPort, child, () => `haproxy: ${stderr()}`);
   const command = (line: string) => runtimeCommand(socketPath, line);
+  const showStat = async () => parseShowStat(await command('show stat'));
   return {
     dir,
     socketPath,
     url: `http://${listenAddress}:${listenPort}`,
     command,
-    showStat: async () => parseStat(await command('show stat')),
+    showStat,
     async errorCounters() {
       const totals: HaproxyErrorCounters = { econ: 0, eresp: 0, wretr: 0, wredis: 0 };
-      const rows = parseStat(await command('show stat'));
+      const rows = await showStat();
       for (const row of rows.filter(
         (r) => r.pxname === backend && r.svname !== 'BACKEND' && r.svname !== 'FRONTEND',
       )) {
@@ -208,17 +208,6 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-export function parseStat(csv: string): StatRow[] {
-  const lines = csv.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0 || !lines[0].startsWith('# '))
-    throw new Error(`unexpected show stat output: ${csv}`);
-  const header = lines[0].slice(2).split(',');
-  return lines.slice(1).map((line) => {
-    const cells = line.split(',');
-    return Object.fromEntries(header.filter(Boolean).map((h, i) => [h, cells[i] ?? '']));
-  });
 }
 
 function runtimeCommand(socketPath: string, line: string): Promise<string> {
