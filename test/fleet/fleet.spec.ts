@@ -4,6 +4,7 @@ import { SshRemoteExecutor } from '../../src/infra/ssh/ssh-remote-executor';
 import { HostKeyPinning } from '../../src/rollout/ports';
 import { Fleet, FleetHost, startFleet } from './fleet';
 import { listProcesses } from './processes';
+import { eventually } from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -24,19 +25,6 @@ function get(url: string, agent?: Agent): Promise<HttpAnswer> {
     req.on('error', reject);
     req.end();
   });
-}
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 5000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch((err: Error) => err as unknown as T);
-    if (accept(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('test fleet: the docker stand-in over real SSH', () => {

@@ -5,6 +5,7 @@ import { countersSince, startHaproxy, startNginx } from './load-balancers';
 import { startLoad } from './load';
 import { run } from './processes';
 import { freePort } from '../support/net';
+import { eventually } from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -28,19 +29,6 @@ function get(url: string): Promise<{ status: number; tag?: string }> {
   });
 }
 
-async function until<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch((err: Error) => err as unknown as T);
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('load balancers and load for end-to-end tests', () => {
   let fleet: Fleet;
   let host: FleetHost;
@@ -58,7 +46,7 @@ describe('load balancers and load for end-to-end tests', () => {
       'ghcr.io/acme/shop:v1',
     ]);
     expect(started.exitCode).toBe(0);
-    await until(
+    await eventually(
       () => get('http://127.0.23.11:18300/'),
       (a) => a.status === 200,
     );
@@ -76,7 +64,7 @@ describe('load balancers and load for end-to-end tests', () => {
       );
       expect(await run('sh', ['-c', nginx.testCommand])).toMatchObject({ exitCode: 0 });
       expect(await run('sh', ['-c', nginx.reloadCommand])).toMatchObject({ exitCode: 0 });
-      const answer = await until(
+      const answer = await eventually(
         () => get(`${nginx.url}/`),
         (a) => a.status === 200,
       );

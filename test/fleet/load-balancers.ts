@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseShowStat, type StatRow } from '../../src/infra/load-balancer/haproxy-stat';
+import { waitFor } from '../support/wait';
 import { listProcesses, onExit } from './processes';
 
 export interface NginxOptions {
@@ -83,14 +84,14 @@ http {
     errorLog: () => readFile(errorLog, 'utf8').catch(() => ''),
     workers,
     async waitForWorkersReplaced(before, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const now = workers();
-        if (now.length > 0 && now.every((pid) => !before.includes(pid))) return;
-        if (Date.now() > deadline)
-          throw new Error(`nginx workers ${now.join(', ')} were not replaced in time`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitFor(
+        `nginx workers ${before.join(', ')} to be replaced`,
+        () => {
+          const now = workers();
+          return now.length > 0 && now.every((pid) => !before.includes(pid)) ? true : undefined;
+        },
+        timeoutMs,
+      );
     },
     async stop() {
       await stopChild(child, 'SIGTERM');

@@ -84,27 +84,6 @@ export async function bodiesOf(port: number, count = 8): Promise<string[]> {
   return [...bodies].sort();
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
-  );
-}
-
 /** Waits for a daemon to create `path`; fails at once, with its output, if it exits first. */
 export async function waitForFile(path: string, daemon: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 5000;

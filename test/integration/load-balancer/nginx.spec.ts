@@ -19,9 +19,9 @@ import {
   startProcess,
   stopProcess,
   temporaryDirectory,
-  waitFor,
   waitForFile,
 } from './fixtures';
+import { waitFor } from '../../support/wait';
 import { LocalShellExecutor, localServer } from './local-executor';
 
 jest.setTimeout(15_000);

@@ -9,7 +9,8 @@ import { DEPLOYMENTS_QUEUE } from '../../../src/infra/queue/queue.constants';
 import { QueueModule } from '../../../src/infra/queue/queue.module';
 import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
 import { RolloutProcessor, rolloutWorkerOptions } from '../../../src/rollout/rollout.processor';
-import { testConfig, waitFor, waitForJobState } from './test-redis';
+import { testConfig, waitForJobState } from './test-redis';
+import { waitFor } from '../../support/wait';
 import { deleteKeys } from '../../support/redis';
 
 jest.setTimeout(30_000);
@@ -110,13 +111,12 @@ describe('deployments queue (BullMQ, real Redis)', () => {
 
     it('runs a deployment again when it is enqueued after its job finished (e.g. a resume)', async () => {
       await deployments.enqueue(12);
-      await waitFor(() => (strategy.runs.length === 1 ? true : undefined), 'the first run');
-      await waitFor(
-        async () => ((await queue.getJob('deployment-12'))?.finishedOn ? true : undefined),
-        'finish',
+      await waitFor('the first run', () => (strategy.runs.length === 1 ? true : undefined));
+      await waitFor('finish', async () =>
+        (await queue.getJob('deployment-12'))?.finishedOn ? true : undefined,
       );
       await deployments.enqueue(12);
-      await waitFor(() => (strategy.runs.length === 2 ? true : undefined), 'the second run');
+      await waitFor('the second run', () => (strategy.runs.length === 2 ? true : undefined));
 
       expect(strategy.runs).toEqual([12, 12]);
     });
@@ -133,7 +133,7 @@ describe('deployments queue (BullMQ, real Redis)', () => {
       strategy.failWith = 'Postgres went away';
       await queue.add('rolling-update', { deploymentId: 14 }, { jobId: 'deployment-14', attempts: 2 });
       await waitForJobState(queue, 'deployment-14', 'failed');
-      await waitFor(() => (strategy.abandoned.length > 0 ? true : undefined), 'the abandon call');
+      await waitFor('the abandon call', () => (strategy.abandoned.length > 0 ? true : undefined));
 
       expect(strategy.runs).toEqual([14, 14]);
       expect(strategy.abandoned).toEqual([[14, 'Postgres went away']]);
@@ -143,7 +143,7 @@ describe('deployments queue (BullMQ, real Redis)', () => {
       let release!: () => void;
       strategy.block = new Promise((resolve) => (release = resolve));
       await deployments.enqueue(13);
-      await waitFor(() => (strategy.runs.length === 1 ? true : undefined), 'the run to start');
+      await waitFor('the run to start', () => (strategy.runs.length === 1 ? true : undefined));
 
       let closed = false;
       const closing = worker

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import { TEST_REDIS_URL } from '../../support/redis';
+import { waitFor } from '../../support/wait';
 import { AppConfig, loadConfig } from '../../../src/config/app-config';
 
 export { TEST_REDIS_URL };
@@ -23,20 +24,6 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   });
 }
 
-export async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * Waits until the job reaches `state`, then reads it afresh: a Job object fetched before the
  * state change keeps its old fields (failedReason, attemptsMade) even once isFailed() says true.
@@ -47,8 +34,9 @@ export async function waitForJobState(
   state: 'completed' | 'failed',
 ): Promise<Job> {
   await waitFor(
-    async () => ((await queue.getJobState(jobId)) === state ? true : undefined),
     `job ${jobId} to be ${state}`,
+    async () => ((await queue.getJobState(jobId)) === state ? true : undefined),
+    10_000,
   );
   const job = await queue.getJob(jobId);
   if (!job) throw new Error(`job ${jobId} vanished after becoming ${state}`);

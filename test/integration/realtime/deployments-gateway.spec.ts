@@ -13,7 +13,8 @@ import { EventsGatewayModule } from '../../../src/infra/events/events-gateway.mo
 import { RedisEmitterRolloutEvents } from '../../../src/infra/events/redis-emitter-rollout-events';
 import { RedisIoAdapter } from '../../../src/infra/events/redis-io.adapter';
 import { DEFAULT_ROLLING_UPDATE, type BatchView, type DeploymentView } from '../../../src/rollout/domain';
-import { TEST_REDIS_URL, testConfig, waitFor } from '../queue/test-redis';
+import { TEST_REDIS_URL, testConfig } from '../queue/test-redis';
+import { waitFor } from '../../support/wait';
 import { type TestDatabase, createTestDatabase } from '../support/database';
 
 jest.setTimeout(30_000);
@@ -212,11 +213,10 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
       message: 'a2',
     });
 
-    await waitFor(
-      () => (seen.some((r) => r.event === 'deployment.finished') ? true : undefined),
-      'the finish',
+    await waitFor('the finish', () =>
+      seen.some((r) => r.event === 'deployment.finished') ? true : undefined,
     );
-    await waitFor(() => (seenByOther.length > 0 ? true : undefined), "the other deployment's event");
+    await waitFor("the other deployment's event", () => (seenByOther.length > 0 ? true : undefined));
 
     expect(seen.map((r) => r.event)).toEqual([
       'deployment.updated',
@@ -247,7 +247,7 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
 
     events.deploymentUpdated(deploymentView(deploymentA1, 1, 'in_progress'));
     events.deploymentUpdated(deploymentView(deploymentA2, 1, 'in_progress'));
-    await waitFor(() => (seen.length > 0 ? true : undefined), 'an event');
+    await waitFor('an event', () => (seen.length > 0 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     expect(seen.map((r) => r.payload.id)).toEqual([deploymentA2]);
