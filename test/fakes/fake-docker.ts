@@ -101,20 +101,20 @@ export class FakeDocker {
   }
 
   private localImages(server: string): Map<string, string> {
-    let images = this.images.get(server);
-    if (!images) {
-      images = new Map();
-      this.images.set(server, images);
-    }
-    return images;
+    return mapOf(this.images, server);
   }
 
   private host(server: string): Map<string, Container> {
-    let host = this.hosts.get(server);
-    if (!host) {
-      host = new Map();
-      this.hosts.set(server, host);
-    }
-    return host;
+    return mapOf(this.hosts, server);
   }
+}
+
+/** The inner map of `key`, created empty on first use. */
+function mapOf<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let inner = outer.get(key);
+  if (!inner) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
 }
