@@ -7,7 +7,7 @@ import { rollbackFleet } from './fleet-rollback';
 import { planBatches } from './planning/batches';
 import { currentVersion } from './planning/current-version';
 import { checkStartingBudget } from './planning/budget';
-import { nextStep, trailingFailures } from './planning/transitions';
+import { isFailedBatch, nextStep, trailingFailures } from './planning/transitions';
 import { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from './ports';
 import { RolloutRecorder } from './rollout-recorder';
 import { RolloutDependencies, RolloutRun } from './rollout-run';
@@ -165,7 +165,7 @@ export class RollingUpdateStrategy {
 function describeFailedBatches(batches: readonly BatchView[], totalBatches: number): string {
   const failed = [...batches]
     .sort((a, b) => a.batchNumber - b.batchNumber)
-    .filter((b) => b.status === 'failed' || b.status === 'rolled_back');
+    .filter((b) => isFailedBatch(b.status));
   const details = failed.map((b) =>
     b.status === 'rolled_back'
       ? `batch ${b.batchNumber} rolled back to the previous version`

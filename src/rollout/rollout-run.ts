@@ -262,7 +262,7 @@ export class RolloutRun {
     if (config.type === 'none') return null;
     if (!this.context.loadBalancerServer) throw new Error('The load balancer server is no longer registered');
     return {
-      application: { id: this.context.application.id, name: this.context.application.name },
+      application: this.context.application,
       config,
       server: this.context.loadBalancerServer,
     };

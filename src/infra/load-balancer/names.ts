@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import type { RotationMember } from '../../rollout/ports/load-balancer.port';
+import type { ApplicationRef, RotationMember } from '../../rollout/ports/load-balancer.port';
 
 /** The first line of every file Rollout writes for a proxy. */
 export const MANAGED_HEADER = '# Managed by Rollout — changes are overwritten';
@@ -11,12 +11,6 @@ export class UnsafeConfigValueError extends Error {
     super(message);
     this.name = 'UnsafeConfigValueError';
   }
-}
-
-/** The application whose instances a proxy object routes to. */
-export interface ApplicationRef {
-  id: number;
-  name: string;
 }
 
 /** `Shop API_v2` → `shop-api-v2`: the readable part of a Traefik router/service or nginx upstream name. */

@@ -1,12 +1,5 @@
-import type { RotationMember } from '../../rollout/ports/load-balancer.port';
-import {
-  type ApplicationRef,
-  MANAGED_HEADER,
-  assertPort,
-  memberAddress,
-  normalizeDomain,
-  proxyObjectName,
-} from './names';
+import type { ApplicationRef, RotationMember } from '../../rollout/ports/load-balancer.port';
+import { MANAGED_HEADER, assertPort, memberAddress, normalizeDomain, proxyObjectName } from './names';
 
 export interface NginxConfigInput {
   application: ApplicationRef;

@@ -1,6 +1,5 @@
 import type { LoadBalancerConfig, ServerTarget } from '../../rollout/domain';
-import type { ApplicationRef } from './names';
-import { LoadBalancerError, RotationMember } from '../../rollout/ports/load-balancer.port';
+import { ApplicationRef, LoadBalancerError, RotationMember } from '../../rollout/ports/load-balancer.port';
 import type { CommandResult, RemoteCommand, RemoteExecutor } from '../../rollout/ports/remote-executor.port';
 
 export type LoadBalancerStep =

@@ -1,12 +1,6 @@
 import { stringify } from 'yaml';
-import type { RotationMember } from '../../rollout/ports/load-balancer.port';
-import {
-  type ApplicationRef,
-  MANAGED_HEADER,
-  memberAddress,
-  normalizeDomain,
-  proxyObjectName,
-} from './names';
+import type { ApplicationRef, RotationMember } from '../../rollout/ports/load-balancer.port';
+import { MANAGED_HEADER, memberAddress, normalizeDomain, proxyObjectName } from './names';
 
 export interface TraefikConfigInput {
   application: ApplicationRef;

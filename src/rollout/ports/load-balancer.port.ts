@@ -9,9 +9,15 @@ export interface RotationMember {
   port: number;
 }
 
+/** The application whose instances a proxy object routes to. */
+export interface ApplicationRef {
+  id: number;
+  name: string;
+}
+
 export interface LoadBalancerTarget {
   /** Names the proxy objects Rollout writes (Traefik router/service, nginx upstream). */
-  application: { id: number; name: string };
+  application: ApplicationRef;
   config: Exclude<LoadBalancerConfig, { type: 'none' }>;
   /** The server the load balancer runs on, reached over SSH. */
   server: ServerTarget;
