@@ -345,6 +345,11 @@ export async function startPodmanLab(
   return lab;
 }
 
+/** Keeps only what assertions compare about containers (name, image, state), in their order. */
+export function summary(containers: LabContainer[]) {
+  return containers.map(({ name, image, state }) => ({ name, image, state }));
+}
+
 async function containersOf(docker: (args: string[]) => Promise<ExecResult>): Promise<LabContainer[]> {
   const result = await must(docker(['ps', '-a', '--format', 'json']), 'ps');
   const rows = JSON.parse(result.stdout || '[]') as Array<{

@@ -1,7 +1,7 @@
 import { Fleet, FleetHost, startFleet } from '../fleet/fleet';
 import { Deployment, registerServers, rollOut, servedTag, waitForFinish } from '../e2e/support/scenario';
 import { freePort, Stack, startStack } from '../e2e/support/stack';
-import { LabContainer, PodmanLab, SHOP_CONTAINER_PORT, startPodmanLab } from './podman';
+import { LabContainer, PodmanLab, SHOP_CONTAINER_PORT, startPodmanLab, summary } from './podman';
 
 jest.setTimeout(180_000);
 
@@ -17,11 +17,6 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   } finally {
     timings[label] = Date.now() - started;
   }
-}
-
-/** Keeps only what the assertions compare, in a stable order. */
-function summary(containers: LabContainer[]) {
-  return containers.map(({ name, image, state }) => ({ name, image, state }));
 }
 
 describe('rolling updates against a real container runtime (podman with the Docker CLI)', () => {

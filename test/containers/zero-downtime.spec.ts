@@ -5,7 +5,7 @@ import { LoadReport, RunningLoad, startLoad } from '../fleet/load';
 import { registerServers, rollOut, servedTag } from '../e2e/support/scenario';
 import { freePort, Stack, startStack } from '../e2e/support/stack';
 import { HostNamespaces, startHostNamespaces } from './namespaces';
-import { LabContainer, PodmanLab, SHOP_CONTAINER_PORT, startPodmanLab } from './podman';
+import { LabContainer, PodmanLab, SHOP_CONTAINER_PORT, startPodmanLab, summary } from './podman';
 
 jest.setTimeout(180_000);
 
@@ -18,10 +18,6 @@ const LB_PREFIX = '127.0.50.';
 const ONE_AT_A_TIME = { batchSize: 1, batchSizeIsPercentage: false, minimumHealthyInstances: 2 };
 
 const figures: Record<string, unknown> = {};
-
-function summary(containers: LabContainer[]) {
-  return containers.map(({ name, image, state }) => ({ name, image, state }));
-}
 
 function traffic(report: LoadReport, rolloutMs: number) {
   const { sent, ok, failed, failuresByReason, failureSample, tags } = report;
