@@ -27,10 +27,13 @@ describe('a server whose SSH goes dark during a rollout', () => {
   let applicationId: number;
 
   beforeAll(async () => {
-    shop = await startHaproxyShop({ addressPrefix: '127.0.34.', appHosts: 4, drainSeconds: 1 });
+    shop = await startHaproxyShop({
+      addressPrefix: '127.0.34.',
+      appHosts: 4,
+      drainSeconds: 1,
+      deployed: 'v1',
+    });
     ({ stack, fleet, haproxy, serverIds, applicationId } = shop);
-    const first = await rollOut(stack, applicationId, 'v1', { batchSize: 100, minimumHealthyInstances: 0 });
-    expect(first.deployment.status).toBe('completed');
   });
 
   afterAll(async () => {

@@ -24,10 +24,13 @@ describe('a worker killed in the middle of a batch', () => {
   let applicationId: number;
 
   beforeAll(async () => {
-    shop = await startHaproxyShop({ addressPrefix: '127.0.33.', appHosts: 3, drainSeconds: 1 });
+    shop = await startHaproxyShop({
+      addressPrefix: '127.0.33.',
+      appHosts: 3,
+      drainSeconds: 1,
+      deployed: 'v1',
+    });
     ({ stack, fleet, haproxy, serverIds, applicationId } = shop);
-    const first = await rollOut(stack, applicationId, 'v1', { batchSize: 100, minimumHealthyInstances: 0 });
-    expect(first.deployment.status).toBe('completed');
   });
 
   afterAll(async () => {

@@ -186,6 +186,8 @@ export async function startHaproxyShop(options: {
   appHosts: number;
   drainSeconds: number;
   extra?: Record<string, unknown>;
+  /** Deploys this tag onto every (empty) host at once before returning, and fails unless it completes. */
+  deployed?: string;
 }): Promise<HaproxyShop> {
   const { addressPrefix, drainSeconds, extra } = options;
   const [stack, fleet] = await Promise.all([
@@ -210,6 +212,16 @@ export async function startHaproxyShop(options: {
     const loadBalancer = { type: 'haproxy', backend: 'shop', socketPath: haproxy.socketPath, drainSeconds };
     const lbHost = fleet.hosts[options.appHosts];
     const shop = await createShop(stack, fleet, appHosts, lbHost, loadBalancer, extra);
+    if (options.deployed !== undefined) {
+      const first = await rollOut(stack, shop.applicationId, options.deployed, {
+        batchSize: 100,
+        minimumHealthyInstances: 0,
+      });
+      if (first.deployment.status !== 'completed')
+        throw new Error(
+          `the first deployment ended ${first.deployment.status}: ${first.deployment.failureReason}`,
+        );
+    }
     return { stack, fleet, haproxy, ...shop, stop };
   } catch (error) {
     await stop();
