@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** The environment, validated once at boot into one typed object. The only place that reads process.env. */
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,6 +28,14 @@ export class AppConfig {
    * crashed worker's rollout is resumed by another worker between one and one and a half of this later.
    */
   workerLockDurationMs: number;
+  /** Browser origins allowed by CORS and socket.io (exact `scheme://host[:port]`); empty: none. */
+  corsOrigins: string[];
+  /** When set, `GET /metrics` needs `Authorization: Bearer <this>`; when null, /metrics is public. */
+  metricsToken: string | null;
+  /** How many of one worker's rollout slots one team may hold at once. */
+  teamMaxActiveRollouts: number;
+  /** CIDRs that servers may not be registered at or connected to (link-local metadata by default). */
+  serverHostDenylist: string[];
 }
 
 export class ConfigError extends Error {
@@ -70,14 +80,81 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-export function loadConfig(env: Env = process.env): AppConfig {
-  const appKeyHex = required(env, 'APP_KEY');
-  if (!/^[0-9a-fA-F]{64}$/.test(appKeyHex)) {
+/** APP_KEY (or NEW_APP_KEY when rotating): 64 hex characters, never the all-zero example. */
+export function parseAppKey(env: Env, name = 'APP_KEY'): Buffer {
+  const hex = required(env, name);
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new ConfigError(name, 'expected 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`');
+  }
+  const key = Buffer.from(hex, 'hex');
+  if (key.every((byte) => byte === 0)) {
     throw new ConfigError(
-      'APP_KEY',
-      'expected 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`',
+      name,
+      'the all-zero example key is refused; set your own with `openssl rand -hex 32`',
     );
   }
+  return key;
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = env.CORS_ORIGINS?.trim() ?? '';
+  if (raw === '') return [];
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `"${origin}" is not an origin; expected a comma-separated list like https://deploy.example.com,http://localhost:5173`,
+      );
+    }
+    return origin;
+  });
+}
+
+function metricsToken(env: Env): string | null {
+  const raw = env.METRICS_TOKEN?.trim() ?? '';
+  if (raw === '') return null;
+  if (!/^[\x21-\x7e]{16,256}$/.test(raw)) {
+    throw new ConfigError('METRICS_TOKEN', 'expected 16 to 256 printable characters without spaces');
+  }
+  return raw;
+}
+
+const DEFAULT_HOST_DENYLIST = '169.254.0.0/16';
+
+function serverHostDenylist(env: Env): string[] {
+  const raw = env.SERVER_HOST_DENYLIST ?? DEFAULT_HOST_DENYLIST;
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    if (!isCidr(entry)) {
+      throw new ConfigError(
+        'SERVER_HOST_DENYLIST',
+        `"${entry}" is not a CIDR; expected a comma-separated list like 169.254.0.0/16,fd00::/8`,
+      );
+    }
+  }
+  return entries;
+}
+
+export function isCidr(value: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const family = isIP(match[1]);
+  const prefix = Number(match[2]);
+  return family !== 0 && prefix <= (family === 4 ? 32 : 128);
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const appKey = parseAppKey(env);
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
@@ -95,7 +172,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     port: integer(env, 'PORT', 3000, 0, 65535),
-    appKey: Buffer.from(appKeyHex, 'hex'),
+    appKey,
     logLevel,
     queuePrefix,
     batchConcurrency: integer(env, 'BATCH_CONCURRENCY', 10, 1, 1000),
@@ -105,6 +182,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     socketIoKey,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 100),
     workerLockDurationMs: integer(env, 'WORKER_LOCK_DURATION_MS', 30000, 1000, 600000),
+    corsOrigins: corsOrigins(env),
+    metricsToken: metricsToken(env),
+    teamMaxActiveRollouts: integer(env, 'TEAM_MAX_ACTIVE_ROLLOUTS', 2, 1, 100),
+    serverHostDenylist: serverHostDenylist(env),
   });
   return config;
 }

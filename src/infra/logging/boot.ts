@@ -3,13 +3,7 @@ import { AppConfig, ConfigError, loadConfig } from '../../config/app-config';
 /** Validates the environment before Nest starts, so a bad variable is one clear line, not a stack. */
 export function loadConfigOrExit(): AppConfig {
   try {
-    const config = loadConfig();
-    if (config.appKey.every((byte) => byte === 0)) {
-      process.stderr.write(
-        'warning: APP_KEY is the example value; set your own with `openssl rand -hex 32`\n',
-      );
-    }
-    return config;
+    return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
