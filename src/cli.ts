@@ -1,71 +1,222 @@
-import { parseArgs } from 'node:util';
-import { TokenService } from './auth/token.service';
-import { ValidationFailedError } from './common/errors';
-import { ConfigError, loadDotEnvFile } from './config/app-config';
-import { cliLogger, describeDatabaseError, processIo, type CliIo } from './database/cli-io';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { DataSource } from 'typeorm';
+import { TOKEN_SCOPES, type TokenScope } from './auth/token-scope';
+import { TokenService, type TokenSummary } from './auth/token.service';
+import { DomainError, ValidationFailedError } from './common/errors';
+import { ConfigError, loadDotEnvFile, parseAppKey } from './config/app-config';
+import { cliLogger, describeDatabaseError, processIo, type CliIo, type CliLogger } from './database/cli-io';
 import { loadDatabaseConfig } from './database/database-config';
 import { createDataSource } from './database/data-source';
+import { rotateAppKey } from './infra/persistence/key-rotation';
 
 const USAGE = [
-  'usage: npm run --silent cli -- token create --team NAME',
-  '  Creates the team NAME if it does not exist and prints a new API token for it (only the token, on stdout).',
+  'usage: npm run --silent cli -- token create --team NAME [--scope read|deploy|admin] [--expires-in 30d] [--name LABEL]',
+  '       npm run --silent cli -- token list --team NAME [--json]',
+  '       npm run --silent cli -- token revoke ID',
+  '       npm run --silent cli -- keys rotate        (APP_KEY: the current key, NEW_APP_KEY: the new one)',
+  '  stdout carries only results (a new token: the token alone); everything else goes to stderr.',
   '  Needs DATABASE_URL; the database must be migrated (npm run migration:run).',
 ].join('\n');
 
 type Env = Record<string, string | undefined>;
 
-function parseTokenCreate(argv: string[]): string | null {
-  const [group, action, ...rest] = argv;
-  if (group !== 'token' || action !== 'create') return null;
-  try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { team: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (positionals.length > 0 || values.team === undefined || values.team.trim() === '') return null;
-    return values.team;
-  } catch {
-    return null;
-  }
+const UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `90s`, `15m`, `12h`, `30d`, `2w` → milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^([1-9][0-9]{0,6})([smhdw])$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration like 12h, 30d or 2w (units s, m, h, d, w)');
+  return Number(match[1]) * UNITS_MS[match[2]];
 }
 
-/** The command line; returns the exit code. stdout carries only the result, everything else goes to stderr. */
-export async function runCli(argv: string[], io: CliIo, env: Env): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.err(USAGE);
-    return 0;
+function parseScope(value: string): TokenScope {
+  if (!(TOKEN_SCOPES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${TOKEN_SCOPES.join(', ')}`);
   }
-  const team = parseTokenCreate(argv);
-  if (team === null) {
-    io.err(USAGE);
-    return 2;
-  }
-  let config;
-  try {
-    config = loadDatabaseConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.err(`error: ${error.message}`);
-    return 1;
-  }
-  const log = cliLogger(io, config.logLevel);
-  const dataSource = createDataSource(config.databaseUrl);
-  try {
-    await dataSource.initialize();
-    const created = await new TokenService(dataSource).createToken(team);
-    log.info(
-      `${created.teamCreated ? 'created team' : 'team'} "${team.trim()}" (id ${created.teamId}); new API token:`,
+  return value as TokenScope;
+}
+
+function parseTeam(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a team name');
+  return value;
+}
+
+function parseId(value: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(value))
+    throw new InvalidArgumentError('expected a token id (a positive integer)');
+  return Number(value);
+}
+
+function when(date: Date | null): string {
+  return date === null ? '-' : date.toISOString();
+}
+
+function tokenTable(tokens: TokenSummary[]): string[] {
+  const rows = [
+    ['ID', 'NAME', 'SCOPE', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
+    ...tokens.map((t) => [
+      String(t.id),
+      t.name ?? '-',
+      t.scope,
+      when(t.createdAt),
+      when(t.expiresAt),
+      when(t.lastUsedAt),
+      when(t.revokedAt),
+    ]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+interface Context {
+  io: CliIo;
+  env: Env;
+  /** Opens the database, runs `work`, closes it; returns the exit code. */
+  withDatabase(
+    what: string,
+    work: (dataSource: DataSource, log: CliLogger) => Promise<void>,
+  ): Promise<number>;
+}
+
+function buildProgram(context: Context, setExitCode: (code: number) => void): Command {
+  const { io } = context;
+  const program = new Command('rollout-admin')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.err(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    })
+    .helpCommand(false);
+  const run = (what: string, work: (dataSource: DataSource, log: CliLogger) => Promise<void>) =>
+    context.withDatabase(what, work).then(setExitCode);
+
+  const token = program.command('token').description('API tokens of a team');
+  token
+    .command('create')
+    .description('create the team if missing and print a new API token for it (only the token, on stdout)')
+    .addOption(
+      new Option('--team <name>', 'the team the token acts for').argParser(parseTeam).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--scope <scope>', 'read (GET only), deploy or admin')
+        .argParser(parseScope)
+        .default('admin'),
+    )
+    .addOption(new Option('--expires-in <duration>', 'lifetime, e.g. 12h, 30d, 2w').argParser(parseDuration))
+    .option('--name <label>', 'a label to tell tokens apart (e.g. ci)')
+    .action((options: { team: string; scope: TokenScope; expiresIn?: number; name?: string }) =>
+      run('create a token', async (dataSource, log) => {
+        const created = await new TokenService(dataSource).createToken(options.team, {
+          scope: options.scope,
+          expiresInMs: options.expiresIn,
+          name: options.name,
+        });
+        log.info(
+          `${created.teamCreated ? 'created team' : 'team'} "${options.team.trim()}" (id ${created.teamId}); new API token (id ${created.id}, scope ${options.scope}):`,
+        );
+        io.out(created.token);
+      }),
     );
-    io.out(created.token);
-    return 0;
+  token
+    .command('list')
+    .description("list a team's tokens (never their secrets)")
+    .addOption(new Option('--team <name>', 'the team').argParser(parseTeam).makeOptionMandatory())
+    .option('--json', 'one JSON array')
+    .action((options: { team: string; json?: boolean }) =>
+      run('list tokens', async (dataSource) => {
+        const tokens = await new TokenService(dataSource).list(options.team);
+        if (options.json) io.out(JSON.stringify(tokens));
+        else for (const line of tokenTable(tokens)) io.out(line);
+      }),
+    );
+  token
+    .command('revoke')
+    .description('revoke a token at once (its requests and open socket.io connections are refused)')
+    .argument('<id>', 'the token id (see token list)', parseId)
+    .action((id: number) =>
+      run('revoke the token', async (dataSource, log) => {
+        const { alreadyRevoked } = await new TokenService(dataSource).revoke(id);
+        log.info(alreadyRevoked ? `token ${id} was already revoked` : `revoked token ${id}`);
+      }),
+    );
+
+  program
+    .command('keys')
+    .description('stored secrets')
+    .command('rotate')
+    .description('re-encrypt every stored secret from APP_KEY to NEW_APP_KEY, in one transaction')
+    .action(() => {
+      let keys: { current: Buffer; next: Buffer };
+      try {
+        keys = { current: parseAppKey(context.env), next: parseAppKey(context.env, 'NEW_APP_KEY') };
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        io.err(`error: ${error.message}`);
+        setExitCode(1);
+        return;
+      }
+      return run('rotate the keys', async (dataSource, log) => {
+        const counts = await rotateAppKey(dataSource, keys.current, keys.next);
+        log.info(
+          `re-encrypted ${counts.servers} server key(s) and ${counts.applications} application secret set(s); now set APP_KEY to NEW_APP_KEY and restart the API and the workers`,
+        );
+      });
+    });
+  return program;
+}
+
+/** The administration command line; returns the exit code. stdout carries only results, the rest goes to stderr. */
+export async function runCli(argv: string[], io: CliIo, env: Env): Promise<number> {
+  let exitCode = 0;
+  const context: Context = {
+    io,
+    env,
+    async withDatabase(what, work) {
+      let config;
+      try {
+        config = loadDatabaseConfig(env);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        io.err(`error: ${error.message}`);
+        return 1;
+      }
+      const log = cliLogger(io, config.logLevel);
+      const dataSource = createDataSource(config.databaseUrl);
+      try {
+        await dataSource.initialize();
+        await work(dataSource, log);
+        return 0;
+      } catch (error) {
+        const reason =
+          error instanceof ValidationFailedError || error instanceof DomainError
+            ? error.message
+            : describeDatabaseError(error);
+        log.error(`cannot ${what}: ${reason}`);
+        return 1;
+      } finally {
+        if (dataSource.isInitialized) await dataSource.destroy();
+      }
+    },
+  };
+  const program = buildProgram(context, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    if (argv.length === 0) {
+      io.err(USAGE);
+      return 2;
+    }
+    return exitCode;
   } catch (error) {
-    const reason = error instanceof ValidationFailedError ? error.message : describeDatabaseError(error);
-    log.error(`cannot create a token: ${reason}`);
-    return 1;
-  } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    if (!(error instanceof CommanderError)) throw error;
+    io.err(USAGE);
+    return error.code === 'commander.helpDisplayed' ? 0 : 2;
   }
 }
 

@@ -35,3 +35,20 @@ export class ValidationFailedError extends DomainError {
 export class UnauthorizedError extends DomainError {
   readonly statusCode = 401;
 }
+
+/** A valid token used beyond its scope. */
+export class ForbiddenError extends DomainError {
+  readonly statusCode = 403;
+}
+
+/** An address that keeps failing authentication; `retryAfterSeconds` goes into `Retry-After`. */
+export class TooManyRequestsError extends DomainError {
+  readonly statusCode = 429;
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

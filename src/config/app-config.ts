@@ -36,6 +36,8 @@ export class AppConfig {
   teamMaxActiveRollouts: number;
   /** CIDRs that servers may not be registered at or connected to (link-local metadata by default). */
   serverHostDenylist: string[];
+  /** Rejected credentials one address may present per minute before it gets 429 for a minute. */
+  authFailureLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -186,6 +188,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken: metricsToken(env),
     teamMaxActiveRollouts: integer(env, 'TEAM_MAX_ACTIVE_ROLLOUTS', 2, 1, 100),
     serverHostDenylist: serverHostDenylist(env),
+    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 50, 1, 1_000_000),
   });
   return config;
 }

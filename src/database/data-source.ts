@@ -16,6 +16,8 @@ export function createDataSourceOptions(databaseUrl: string): DataSourceOptions 
     synchronize: false,
     migrationsRun: false,
     logging: false,
+    // A where-clause value that is undefined or null is an error, never a silently dropped filter.
+    invalidWhereValuesBehavior: { undefined: 'throw', null: 'throw' },
   };
 }
 

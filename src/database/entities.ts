@@ -1,3 +1,4 @@
+import { AuditEntryEntity } from '../audit/audit-entry.entity';
 import { ApiTokenEntity } from '../auth/api-token.entity';
 import { TeamEntity } from '../auth/team.entity';
 import { ApplicationInstanceEntity } from '../applications/application-instance.entity';
@@ -18,4 +19,5 @@ export const ENTITIES = [
   DeploymentEntity,
   DeploymentBatchEntity,
   DeploymentEventEntity,
+  AuditEntryEntity,
 ];

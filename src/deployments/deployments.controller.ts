@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../common/auth/access.decorators';
 import { TeamId } from '../common/auth/team-id.decorator';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import type { BatchView, DeploymentView } from '../rollout/domain';
@@ -14,26 +15,31 @@ import { RollingUpdateDto } from './rolling-update.dto';
 export class DeploymentsController {
   constructor(private readonly deployments: DeploymentsService) {}
 
+  @RequireScope('deploy')
   @Post()
   create(@TeamId() teamId: number, @Body() body: CreateDeploymentDto): Promise<DeploymentView> {
     return this.deployments.create(teamId, body);
   }
 
+  @RequireScope('read')
   @Get()
   list(@TeamId() teamId: number, @Query() query: ListDeploymentsQuery): Promise<DeploymentView[]> {
     return this.deployments.list(teamId, query);
   }
 
+  @RequireScope('read')
   @Get(':id')
   get(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<DeploymentView> {
     return this.deployments.get(teamId, id);
   }
 
+  @RequireScope('read')
   @Get(':id/batches')
   batches(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<BatchView[]> {
     return this.deployments.batches(teamId, id);
   }
 
+  @RequireScope('deploy')
   @Post(':id/rolling-update')
   @HttpCode(202)
   rollingUpdate(
@@ -44,12 +50,14 @@ export class DeploymentsController {
     return this.deployments.rollingUpdate(teamId, id, body);
   }
 
+  @RequireScope('deploy')
   @Post(':id/cancel')
   @HttpCode(202)
   cancel(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<DeploymentView> {
     return this.deployments.cancel(teamId, id);
   }
 
+  @RequireScope('deploy')
   @Post(':id/rollback')
   @HttpCode(202)
   rollback(@TeamId() teamId: number, @Param('id', ParseIdPipe) id: number): Promise<DeploymentView> {

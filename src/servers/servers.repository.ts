@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { In, LessThan, Repository } from 'typeorm';
+import type { Page } from '../common/http/page.query';
 import { ApplicationServerEntity } from '../applications/application-server.entity';
 import { ApplicationEntity } from '../applications/application.entity';
 import { ConflictError } from '../common/errors';
@@ -10,9 +11,7 @@ import { ServerEntity } from './server.entity';
 export type NewServer = Pick<
   ServerEntity,
   'teamId' | 'name' | 'host' | 'port' | 'user' | 'hostKeyFingerprint'
-> & {
-  privateKeyEncrypted: string;
-};
+>;
 
 @Injectable()
 export class ServersRepository {
@@ -21,17 +20,28 @@ export class ServersRepository {
     @InjectRepository(ApplicationEntity) private readonly applications: Repository<ApplicationEntity>,
   ) {}
 
-  async insert(server: NewServer): Promise<ServerEntity> {
+  /** `sealPrivateKey` gets the new row's id (the ciphertext is bound to it); one transaction. */
+  async insert(server: NewServer, sealPrivateKey: (id: number) => string): Promise<ServerEntity> {
     try {
-      return await this.servers.save(this.servers.create(server));
+      return await this.servers.manager.transaction(async (manager) => {
+        const saved = await manager.save(ServerEntity, { ...server, privateKeyEncrypted: '' });
+        saved.privateKeyEncrypted = sealPrivateKey(saved.id);
+        await manager.update(ServerEntity, saved.id, { privateKeyEncrypted: saved.privateKeyEncrypted });
+        return saved;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`A server named ${server.name} already exists`);
       throw error;
     }
   }
 
-  list(teamId: number): Promise<ServerEntity[]> {
-    return this.servers.find({ where: { teamId }, order: { id: 'ASC' } });
+  /** Newest first, at most `limit`, only ids below `beforeId` when given. */
+  list(teamId: number, page: Page): Promise<ServerEntity[]> {
+    return this.servers.find({
+      where: { teamId, ...(page.beforeId === undefined ? {} : { id: LessThan(page.beforeId) }) },
+      order: { id: 'DESC' },
+      take: page.limit,
+    });
   }
 
   findOne(teamId: number, id: number): Promise<ServerEntity | null> {

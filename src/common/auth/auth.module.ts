@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../../audit/audit.module';
 import { TokenService } from '../../auth/token.service';
-import { BearerAuthGuard } from './bearer-auth.guard';
+import { AccessGuard } from './access.guard';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 
-/** Token verification and the guard that `configureHttpApp` installs globally. Needs the TypeORM connection. */
+/** Tokens, the deny-by-default guard that `configureHttpApp` installs globally, and the audit log. */
 @Module({
-  providers: [TokenService, BearerAuthGuard],
-  exports: [TokenService, BearerAuthGuard],
+  imports: [AuditModule],
+  providers: [TokenService, AccessGuard, AuthFailureLimiter],
+  exports: [TokenService, AccessGuard, AuthFailureLimiter, AuditModule],
 })
 export class AuthModule {}

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { AuthenticatedRequest } from './bearer-auth.guard';
+import { requireAuth, type AuthenticatedRequest } from './request-auth';
 
-/** The id of the team whose token authenticated the request (set by BearerAuthGuard). */
+/** The id of the team whose token authenticated the request; a request without one is a 500, never a query. */
 export const TeamId = createParamDecorator((_data: unknown, context: ExecutionContext): number => {
-  return context.switchToHttp().getRequest<AuthenticatedRequest>().teamId;
+  return requireAuth(context.switchToHttp().getRequest<AuthenticatedRequest>()).teamId;
 });

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { BaseWsExceptionFilter } from '@nestjs/websockets';
-import { DomainError, ValidationFailedError } from '../errors';
+import { DomainError, TooManyRequestsError, ValidationFailedError } from '../errors';
 import { errorBody, ErrorBody } from './error-body';
 
 /** Errors raised by body-parser (http-errors): `expose` marks a message that is safe to show. */
@@ -64,7 +64,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (host.getType() !== 'http') throw exception;
     const body = this.toBody(exception);
-    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, body.statusCode);
+    const response: unknown = host.switchToHttp().getResponse();
+    if (exception instanceof TooManyRequestsError) {
+      this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(exception.retryAfterSeconds));
+    }
+    this.adapterHost.httpAdapter.reply(response, body, body.statusCode);
   }
 
   private toBody(exception: unknown): ErrorBody {

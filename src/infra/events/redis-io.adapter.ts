@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config/app-config';
+import { isOriginAllowed } from '../../common/http/origin-policy';
 import { redisOptionsFromUrl } from '../queue/redis-options';
 import { watchRedis } from '../queue/redis-watch';
 
@@ -19,7 +21,7 @@ export class RedisIoAdapter extends IoAdapter {
 
   constructor(
     app: INestApplicationContext,
-    private readonly config: Pick<AppConfig, 'redisUrl' | 'socketIoKey'>,
+    private readonly config: Pick<AppConfig, 'redisUrl' | 'socketIoKey' | 'corsOrigins'>,
   ) {
     super(app);
   }
@@ -34,8 +36,17 @@ export class RedisIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     if (!this.adapterConstructor) throw new Error('RedisIoAdapter.connect() must be awaited before use');
-    const server = super.createIOServer(port, options) as Server;
+    const origins = this.config.corsOrigins;
+    const server = super.createIOServer(port, {
+      ...options,
+      cors: { origin: origins.length > 0 ? [...origins] : false },
+      // Browsers' cross-site handshakes are refused outright, not only left without CORS headers.
+      allowRequest: (request: IncomingMessage, callback: (error: string | null, ok: boolean) => void) =>
+        callback(null, isOriginAllowed(request, origins)),
+    }) as Server;
     server.adapter(this.adapterConstructor);
+    // Only /deployments serves clients; the root namespace has nothing to offer.
+    server.of('/').use((_socket, next) => next(new Error('Connect to the /deployments namespace')));
     this.servers.push(server);
     return server;
   }

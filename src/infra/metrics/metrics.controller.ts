@@ -1,10 +1,14 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Header, Res, UseGuards } from '@nestjs/common';
+import { Public } from '../../common/auth/access.decorators';
+import { MetricsTokenGuard } from './metrics-token.guard';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { ApiMetrics } from './api-metrics';
 
-/** Prometheus scrape target, outside `/api` and without a token (see configureHttpApp). */
+/** Prometheus scrape target, outside `/api`: public, or behind METRICS_TOKEN when that is set. */
 @ApiExcludeController()
+@Public()
+@UseGuards(MetricsTokenGuard)
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: ApiMetrics) {}

@@ -4,12 +4,13 @@ import { RedisClientModule } from '../queue/redis-client.module';
 import { ApiMetrics } from './api-metrics';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
+import { MetricsTokenGuard } from './metrics-token.guard';
 
 /** `GET /metrics` of the API. Needs DatabaseModule's connection in the application. */
 @Module({
   imports: [QueueModule, RedisClientModule],
   controllers: [MetricsController],
-  providers: [ApiMetrics, HttpMetricsMiddleware],
+  providers: [ApiMetrics, HttpMetricsMiddleware, MetricsTokenGuard],
   exports: [ApiMetrics],
 })
 export class MetricsModule implements NestModule {

@@ -53,11 +53,11 @@ describe('authentication and the HTTP basics', () => {
     expect(response.body).toEqual([]);
   });
 
-  it('serves the OpenAPI docs at /api/docs without a token', async () => {
-    const page = await t.http.get('/api/docs/');
+  it('serves the OpenAPI docs at /docs without a token', async () => {
+    const page = await t.http.get('/docs/');
     expect(page.status).toBe(200);
     expect(page.text).toContain('swagger');
-    const document = await t.http.get('/api/docs-json');
+    const document = await t.http.get('/docs-json');
     expect(document.status).toBe(200);
     expect(Object.keys(document.body.paths)).toEqual(
       expect.arrayContaining([

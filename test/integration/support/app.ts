@@ -4,7 +4,8 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { ApplicationsModule } from '../../../src/applications/applications.module';
-import { TokenService } from '../../../src/auth/token.service';
+import { AuditService } from '../../../src/audit/audit.service';
+import { TokenService, type TokenOptions } from '../../../src/auth/token.service';
 import { AuthModule } from '../../../src/common/auth/auth.module';
 import { configureHttpApp } from '../../../src/common/http/configure-http-app';
 import { AppConfig, loadConfig } from '../../../src/config/app-config';
@@ -24,7 +25,7 @@ export interface TestApp {
   /** supertest bound to the app: `http.get('/api/servers').set(auth(token))`. */
   http: TestAgent;
   /** Creates the team when missing and a new API token for it. */
-  tokenFor(teamName: string): Promise<string>;
+  tokenFor(teamName: string, options?: TokenOptions): Promise<string>;
   /** The DeploymentQueue of the app: records enqueued deployment ids. */
   queue: RecordingQueue;
   /** What the API announced over socket.io. */
@@ -63,14 +64,17 @@ export function bearer(token: string): { Authorization: string } {
  * The HTTP API (servers, applications, deployments, auth) on a fresh migrated database, configured
  * exactly as main.ts does it (`configureHttpApp`), with a recording queue instead of BullMQ's.
  */
-export async function createTestApp(): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({
+    // Tests send many bad credentials on purpose; the throttling test sets its own limit.
+    AUTH_FAILURE_LIMIT: '1000000',
     DATABASE_URL: db.url,
     REDIS_URL: TEST_REDIS_URL,
     APP_KEY: randomBytes(32).toString('hex'),
     QUEUE_PREFIX: `rollout-test-${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'silent',
+    ...env,
   });
   const queue = new RecordingQueue();
   const events = new RecordingEvents();
@@ -98,10 +102,11 @@ export async function createTestApp(): Promise<TestApp> {
     configureHttpApp(app);
     await app.init();
     const tokens = app.get(TokenService);
+    const audit = app.get(AuditService);
     return {
       app,
       http: request(app.getHttpServer()),
-      tokenFor: async (teamName) => (await tokens.createToken(teamName)).token,
+      tokenFor: async (teamName, options) => (await tokens.createToken(teamName, options)).token,
       queue,
       events,
       db,
@@ -109,6 +114,7 @@ export async function createTestApp(): Promise<TestApp> {
       sentBodies,
       close: async () => {
         await tokens.settle();
+        await audit.settle();
         await app.close();
         await deleteKeys(`${config.queuePrefix}:*`);
         await db.drop();

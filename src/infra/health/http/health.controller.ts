@@ -1,5 +1,6 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '../../../common/auth/access.decorators';
 import {
   HealthCheck,
   HealthCheckService,
@@ -11,6 +12,7 @@ import { RedisHealthIndicator } from './redis.health';
 
 /** Readiness of the API: Postgres and Redis answer. Outside `/api`, no token (see configureHttpApp). */
 @ApiExcludeController()
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
