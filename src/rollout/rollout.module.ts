@@ -1,5 +1,6 @@
 import { Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock';
+import { ResolvedAddresses } from '../common/network/resolved-addresses';
 import { AppConfig } from '../config/app-config';
 import { EventsModule } from '../infra/events/events.module';
 import { UndiciHealthProbe } from '../infra/health/undici-health-probe';
@@ -34,12 +35,23 @@ class RemoteConnectionsCloser implements OnApplicationShutdown {
           healthRequestTimeoutMs: config.healthRequestTimeoutMs,
         }),
     },
+    // One instance for both adapters: the health probe reaches the address the SSH connection resolved.
+    {
+      provide: ResolvedAddresses,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ResolvedAddresses.forDenylist(config.serverHostDenylist),
+    },
     {
       provide: RemoteExecutor,
-      inject: [AppConfig, HostKeyPinning],
-      useFactory: (config: AppConfig, pinning: HostKeyPinning) => createSshRemoteExecutor(config, pinning),
+      inject: [AppConfig, HostKeyPinning, ResolvedAddresses],
+      useFactory: (config: AppConfig, pinning: HostKeyPinning, addresses: ResolvedAddresses) =>
+        createSshRemoteExecutor(config, pinning, addresses),
     },
-    { provide: HealthProbe, inject: [Clock], useFactory: (clock: Clock) => new UndiciHealthProbe(clock) },
+    {
+      provide: HealthProbe,
+      inject: [Clock, ResolvedAddresses],
+      useFactory: (clock: Clock, addresses: ResolvedAddresses) => new UndiciHealthProbe(clock, addresses),
+    },
     {
       provide: LoadBalancer,
       inject: [RemoteExecutor, Clock],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError } from '../common/errors';
+import { assertHostAllowed } from '../common/network/host-policy';
 import { encryptSecret } from '../infra/persistence/secret-box';
 import { CreateServerDto } from './create-server.dto';
 import { ServerEntity } from './server.entity';
@@ -15,6 +16,7 @@ export class ServersService {
   ) {}
 
   async create(teamId: number, dto: CreateServerDto): Promise<ServerView> {
+    assertHostAllowed(dto.host, this.config.serverHostDenylist);
     const server = await this.servers.insert({
       teamId,
       name: dto.name,

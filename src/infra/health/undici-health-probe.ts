@@ -1,5 +1,7 @@
 import { Agent, Dispatcher, request } from 'undici';
 import { Clock } from '../../common/clock';
+import { hostKey, HostPolicy } from '../../common/network/host-policy';
+import { DeniedAddressError, ResolvedAddresses } from '../../common/network/resolved-addresses';
 import { HealthCheckOutcome, HealthCheckSpec, HealthProbe } from '../../rollout/ports/health-probe.port';
 
 interface Attempt {
@@ -7,11 +9,19 @@ interface Attempt {
   error: string | null;
 }
 
+/** Where one attempt goes: the URL with its host replaced by the address, and the Host header to send. */
+type Target = { url: string; host: string } | { refused: string } | { error: string };
+
+/**
+ * Probes the instance directly, at the address the server's SSH connection resolved its host to
+ * (`ResolvedAddresses`, shared with the SSH executor), never at a fresh DNS answer for the URL's name.
+ */
 export class UndiciHealthProbe extends HealthProbe {
   private readonly dispatcher: Dispatcher;
 
   constructor(
     private readonly clock: Clock,
+    private readonly addresses: ResolvedAddresses = new ResolvedAddresses(new HostPolicy()),
     dispatcher?: Dispatcher,
   ) {
     super();
@@ -27,9 +37,23 @@ export class UndiciHealthProbe extends HealthProbe {
     let last: Attempt = { statusCode: null, error: null };
 
     for (;;) {
+      const target = await this.target(spec.url);
+      if ('refused' in target) {
+        return {
+          healthy: false,
+          statusCode: null,
+          attempts,
+          elapsedMs: elapsed(),
+          message: `Health check refused: ${target.refused}`,
+          lastError: null,
+        };
+      }
       const left = spec.deadlineMs - elapsed();
       attempts++;
-      last = await this.attempt(spec.url, Math.max(1, Math.min(spec.requestTimeoutMs, left)));
+      last =
+        'error' in target
+          ? { statusCode: null, error: target.error }
+          : await this.attempt(target, Math.max(1, Math.min(spec.requestTimeoutMs, left)));
       if (last.error === null) {
         return {
           healthy: true,
@@ -65,7 +89,28 @@ export class UndiciHealthProbe extends HealthProbe {
     await this.dispatcher.close();
   }
 
-  private async attempt(url: string, timeoutMs: number): Promise<Attempt> {
+  private async target(specUrl: string): Promise<Target> {
+    let url: URL;
+    try {
+      url = new URL(specUrl);
+    } catch {
+      return { error: `invalid URL ${specUrl}` };
+    }
+    let address: string;
+    try {
+      address = await this.addresses.recordedOrResolve(url.hostname);
+    } catch (err) {
+      if (err instanceof DeniedAddressError) return { refused: err.message };
+      return { error: (err as Error).message };
+    }
+    const host = url.host;
+    url.hostname = address.includes(':') ? `[${address}]` : address;
+    // The URL setter ignores what it cannot represent (a zone id): never fall back to the name.
+    if (hostKey(url.hostname) !== address) return { error: `cannot probe ${address} over HTTP` };
+    return { url: url.toString(), host };
+  }
+
+  private async attempt({ url, host }: { url: string; host: string }, timeoutMs: number): Promise<Attempt> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let statusCode: number | null = null;
@@ -77,7 +122,8 @@ export class UndiciHealthProbe extends HealthProbe {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         reset: true,
-        headers: { 'user-agent': 'rollout-health-probe' },
+        // The Host the application saw before: its own name (or address) and port, not the address used.
+        headers: { host, 'user-agent': 'rollout-health-probe' },
       });
       statusCode = response.statusCode;
       await response.body.dump({ limit: 64 * 1024, signal: controller.signal });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:os';
 import { Client, ClientChannel } from 'ssh2';
+import { hostKey, HostPolicy } from '../../common/network/host-policy';
+import { DeniedAddressError, ResolvedAddresses } from '../../common/network/resolved-addresses';
 import type { AppConfig } from '../../config/app-config';
 import { shellJoin } from '../../rollout/commands/shell';
 import type { ServerTarget } from '../../rollout/domain';
@@ -37,6 +39,10 @@ interface Connection {
   client: Client;
   ready: Promise<void>;
   closed: boolean;
+  /** Set once the host is resolved and ssh2 starts connecting to that address. */
+  connecting: boolean;
+  /** Closed by `release` or a changed server; a connection still resolving then never connects. */
+  released: boolean;
   limiter: ChannelLimiter;
   /** Why the connection ended, for commands that were cut off. */
   lastError: string | null;
@@ -54,9 +60,14 @@ export class SshRemoteExecutor extends RemoteExecutor {
   private readonly pinned = new Map<number, string>();
   private readonly options: Required<SshExecutorOptions>;
 
+  /**
+   * `addresses` is shared with the health probe: each new connection resolves the host once, checks it
+   * against SERVER_HOST_DENYLIST and connects to that address, which the probe then uses too.
+   */
   constructor(
     options: SshExecutorOptions,
     private readonly pinning: HostKeyPinning,
+    private readonly addresses: ResolvedAddresses = new ResolvedAddresses(new HostPolicy()),
   ) {
     super();
     this.options = { keepaliveCountMax: 3, maxOutputBytes: MIB, idleTimeoutMs: 5 * 60_000, ...options };
@@ -134,6 +145,8 @@ export class SshRemoteExecutor extends RemoteExecutor {
       client,
       ready: Promise.resolve(),
       closed: false,
+      connecting: false,
+      released: false,
       limiter: new ChannelLimiter(this.options.maxChannelsPerConnection),
       lastError: null,
     };
@@ -144,32 +157,43 @@ export class SshRemoteExecutor extends RemoteExecutor {
     client.on('error', (err) => (connection.lastError = redact(err.message, server.privateKey)));
     client.on('close', forget);
 
-    const handshake = new Promise<void>((resolve, reject) => {
-      client.once('ready', resolve);
-      client.once('error', (err: Error & { level?: string; code?: string }) =>
-        reject(this.connectError(server, err, expected, seen)),
-      );
-      client.once('close', () =>
-        reject(this.error(server, `SSH connection to ${describe(server)} closed during the handshake`)),
-      );
-      try {
-        client.connect({
-          host: server.host,
-          port: server.port,
-          username: server.user,
-          privateKey: server.privateKey,
-          readyTimeout: this.options.connectTimeoutMs,
-          keepaliveInterval: this.options.keepaliveIntervalMs,
-          keepaliveCountMax: this.options.keepaliveCountMax,
-          hostVerifier: (key: Buffer): boolean => {
-            seen = openSshFingerprint(key);
-            return expected === null || seen === expected;
-          },
-        });
-      } catch (err) {
-        reject(this.connectError(server, err as Error, expected, seen));
-      }
-    });
+    const connect = (address: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (connection.released) {
+          return reject(
+            this.error(server, `SSH connection to ${describe(server)} was closed before it was made`),
+          );
+        }
+        connection.connecting = true;
+        client.once('ready', resolve);
+        client.once('error', (err: Error & { level?: string; code?: string }) =>
+          reject(this.connectError(server, address, err, expected, seen)),
+        );
+        client.once('close', () =>
+          reject(this.error(server, `SSH connection to ${describe(server)} closed during the handshake`)),
+        );
+        try {
+          client.connect({
+            // The address checked against the denylist, never the name: DNS cannot answer differently now.
+            host: address,
+            port: server.port,
+            username: server.user,
+            privateKey: server.privateKey,
+            readyTimeout: this.options.connectTimeoutMs,
+            keepaliveInterval: this.options.keepaliveIntervalMs,
+            keepaliveCountMax: this.options.keepaliveCountMax,
+            hostVerifier: (key: Buffer): boolean => {
+              seen = openSshFingerprint(key);
+              return expected === null || seen === expected;
+            },
+          });
+        } catch (err) {
+          reject(this.connectError(server, address, err as Error, expected, seen));
+        }
+      });
+    const handshake = this.addresses
+      .resolve(server.host)
+      .then(connect, (err: Error) => Promise.reject(this.addressError(server, err)));
 
     connection.ready = handshake
       .then(async () => {
@@ -250,8 +274,16 @@ export class SshRemoteExecutor extends RemoteExecutor {
     });
   }
 
+  private addressError(server: ServerTarget, err: Error): RemoteConnectionError {
+    if (err instanceof DeniedAddressError) {
+      return this.error(server, `Refused to connect to ${describe(server)}: ${err.message}`);
+    }
+    return this.error(server, `Cannot connect to ${describe(server)}: ${err.message}`);
+  }
+
   private connectError(
     server: ServerTarget,
+    address: string,
     err: Error & { level?: string; code?: string },
     expected: string | null,
     seen: string | null,
@@ -268,18 +300,18 @@ export class SshRemoteExecutor extends RemoteExecutor {
     if (err.level === 'client-timeout') {
       return this.error(
         server,
-        `SSH connection to ${describe(server)} timed out after ${this.options.connectTimeoutMs}ms`,
+        `SSH connection to ${describe(server, address)} timed out after ${this.options.connectTimeoutMs}ms`,
       );
     }
     if (err.code === 'ECONNREFUSED')
-      return this.error(server, `SSH connection to ${describe(server)} refused (ECONNREFUSED)`);
+      return this.error(server, `SSH connection to ${describe(server, address)} refused (ECONNREFUSED)`);
     if (err.code && /^E[A-Z]+$/.test(err.code)) {
-      return this.error(server, `Cannot reach ${describe(server)}: ${err.code}`);
+      return this.error(server, `Cannot reach ${describe(server, address)}: ${err.code}`);
     }
     if (/privateKey/i.test(err.message)) {
       return this.error(server, `Invalid SSH private key for server ${server.name}: ${err.message}`);
     }
-    return this.error(server, `SSH connection to ${describe(server)} failed: ${err.message}`);
+    return this.error(server, `SSH connection to ${describe(server, address)} failed: ${err.message}`);
   }
 
   private error(server: ServerTarget, message: string): RemoteConnectionError {
@@ -287,7 +319,11 @@ export class SshRemoteExecutor extends RemoteExecutor {
   }
 }
 
-export function createSshRemoteExecutor(config: AppConfig, pinning: HostKeyPinning): SshRemoteExecutor {
+export function createSshRemoteExecutor(
+  config: AppConfig,
+  pinning: HostKeyPinning,
+  addresses = new ResolvedAddresses(new HostPolicy(config.serverHostDenylist)),
+): SshRemoteExecutor {
   return new SshRemoteExecutor(
     {
       connectTimeoutMs: config.sshConnectTimeoutMs,
@@ -297,11 +333,14 @@ export function createSshRemoteExecutor(config: AppConfig, pinning: HostKeyPinni
       maxChannelsPerConnection: 8,
     },
     pinning,
+    addresses,
   );
 }
 
-function describe(server: ServerTarget): string {
-  return `server ${server.name} (${server.host}:${server.port})`;
+/** `server web-1 (web-1.lan:22)`; with the address a name resolved to: `server web-1 (web-1.lan:22 at 10.0.0.5)`. */
+function describe(server: ServerTarget, address?: string): string {
+  const at = address === undefined || address === hostKey(server.host) ? '' : ` at ${address}`;
+  return `server ${server.name} (${server.host}:${server.port}${at})`;
 }
 
 function exitCodeOfSignal(signalName: string | undefined): number {
@@ -369,7 +408,9 @@ function closeChannel(channel: ClientChannel): void {
 
 function closeClient(connection: Connection): Promise<void> {
   clearTimeout(connection.idleTimer);
-  if (connection.closed) return Promise.resolve();
+  connection.released = true;
+  // Still resolving: nothing to close, and `connect` will see `released` and never start.
+  if (connection.closed || !connection.connecting) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 1000);
     connection.client.once('close', () => {

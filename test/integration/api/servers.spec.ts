@@ -140,4 +140,47 @@ describe('/api/servers', () => {
     expect(removal.status).toBe(409);
     expect(removal.body.message).toContain('front');
   });
+  it.each([
+    ['169.254.169.254', ''],
+    ['2852039166', ' (169.254.169.254)'],
+    ['0xa9fea9fe', ' (169.254.169.254)'],
+    ['0251.0376.0251.0376', ' (169.254.169.254)'],
+    ['169.254.43518', ' (169.254.169.254)'],
+    ['::ffff:169.254.169.254', ' (::ffff:a9fe:a9fe)'],
+    ['::FFFF:A9FE:A9FE', ' (::ffff:a9fe:a9fe)'],
+  ])(
+    'refuses host %s inside SERVER_HOST_DENYLIST (400 naming host, nothing created)',
+    async (host, meaning) => {
+      const before = await rowCounts(t);
+      const response = await t.http.post('/api/servers').set(bearer(acme)).send(serverBody({ host }));
+      expect(response.status).toBe(400);
+      expectErrorBody(response.body, 400);
+      expect(response.body.message).toEqual([
+        `host ${host}${meaning} is inside SERVER_HOST_DENYLIST (169.254.0.0/16)`,
+      ]);
+      expect(await rowCounts(t)).toEqual(before);
+    },
+  );
+
+  it('refuses a host that looks like an IPv4 address but is not one (400), and leaves names to connection time', async () => {
+    const before = await rowCounts(t);
+    const odd = await t.http
+      .post('/api/servers')
+      .set(bearer(acme))
+      .send(serverBody({ host: '169.254.169.256' }));
+    expect(odd.status).toBe(400);
+    expect(odd.body.message).toEqual(['host looks like an IPv4 address but is not a valid one']);
+    for (const host of ['[169.254.169.254]', '169.254.169.254.', 'fe80::1%eth0%x']) {
+      const refused = await t.http.post('/api/servers').set(bearer(acme)).send(serverBody({ host }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toEqual([expect.stringMatching(/^host /)]);
+    }
+    expect(await rowCounts(t)).toEqual(before);
+    // A name is not resolved at registration (no DNS at request time); a connection checks what it resolves to.
+    const named = await t.http
+      .post('/api/servers')
+      .set(bearer(acme))
+      .send(serverBody({ host: '169.254.169.254.nip.io' }));
+    expect(named.status).toBe(201);
+  });
 });
