@@ -21,6 +21,11 @@ describe('loadConfig', () => {
       healthRequestTimeoutMs: 5_000,
       workerConcurrency: 4,
       workerLockDurationMs: 30_000,
+      corsOrigins: [],
+      metricsToken: null,
+      teamMaxActiveRollouts: 2,
+      serverHostDenylist: ['169.254.0.0/16'],
+      authFailureLimit: 50,
     });
     expect(config.appKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
   });
@@ -44,6 +49,25 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the security variables', () => {
+    const config = loadConfig({
+      ...VALID,
+      CORS_ORIGINS: 'https://deploy.example.com, http://localhost:5173',
+      METRICS_TOKEN: 'scrape-me-please-0123',
+      TEAM_MAX_ACTIVE_ROLLOUTS: '5',
+      SERVER_HOST_DENYLIST: '169.254.0.0/16, fd00::/8,10.1.2.3/32',
+      AUTH_FAILURE_LIMIT: '200',
+    });
+    expect(config).toMatchObject({
+      corsOrigins: ['https://deploy.example.com', 'http://localhost:5173'],
+      metricsToken: 'scrape-me-please-0123',
+      teamMaxActiveRollouts: 5,
+      serverHostDenylist: ['169.254.0.0/16', 'fd00::/8', '10.1.2.3/32'],
+      authFailureLimit: 200,
+    });
+    expect(loadConfig({ ...VALID, SERVER_HOST_DENYLIST: '' }).serverHostDenylist).toEqual([]);
+  });
+
   it.each([
     [{ DATABASE_URL: undefined }, 'DATABASE_URL', 'it is required'],
     [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL', 'expected a postgres:// or postgresql:// URL'],
@@ -57,6 +81,18 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', 'expected 1..100, got 0'],
     [{ WORKER_LOCK_DURATION_MS: '500' }, 'WORKER_LOCK_DURATION_MS', 'expected 1000..600000, got 500'],
     [{ BATCH_CONCURRENCY: 'ten' }, 'BATCH_CONCURRENCY', 'expected a whole number'],
+    [{ APP_KEY: '0'.repeat(64) }, 'APP_KEY', 'the all-zero example key is refused'],
+    [{ CORS_ORIGINS: 'deploy.example.com' }, 'CORS_ORIGINS', '"deploy.example.com" is not an origin'],
+    [{ CORS_ORIGINS: 'https://a.test/path' }, 'CORS_ORIGINS', '"https://a.test/path" is not an origin'],
+    [{ CORS_ORIGINS: 'https://a.test,*' }, 'CORS_ORIGINS', '"*" is not an origin'],
+    [{ CORS_ORIGINS: 'ftp://a.test' }, 'CORS_ORIGINS', '"ftp://a.test" is not an origin'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', 'expected 16 to 256 printable characters'],
+    [{ METRICS_TOKEN: 'with a space in it!' }, 'METRICS_TOKEN', 'expected 16 to 256'],
+    [{ TEAM_MAX_ACTIVE_ROLLOUTS: '0' }, 'TEAM_MAX_ACTIVE_ROLLOUTS', 'expected 1..100, got 0'],
+    [{ SERVER_HOST_DENYLIST: '169.254.0.0' }, 'SERVER_HOST_DENYLIST', '"169.254.0.0" is not a CIDR'],
+    [{ SERVER_HOST_DENYLIST: '10.0.0.0/33' }, 'SERVER_HOST_DENYLIST', '"10.0.0.0/33" is not a CIDR'],
+    [{ SERVER_HOST_DENYLIST: 'example.com/8' }, 'SERVER_HOST_DENYLIST', '"example.com/8" is not a CIDR'],
+    [{ AUTH_FAILURE_LIMIT: '0' }, 'AUTH_FAILURE_LIMIT', 'expected 1..1000000, got 0'],
   ])('refuses %j, naming the variable', (override, variable, problem) => {
     let error: unknown;
     try {

@@ -1,3 +1,4 @@
+import { hashToken, TokenService } from '../../../src/auth/token.service';
 import { ConfigError } from '../../../src/config/app-config';
 import type { CliIo } from '../../../src/database/cli-io';
 import { loadDatabaseConfig } from '../../../src/database/database-config';
@@ -5,12 +6,17 @@ import { createDataSource } from '../../../src/database/data-source';
 import { runMigrateCli } from '../../../src/database/migrate';
 import { applyMigrations, revertLastMigration } from '../../../src/database/migrator';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { MIGRATIONS } from '../../../migrations';
+
+const NAMES = MIGRATIONS.map((migration) => migration.name);
+const LAST = NAMES[NAMES.length - 1];
 
 const TABLES = [
   'api_tokens',
   'application_instances',
   'application_servers',
   'applications',
+  'audit_log',
   'deployment_batches',
   'deployment_events',
   'deployments',
@@ -41,14 +47,14 @@ describe('migrations', () => {
 
   it('create exactly the tables of the entities, then drop them all, then create them again', async () => {
     expect(await tables(db)).toEqual([]);
-    expect(await applyMigrations(db.dataSource)).toEqual(['InitialSchema1764140000000']);
+    expect(await applyMigrations(db.dataSource)).toEqual(NAMES);
     expect(await tables(db)).toEqual(TABLES);
 
-    expect(await revertLastMigration(db.dataSource)).toBe('InitialSchema1764140000000');
+    for (const name of [...NAMES].reverse()) expect(await revertLastMigration(db.dataSource)).toBe(name);
     expect(await tables(db)).toEqual([]);
     expect(await revertLastMigration(db.dataSource)).toBeNull();
 
-    expect(await applyMigrations(db.dataSource)).toEqual(['InitialSchema1764140000000']);
+    expect(await applyMigrations(db.dataSource)).toEqual(NAMES);
     expect(await tables(db)).toEqual(TABLES);
   });
 
@@ -67,24 +73,20 @@ describe('migrations', () => {
   it('revert and run again through the CLI', async () => {
     const io = capture();
     expect(await runMigrateCli(['revert'], io, { DATABASE_URL: db.url })).toBe(0);
-    expect(await tables(db)).toEqual([]);
     expect(await runMigrateCli(['run'], io, { DATABASE_URL: db.url })).toBe(0);
     expect(await tables(db)).toEqual(TABLES);
-    expect(io.stderr).toEqual([
-      'reverted migration InitialSchema1764140000000',
-      'applied migration InitialSchema1764140000000',
-    ]);
+    expect(io.stderr).toEqual([`reverted migration ${LAST}`, `applied migration ${LAST}`]);
   });
 
   it('serialise concurrent runs: both succeed and the schema is applied once', async () => {
-    await revertLastMigration(db.dataSource);
+    for (let i = 0; i < NAMES.length; i++) await revertLastMigration(db.dataSource);
     const [first, second] = await Promise.all([
       runMigrateCli(['run'], capture(), { DATABASE_URL: db.url }),
       runMigrateCli(['run'], capture(), { DATABASE_URL: db.url }),
     ]);
     expect([first, second]).toEqual([0, 0]);
     const applied: unknown[] = await db.dataSource.query('SELECT name FROM migrations');
-    expect(applied).toHaveLength(1);
+    expect(applied).toHaveLength(NAMES.length);
   });
 });
 
@@ -138,6 +140,31 @@ describe('the migration CLI', () => {
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.destroy();
+    }
+  });
+});
+
+describe('upgrading a database that has tokens', () => {
+  it('keeps every existing token working, as admin', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    try {
+      const initial = createDataSource(db.url);
+      initial.setOptions({ migrations: [MIGRATIONS[0]] });
+      await initial.initialize();
+      await applyMigrations(initial);
+      await initial.query(`INSERT INTO teams (name) VALUES ('old')`);
+      const token = `rlt_${'k'.repeat(43)}`;
+      await initial.query(`INSERT INTO api_tokens (team_id, token_hash) SELECT id, $1 FROM teams`, [
+        hashToken(token),
+      ]);
+      await initial.destroy();
+
+      expect(await applyMigrations(db.dataSource)).toEqual(NAMES.slice(1));
+      const tokens = new TokenService(db.dataSource);
+      expect(await tokens.verify(token)).toMatchObject({ scope: 'admin' });
+      await tokens.settle();
+    } finally {
+      await db.drop();
     }
   });
 });

@@ -48,7 +48,7 @@ describe('TokenService', () => {
 
   it('verifies a token to its team and records its use', async () => {
     const { token, teamId } = await tokens.createToken('verified');
-    expect(await tokens.verify(token)).toEqual({ teamId });
+    expect(await tokens.verify(token)).toEqual({ teamId, tokenId: expect.any(Number), scope: 'admin' });
     await tokens.settle();
     const row = await db.dataSource.getRepository(ApiTokenEntity).findOneByOrFail({ teamId });
     expect(row.lastUsedAt).toBeInstanceOf(Date);
@@ -58,8 +58,8 @@ describe('TokenService', () => {
   it('keeps teams apart', async () => {
     const a = await tokens.createToken('team-a');
     const b = await tokens.createToken('team-b');
-    expect(await tokens.verify(a.token)).toEqual({ teamId: a.teamId });
-    expect(await tokens.verify(b.token)).toEqual({ teamId: b.teamId });
+    expect(await tokens.verify(a.token)).toMatchObject({ teamId: a.teamId, tokenId: a.id });
+    expect(await tokens.verify(b.token)).toMatchObject({ teamId: b.teamId, tokenId: b.id });
     expect(a.teamId).not.toBe(b.teamId);
   });
 
@@ -77,7 +77,7 @@ describe('TokenService', () => {
   });
 
   it.each(['', '   ', 'x'.repeat(101), 'tab\there'])('refuses the team name %p', async (name) => {
-    await expect(tokens.createToken(name)).rejects.toThrow('team name must be 1 to 100 printable characters');
+    await expect(tokens.createToken(name)).rejects.toThrow('team must be 1 to 100 printable characters');
   });
 });
 
@@ -94,11 +94,13 @@ describe('cli token create', () => {
     expect(await runCli(['token', 'create', '--team', 'ops'], io, { DATABASE_URL: db.url })).toBe(0);
     expect(io.stdout).toHaveLength(1);
     expect(io.stdout[0]).toMatch(/^rlt_[A-Za-z0-9_-]{43}$/);
-    expect(io.stderr).toEqual([expect.stringMatching(/^created team "ops" \(id \d+\); new API token:$/)]);
+    expect(io.stderr).toEqual([
+      expect.stringMatching(/^created team "ops" \(id \d+\); new API token \(id \d+, scope admin\):$/),
+    ]);
 
     const verifier = new TokenService(db.dataSource);
     const team = await db.dataSource.getRepository(TeamEntity).findOneByOrFail({ name: 'ops' });
-    expect(await verifier.verify(io.stdout[0])).toEqual({ teamId: team.id });
+    expect(await verifier.verify(io.stdout[0])).toMatchObject({ teamId: team.id, scope: 'admin' });
     await verifier.settle();
   });
 
@@ -125,6 +127,7 @@ describe('cli token create', () => {
     expect(await runCli(argv, io, { DATABASE_URL: db.url })).toBe(2);
     expect(io.stdout).toEqual([]);
     expect(io.stderr.join('\n')).toContain('usage: npm run --silent cli -- token create --team NAME');
+    expect(io.stderr.join('\n')).toContain('token revoke ID');
   });
 
   it('needs DATABASE_URL but not APP_KEY', async () => {
@@ -148,5 +151,107 @@ describe('cli token create', () => {
     } finally {
       await bare.drop();
     }
+  });
+});
+
+describe('cli token create options, token list and token revoke', () => {
+  let db: TestDatabase;
+  const env = (): Record<string, string> => ({ DATABASE_URL: db.url, LOG_LEVEL: 'error' });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  }, 30_000);
+  afterAll(() => db?.drop());
+
+  async function cli(argv: string[]): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
+    const io = capture();
+    const code = await runCli(argv, io, env());
+    return { code, stdout: io.stdout, stderr: io.stderr };
+  }
+
+  it('creates a named, scoped, expiring token and lists it without its secret', async () => {
+    const created = await cli([
+      'token',
+      'create',
+      '--team',
+      'ci',
+      '--scope',
+      'deploy',
+      '--expires-in',
+      '30d',
+      '--name',
+      'pipeline',
+    ]);
+    expect(created.code).toBe(0);
+    const secret = created.stdout[0];
+    const verifier = new TokenService(db.dataSource);
+    expect(await verifier.verify(secret)).toMatchObject({ scope: 'deploy' });
+    await verifier.settle();
+
+    const listed = await cli(['token', 'list', '--team', 'ci', '--json']);
+    expect(listed.code).toBe(0);
+    const tokens = JSON.parse(listed.stdout.join('\n')) as Record<string, unknown>[];
+    expect(tokens).toEqual([
+      expect.objectContaining({ id: expect.any(Number), name: 'pipeline', scope: 'deploy', revokedAt: null }),
+    ]);
+    const expiresIn = new Date(tokens[0].expiresAt as string).getTime() - Date.now();
+    expect(Math.abs(expiresIn - 30 * 86_400_000)).toBeLessThan(60_000);
+    const table = await cli(['token', 'list', '--team', 'ci']);
+    expect(table.stdout[0]).toMatch(/^ID\s+NAME\s+SCOPE\s+CREATED\s+EXPIRES\s+LAST USED\s+REVOKED$/);
+    expect(table.stdout[1]).toMatch(/^\d+\s+pipeline\s+deploy\s/);
+    for (const output of [listed, table]) {
+      expect(output.stdout.join('\n')).not.toContain(secret);
+      expect(output.stdout.join('\n')).not.toContain(secret.slice(4, 20));
+    }
+  });
+
+  it('revokes a token at once, says so when it already was, and refuses unknown ids', async () => {
+    const created = await cli(['token', 'create', '--team', 'revokers']);
+    const verifier = new TokenService(db.dataSource);
+    const identity = await verifier.verify(created.stdout[0]);
+    expect(identity).not.toBeNull();
+    expect(await cli(['token', 'revoke', String(identity!.tokenId)])).toMatchObject({ code: 0, stdout: [] });
+    expect(await verifier.verify(created.stdout[0])).toBeNull();
+    const again = capture();
+    expect(
+      await runCli(['token', 'revoke', String(identity!.tokenId)], again, { DATABASE_URL: db.url }),
+    ).toBe(0);
+    expect(again.stderr).toEqual([`token ${identity!.tokenId} was already revoked`]);
+    const unknown = await cli(['token', 'revoke', '999999']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toEqual(['error: cannot revoke the token: token 999999 does not exist']);
+    const listed = JSON.parse((await cli(['token', 'list', '--team', 'revokers', '--json'])).stdout[0]) as {
+      revokedAt: string | null;
+    }[];
+    expect(listed[0].revokedAt).not.toBeNull();
+    await verifier.settle();
+  });
+
+  it.each([
+    [['token', 'create', '--team', 'x', '--scope', 'root']],
+    [['token', 'create', '--team', 'x', '--expires-in', '30']],
+    [['token', 'create', '--team', 'x', '--expires-in', '-1d']],
+    [['token', 'create', '--team', 'x', '--expires-in', '0d']],
+    [['token', 'list']],
+    [['token', 'revoke']],
+    [['token', 'revoke', 'abc']],
+    [['token', 'revoke', '1', '2']],
+    [['keys']],
+  ])('exits 2 with its usage for %p, changing nothing', async (argv) => {
+    const before = await db.dataSource.query('SELECT count(*)::int AS n FROM api_tokens');
+    const result = await cli(argv);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toEqual([]);
+    expect(result.stderr.join('\n')).toContain('usage:');
+    expect(await db.dataSource.query('SELECT count(*)::int AS n FROM api_tokens')).toEqual(before);
+  });
+
+  it('refuses a too long token name and lists an unknown team as an error', async () => {
+    const long = await cli(['token', 'create', '--team', 'x', '--name', 'n'.repeat(101)]);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toEqual(['error: cannot create a token: name must be 1 to 100 printable characters']);
+    const unknown = await cli(['token', 'list', '--team', 'nobody']);
+    expect(unknown).toMatchObject({ code: 1, stdout: [] });
+    expect(unknown.stderr).toEqual(['error: cannot list tokens: team "nobody" does not exist']);
   });
 });
