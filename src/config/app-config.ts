@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { DEFAULT_SERVER_HOST_DENYLIST } from '../common/network/host-policy';
 
 /** The environment, validated once at boot into one typed object. The only place that reads process.env. */
 
@@ -128,10 +129,8 @@ function metricsToken(env: Env): string | null {
   return raw;
 }
 
-const DEFAULT_HOST_DENYLIST = '169.254.0.0/16';
-
 function serverHostDenylist(env: Env): string[] {
-  const raw = env.SERVER_HOST_DENYLIST ?? DEFAULT_HOST_DENYLIST;
+  const raw = env.SERVER_HOST_DENYLIST ?? DEFAULT_SERVER_HOST_DENYLIST.join(',');
   const entries = raw
     .split(',')
     .map((entry) => entry.trim())
