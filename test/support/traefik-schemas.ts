@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 
-/** `shared/` sits beside the repository, in development and in CI alike. */
-export const SCHEMA_DIR = join(__dirname, '..', '..', '..', 'shared', 'schemas');
+/** Traefik's published JSON schemas for file-provider configuration, copied into the repository. */
+export const SCHEMA_DIR = join(__dirname, 'schemas');
 
 export type TraefikVersion = 'v2' | 'v3';
 
