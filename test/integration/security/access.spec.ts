@@ -4,7 +4,8 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { Test } from '@nestjs/testing';
 import { connect } from 'node:net';
 import request from 'supertest';
-import { ACCESS_METADATA } from '../../../src/common/auth/access.decorators';
+import { ACCESS_METADATA, Public } from '../../../src/common/auth/access.decorators';
+import { TeamId } from '../../../src/common/auth/team-id.decorator';
 import { AuthModule } from '../../../src/common/auth/auth.module';
 import { configureHttpApp } from '../../../src/common/http/configure-http-app';
 import { AppConfig } from '../../../src/config/app-config';
@@ -261,12 +262,19 @@ describe('deny by default, for every route the application registers', () => {
   });
 });
 
-describe('a handler without an access decision', () => {
+describe('a handler without an access decision, or public yet reading the team', () => {
   @Controller('rogue')
   class RogueController {
     @Get()
     open(): { secret: string } {
       return { secret: 'should never be served' };
+    }
+
+    // Public by mistake, yet reading the team: a 500, never a query without the team filter.
+    @Public()
+    @Get('team')
+    team(@TeamId() teamId: number): { teamId: number } {
+      return { teamId };
     }
   }
 
@@ -290,6 +298,13 @@ describe('a handler without an access decision', () => {
         const response = await request(app.getHttpServer()).get('/api/rogue');
         expect(response.status).toBe(500);
         expect(response.text).not.toContain('should never be served');
+        const team = await request(app.getHttpServer()).get('/api/rogue/team');
+        expect(team.status).toBe(500);
+        expect(team.body).toEqual({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: 'Internal server error',
+        });
       } finally {
         await app.close();
       }
