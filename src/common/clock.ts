@@ -1,7 +1,8 @@
 /** Time as a port, so tests do not wait. */
 export abstract class Clock {
   abstract now(): Date;
-  abstract sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (a cancelled deployment); never rejects. */
+  abstract sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export class SystemClock extends Clock {
@@ -9,7 +10,16 @@ export class SystemClock extends Clock {
     return new Date();
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 }

@@ -3,7 +3,8 @@ import type { BatchView, HealthCheckResult } from './domain';
 import { checkBatchBudget } from './planning/budget';
 import { describeHealth, recordedResult, RolloutRun } from './rollout-run';
 
-export type BatchOutcome = 'continue' | 'stop';
+/** `cancelled`: a cancel was seen; the batch is settled (handed back unchanged, finished or restored). */
+export type BatchOutcome = 'continue' | 'stop' | 'cancelled';
 
 interface ServerResult {
   serverId: number;
@@ -16,12 +17,31 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** One batch, in the order of ARCHITECTURE.md: budget, pull, drain, swap, probe, back or restore. */
+/**
+ * One batch, in the order of ARCHITECTURE.md: budget, pull, drain, swap, probe, back or restore. A cancel
+ * (`run.cancel`) ends the drain wait and the probes of the new instances at once: before the swap the
+ * servers go back into rotation unchanged and the batch is `pending` again; after it the instances not yet
+ * healthy are restored like unhealthy ones. Either way the deployment then ends `cancelled`.
+ */
 export async function runBatch(run: RolloutRun, batch: BatchView): Promise<BatchOutcome> {
+  const outcome = await runBatchSteps(run, batch);
+  return outcome === 'continue' && run.cancel.aborted ? 'cancelled' : outcome;
+}
+
+async function runBatchSteps(run: RolloutRun, batch: BatchView): Promise<BatchOutcome> {
   const { recorder, deployment } = run;
   const n = batch.batchNumber;
   const servers = batch.serverIds.map((id) => run.server(id));
   const limit = run.settings.batchConcurrency;
+  // Only servers that serve (or have nothing deployed) may be handed back unchanged: a batch resumed after a
+  // crash can hold servers already out of rotation mid-swap, which only the full path (swap, probe,
+  // restore) leaves serving.
+  const serving = batch.serverIds.filter((id) => run.instance(id).inRotation);
+  const canHandBack = batch.serverIds.every(
+    (id) => run.instance(id).inRotation || run.instance(id).status === 'absent',
+  );
+  if (run.cancel.aborted && canHandBack) return handBack(run, batch, serving, 'before it started');
+
   await recorder.batch(batch.id, {
     status: 'in_progress',
     ...(batch.startedAt ? {} : { startedAt: run.now() }),
@@ -59,6 +79,7 @@ export async function runBatch(run: RolloutRun, batch: BatchView): Promise<Batch
       return messageOf(error);
     }
   });
+  if (run.cancel.aborted && canHandBack) return handBack(run, batch, serving, 'after the pull');
   const failedPulls = pullErrors.filter((e): e is string => e !== null);
   if (failedPulls.length > 0) {
     return failBatch(run, batch, `Nothing was drained: ${failedPulls.join('; ')}`, failedPulls.length);
@@ -68,10 +89,13 @@ export async function runBatch(run: RolloutRun, batch: BatchView): Promise<Batch
     await recorder.phase(n, id, 'draining', 'Taking out of rotation and draining');
   }
   try {
-    await run.takeOut(batch.serverIds);
+    // The drain wait ends on a cancel only when the batch can then be handed back: a swap must never
+    // follow a drain cut short.
+    await run.takeOut(batch.serverIds, canHandBack ? run.cancel : undefined);
   } catch (error) {
     return failBatch(run, batch, `load balancer: ${messageOf(error)}`, servers.length);
   }
+  if (run.cancel.aborted && canHandBack) return handBack(run, batch, serving, 'while draining');
 
   const swapErrors = await mapWithConcurrency(servers, limit, async (server) => {
     await recorder.phase(n, server.id, 'starting', `Starting ${deployment.image}:${deployment.tag}`);
@@ -132,6 +156,29 @@ export async function runBatch(run: RolloutRun, batch: BatchView): Promise<Batch
       : { failedBatches: deployment.failedBatches + 1 },
   );
   return 'continue';
+}
+
+/** Nothing was swapped: the drained servers go back into rotation and the batch counts as never run. */
+async function handBack(
+  run: RolloutRun,
+  batch: BatchView,
+  serving: number[],
+  when: string,
+): Promise<BatchOutcome> {
+  const n = batch.batchNumber;
+  try {
+    await run.putBack(serving, n);
+  } catch (error) {
+    const reason = `Cancelled ${when}; putting the servers back failed: load balancer: ${messageOf(error)}`;
+    await failBatch(run, batch, reason, serving.length);
+    return 'cancelled';
+  }
+  await run.recorder.batch(batch.id, { status: 'pending', startedAt: null });
+  await run.recorder.note(
+    'batch_cancelled',
+    `Batch ${n} cancelled ${when}: nothing swapped, every server serves as before`,
+  );
+  return 'cancelled';
 }
 
 async function failBatch(run: RolloutRun, batch: BatchView, reason: string, failedInstances: number) {

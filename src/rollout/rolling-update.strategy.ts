@@ -16,7 +16,8 @@ import { RolloutSettings } from './rollout-settings';
 /**
  * Runs a rolling update as a persisted state machine: each pass re-reads the deployment from the store,
  * asks the pure planner for the next step, performs it and writes the result. A worker that dies at any
- * point is replaced by one that continues from the database.
+ * point is replaced by one that continues from the database. A cancel is read between steps and, through
+ * the store's cancel watch, during every wait of the loop and of a batch, which it ends at once.
  */
 @Injectable()
 export class RollingUpdateStrategy {
@@ -35,11 +36,26 @@ export class RollingUpdateStrategy {
   }
 
   async run(deploymentId: number): Promise<void> {
+    const cancel = new AbortController();
+    const watch = this.store.watchCancel(deploymentId);
+    const onCancel = () => cancel.abort();
+    if (watch.signal.aborted) onCancel();
+    watch.signal.addEventListener('abort', onCancel, { once: true });
+    try {
+      await this.loop(deploymentId, cancel);
+    } finally {
+      watch.signal.removeEventListener('abort', onCancel);
+      watch.close();
+    }
+  }
+
+  private async loop(deploymentId: number, cancel: AbortController): Promise<void> {
     const recorder = new RolloutRecorder(this.store, this.events, deploymentId);
     let waitBeforeNextBatch = false;
     for (;;) {
       const context = await this.store.loadContext(deploymentId);
       const { deployment } = context;
+      if (context.cancelRequested) cancel.abort();
       const step = nextStep({
         status: deployment.status,
         cancelRequested: context.cancelRequested,
@@ -47,7 +63,7 @@ export class RollingUpdateStrategy {
         autoRollbackOnFailure: deployment.autoRollbackOnFailure,
         batches: context.batches,
       });
-      const run = new RolloutRun(context, recorder, this.deps);
+      const run = new RolloutRun(context, recorder, this.deps, cancel.signal);
       switch (step.kind) {
         case 'done':
           return;
@@ -60,12 +76,21 @@ export class RollingUpdateStrategy {
               'waiting',
               `Waiting ${deployment.waitInterval}s before batch ${step.batchNumber}`,
             );
-            await this.clock.sleep(deployment.waitInterval * 1000);
+            // A cancel ends the wait; the next pass reads it and finishes `cancelled`.
+            await this.clock.sleep(deployment.waitInterval * 1000, cancel.signal);
             waitBeforeNextBatch = false;
             continue;
           }
           const batch = context.batches.find((b) => b.batchNumber === step.batchNumber)!;
-          if ((await runBatch(run, batch)) === 'stop') return;
+          const outcome = await runBatch(run, batch);
+          if (outcome === 'stop') return;
+          if (outcome === 'cancelled') {
+            // At once, not through the planner: a batch restored because of the cancel counts as failed
+            // and must not start a fleet rollback.
+            const settled = await this.store.loadContext(deploymentId);
+            await this.finish(new RolloutRun(settled, recorder, this.deps, cancel.signal), 'cancelled');
+            return;
+          }
           waitBeforeNextBatch = true;
           break;
         }

@@ -28,7 +28,10 @@ export interface RestoreOutcome {
   reason: string | null;
 }
 
-/** One step's view of a rollout: the loaded context plus the operations shared by batches and rollback. */
+/**
+ * One step's view of a rollout: the loaded context plus the operations shared by batches and rollback.
+ * `cancel` aborts when the deployment's cancel is recorded: the waits of a batch (drain, probes) end early.
+ */
 export class RolloutRun {
   private readonly instances = new Map<number, InstanceState>();
   private readonly servers = new Map<number, ServerTarget>();
@@ -39,6 +42,7 @@ export class RolloutRun {
     readonly context: RolloutContext,
     readonly recorder: RolloutRecorder,
     private readonly deps: RolloutDependencies,
+    readonly cancel: AbortSignal,
   ) {
     for (const instance of context.instances) this.instances.set(instance.serverId, { ...instance });
     for (const server of context.servers) this.servers.set(server.id, server);
@@ -118,9 +122,12 @@ export class RolloutRun {
     });
   }
 
-  /** Takes servers out of rotation and waits for the drain; throws LoadBalancerError. */
-  takeOut(serverIds: number[]): Promise<void> {
-    return this.exclusively(() => this.takeOutNow(serverIds));
+  /**
+   * Takes servers out of rotation and waits for the drain, which `signal` may cut short (the servers stay
+   * out); throws LoadBalancerError.
+   */
+  takeOut(serverIds: number[], signal?: AbortSignal): Promise<void> {
+    return this.exclusively(() => this.takeOutNow(serverIds, signal));
   }
 
   /** Puts servers (already healthy) back into rotation; throws LoadBalancerError. */
@@ -134,7 +141,7 @@ export class RolloutRun {
     return turn;
   }
 
-  private async takeOutNow(serverIds: number[]): Promise<void> {
+  private async takeOutNow(serverIds: number[], signal?: AbortSignal): Promise<void> {
     const leaving = serverIds.filter((id) => this.instance(id).inRotation);
     if (leaving.length === 0) return;
     const target = this.loadBalancerTarget();
@@ -146,6 +153,7 @@ export class RolloutRun {
           target,
           remaining.map((id) => this.member(id)),
           leavingMembers,
+          signal,
         );
       } catch (error) {
         // The change may have half-applied (e.g. one HAProxy server already draining): undo it.
@@ -178,7 +186,7 @@ export class RolloutRun {
   /**
    * Probes the instance on a server directly. A restored previous container is given the whole
    * `healthCheckTimeout` (not just `maxHealthCheckRetries` attempts): it is known to work, and giving up
-   * on it early would leave the server out of rotation.
+   * on it early would leave the server out of rotation, so only the probe of a new instance stops on a cancel.
    */
   async probe(serverId: number, purpose: 'new' | 'restored' = 'new'): Promise<HealthCheckOutcome> {
     const d = this.deployment;
@@ -187,14 +195,17 @@ export class RolloutRun {
     const deadlineMs = d.healthCheckTimeout * 1000;
     const intervalMs = d.healthCheckInterval * 1000;
     const attemptsInDeadline = Math.ceil(deadlineMs / Math.max(intervalMs, 100)) + 1;
-    return this.deps.probe.check({
-      url: `http://${host}:${this.instance(serverId).hostPort}${d.healthCheckPath}`,
-      intervalMs,
-      deadlineMs,
-      maxAttempts:
-        purpose === 'new' ? d.maxHealthCheckRetries : Math.max(d.maxHealthCheckRetries, attemptsInDeadline),
-      requestTimeoutMs: Math.min(this.deps.settings.healthRequestTimeoutMs, deadlineMs),
-    });
+    return this.deps.probe.check(
+      {
+        url: `http://${host}:${this.instance(serverId).hostPort}${d.healthCheckPath}`,
+        intervalMs,
+        deadlineMs,
+        maxAttempts:
+          purpose === 'new' ? d.maxHealthCheckRetries : Math.max(d.maxHealthCheckRetries, attemptsInDeadline),
+        requestTimeoutMs: Math.min(this.deps.settings.healthRequestTimeoutMs, deadlineMs),
+      },
+      purpose === 'new' ? this.cancel : undefined,
+    );
   }
 
   /** Removes the new container on a server, restarts the previous one, probes it and puts it back. */

@@ -4,10 +4,12 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { type Job, Worker, type WorkerOptions } from 'bullmq';
+import { DelayedError, type Job, Worker, type WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { DEPLOYMENTS_QUEUE, parseRollingUpdateJobData } from '../infra/queue/queue.constants';
 import { bullmqOptions } from '../infra/queue/redis-options';
+import { TeamSlots } from '../infra/queue/team-slots';
+import { RolloutStore } from './ports';
 import { RollingUpdateStrategy } from './rolling-update.strategy';
 
 /**
@@ -26,6 +28,9 @@ export function rolloutWorkerOptions(config: AppConfig): WorkerOptions {
   };
 }
 
+/** How long a job of a team at its TEAM_MAX_ACTIVE_ROLLOUTS waits before it asks for a slot again. */
+export const TEAM_SLOT_RETRY_DELAY_MS = 1000;
+
 /**
  * Thin adapter from a `deployments` job to the strategy. Registered only in the worker process. It builds
  * its BullMQ Worker itself because the lock timings come from the configuration, which @nestjs/bullmq's
@@ -35,12 +40,19 @@ export function rolloutWorkerOptions(config: AppConfig): WorkerOptions {
 export class RolloutProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RolloutProcessor.name);
   readonly worker: Worker;
+  readonly teamSlots: TeamSlots;
 
   constructor(
     private readonly strategy: RollingUpdateStrategy,
+    private readonly store: RolloutStore,
     config: AppConfig,
   ) {
-    this.worker = new Worker(DEPLOYMENTS_QUEUE, (job) => this.process(job), rolloutWorkerOptions(config));
+    this.teamSlots = new TeamSlots(config.teamMaxActiveRollouts);
+    this.worker = new Worker(
+      DEPLOYMENTS_QUEUE,
+      (job, token) => this.process(job, token),
+      rolloutWorkerOptions(config),
+    );
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
     this.worker.on('stalled', (jobId) =>
       this.logger.warn({ jobId }, 'rollout job stalled; it will be resumed'),
@@ -48,10 +60,23 @@ export class RolloutProcessor implements OnApplicationBootstrap, BeforeApplicati
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
   }
 
-  async process(job: Job): Promise<void> {
+  async process(job: Job, token?: string): Promise<void> {
     const { deploymentId } = parseRollingUpdateJobData(job.data);
-    this.logger.log({ deploymentId, jobId: job.id, attempt: job.attemptsMade + 1 }, 'rollout started');
-    await this.strategy.run(deploymentId);
+    // The team is read from the database: the payload carries only the deployment id.
+    const teamId = await this.store.teamOf(deploymentId);
+    if (teamId !== null && !this.teamSlots.tryAcquire(teamId)) {
+      // Back to the queue for a while: moveToDelayed uses no attempt, DelayedError is neither a failure nor a
+      // completion, and the strategy has not run, so the deployment stays as it was (`queued`).
+      this.logger.debug({ deploymentId, jobId: job.id, teamId }, 'team at its rollout limit; job delayed');
+      await job.moveToDelayed(Date.now() + TEAM_SLOT_RETRY_DELAY_MS, token);
+      throw new DelayedError();
+    }
+    try {
+      this.logger.log({ deploymentId, jobId: job.id, attempt: job.attemptsMade + 1 }, 'rollout started');
+      await this.strategy.run(deploymentId);
+    } finally {
+      if (teamId !== null) this.teamSlots.release(teamId);
+    }
   }
 
   /** Started once the application is up, so no job runs before every provider is ready. */

@@ -1,8 +1,13 @@
 import { Clock } from '../../src/common/clock';
 
-/** A clock that advances only when something sleeps; records every sleep. */
+/**
+ * A clock that advances only when something sleeps; records every sleep. A sleep whose signal is aborted
+ * (before it starts, or by `onSleep`, which runs at its start) ends at once without advancing the time:
+ * a test can make something happen "during" a wait and see the wait cut short.
+ */
 export class FixedClock extends Clock {
   readonly sleeps: number[] = [];
+  onSleep: ((ms: number) => void) | null = null;
   private current: number;
 
   constructor(start = Date.parse('2026-01-01T00:00:00Z')) {
@@ -18,8 +23,10 @@ export class FixedClock extends Clock {
     this.current += ms;
   }
 
-  async sleep(ms: number): Promise<void> {
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
+    this.onSleep?.(ms);
+    if (signal?.aborted) return;
     this.current += Math.max(0, ms);
   }
 }

@@ -9,6 +9,7 @@ import type {
 import { DEFAULT_ROLLING_UPDATE } from '../../src/rollout/domain';
 import {
   BatchPatch,
+  CancelWatch,
   DeploymentPatch,
   PlannedBatch,
   RolloutEventRecord,
@@ -17,14 +18,21 @@ import {
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-/** An in-memory RolloutStore that keeps every event it was given. */
+/**
+ * An in-memory RolloutStore that keeps every event it was given. Setting `cancelRequested`, or a deployment
+ * whose status is `cancelled` (the API's two cancel paths), aborts every open cancel watch at once, as the
+ * real store's poll does shortly after.
+ */
 export class MemoryRolloutStore extends RolloutStore {
   readonly events: RolloutEventRecord[] = [];
   readonly instanceWrites: InstanceState[] = [];
-  deployment: DeploymentView;
   batches: BatchView[] = [];
   instances = new Map<number, InstanceState>();
-  cancelRequested = false;
+  /** The team of the application; `teamOf` answers it for this store's deployment only. */
+  teamId = 1;
+  private cancelFlag = false;
+  private current!: DeploymentView;
+  private readonly watches = new Set<AbortController>();
   private nextBatchId = 100;
 
   constructor(
@@ -148,5 +156,44 @@ export class MemoryRolloutStore extends RolloutStore {
 
   async appendEvent(event: RolloutEventRecord): Promise<void> {
     this.events.push(event);
+  }
+
+  get deployment(): DeploymentView {
+    return this.current;
+  }
+
+  set deployment(deployment: DeploymentView) {
+    this.current = deployment;
+    if (deployment.status === 'cancelled') this.abortWatches();
+  }
+
+  get cancelRequested(): boolean {
+    return this.cancelFlag || this.deployment.status === 'cancelled';
+  }
+
+  set cancelRequested(value: boolean) {
+    this.cancelFlag = value;
+    if (value) this.abortWatches();
+  }
+
+  /** Watches not closed yet: a finished run must leave none behind. */
+  get openWatches(): number {
+    return this.watches.size;
+  }
+
+  watchCancel(deploymentId: number): CancelWatch {
+    if (deploymentId !== this.deployment.id) throw new Error(`Deployment ${deploymentId} not found`);
+    const controller = new AbortController();
+    if (this.cancelRequested) controller.abort();
+    this.watches.add(controller);
+    return { signal: controller.signal, close: () => this.watches.delete(controller) };
+  }
+
+  private abortWatches(): void {
+    for (const watch of this.watches) watch.abort();
+  }
+
+  async teamOf(deploymentId: number): Promise<number | null> {
+    return deploymentId === this.deployment.id ? this.teamId : null;
   }
 }

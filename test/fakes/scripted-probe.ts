@@ -1,8 +1,19 @@
-import { HealthCheckOutcome, HealthCheckSpec, HealthProbe } from '../../src/rollout/ports';
+import {
+  HEALTH_CHECK_STOPPED,
+  HealthCheckOutcome,
+  HealthCheckSpec,
+  HealthProbe,
+} from '../../src/rollout/ports';
 
-/** Answers each health check from a script keyed by URL (host:port); records every spec asked for. */
+/**
+ * Answers each health check from a script keyed by URL (host:port); records every spec asked for and
+ * whether a cancel signal came with it. `onCheck` runs as a check starts (e.g. to cancel "during" it); a
+ * check whose signal is aborted by then stops as the real probe does.
+ */
 export class ScriptedProbe extends HealthProbe {
   readonly checks: HealthCheckSpec[] = [];
+  readonly signals: (AbortSignal | undefined)[] = [];
+  onCheck: ((spec: HealthCheckSpec) => void) | null = null;
   private readonly scripts: { match: string; outcomes: boolean[] }[] = [];
 
   /** The next checks of URLs containing `match` answer these, in order (the last one repeats). */
@@ -11,8 +22,20 @@ export class ScriptedProbe extends HealthProbe {
     return this;
   }
 
-  async check(spec: HealthCheckSpec): Promise<HealthCheckOutcome> {
+  async check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome> {
     this.checks.push(spec);
+    this.signals.push(signal);
+    this.onCheck?.(spec);
+    if (signal?.aborted) {
+      return {
+        healthy: false,
+        statusCode: null,
+        attempts: 0,
+        elapsedMs: 0,
+        message: HEALTH_CHECK_STOPPED,
+        lastError: null,
+      };
+    }
     const script = this.scripts.find((s) => spec.url.includes(s.match));
     const healthy = script
       ? script.outcomes.length > 1

@@ -2,7 +2,12 @@ import { Agent, Dispatcher, request } from 'undici';
 import { Clock } from '../../common/clock';
 import { hostKey, HostPolicy } from '../../common/network/host-policy';
 import { DeniedAddressError, ResolvedAddresses } from '../../common/network/resolved-addresses';
-import { HealthCheckOutcome, HealthCheckSpec, HealthProbe } from '../../rollout/ports/health-probe.port';
+import {
+  HEALTH_CHECK_STOPPED,
+  HealthCheckOutcome,
+  HealthCheckSpec,
+  HealthProbe,
+} from '../../rollout/ports/health-probe.port';
 
 interface Attempt {
   statusCode: number | null;
@@ -29,7 +34,7 @@ export class UndiciHealthProbe extends HealthProbe {
     this.dispatcher = dispatcher ?? new Agent({ keepAliveTimeout: 1000, connect: { timeout: 10_000 } });
   }
 
-  async check(spec: HealthCheckSpec): Promise<HealthCheckOutcome> {
+  async check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome> {
     const started = this.clock.now().getTime();
     const elapsed = () => this.clock.now().getTime() - started;
     const maxAttempts = Math.max(1, Math.floor(spec.maxAttempts));
@@ -49,11 +54,12 @@ export class UndiciHealthProbe extends HealthProbe {
         };
       }
       const left = spec.deadlineMs - elapsed();
+      if (signal?.aborted) break;
       attempts++;
       last =
         'error' in target
           ? { statusCode: null, error: target.error }
-          : await this.attempt(target, Math.max(1, Math.min(spec.requestTimeoutMs, left)));
+          : await this.attempt(target, Math.max(1, Math.min(spec.requestTimeoutMs, left)), signal);
       if (last.error === null) {
         return {
           healthy: true,
@@ -64,6 +70,7 @@ export class UndiciHealthProbe extends HealthProbe {
           lastError: null,
         };
       }
+      if (signal?.aborted) break;
       const fail = (message: string): HealthCheckOutcome => ({
         healthy: false,
         statusCode: last.statusCode,
@@ -80,8 +87,17 @@ export class UndiciHealthProbe extends HealthProbe {
           `Health check failed after ${attempts} attempts: deadline of ${spec.deadlineMs / 1000}s reached`,
         );
       }
-      await this.clock.sleep(spec.intervalMs);
+      await this.clock.sleep(spec.intervalMs, signal);
     }
+    // Stopped by a cancel: whatever the instance answered so far, it was not found healthy.
+    return {
+      healthy: false,
+      statusCode: last.statusCode,
+      attempts,
+      elapsedMs: elapsed(),
+      message: HEALTH_CHECK_STOPPED,
+      lastError: last.error,
+    };
   }
 
   /** Closes the dispatcher's sockets (on shutdown). */
@@ -110,9 +126,15 @@ export class UndiciHealthProbe extends HealthProbe {
     return { url: url.toString(), host };
   }
 
-  private async attempt({ url, host }: { url: string; host: string }, timeoutMs: number): Promise<Attempt> {
+  private async attempt(
+    { url, host }: { url: string; host: string },
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<Attempt> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const stop = () => controller.abort();
+    cancel?.addEventListener('abort', stop, { once: true });
     let statusCode: number | null = null;
     try {
       const response = await request(url, {
@@ -130,10 +152,12 @@ export class UndiciHealthProbe extends HealthProbe {
       if (statusCode >= 200 && statusCode < 300) return { statusCode, error: null };
       return { statusCode, error: `HTTP ${statusCode}` };
     } catch (err) {
+      if (cancel?.aborted) return { statusCode, error: 'request stopped by the cancel' };
       const timedOut = controller.signal.aborted || isTimeout(err);
       return { statusCode, error: timedOut ? `request timed out after ${timeoutMs}ms` : describeError(err) };
     } finally {
       clearTimeout(timer);
+      cancel?.removeEventListener('abort', stop);
     }
   }
 }

@@ -25,6 +25,7 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
     target: DriverTarget<HaproxyConfig>,
     _remaining: readonly RotationMember[],
     leaving: readonly RotationMember[],
+    signal?: AbortSignal,
   ): Promise<void> {
     if (leaving.length === 0) return;
     const steps = new RemoteSteps(this.executor, target.server, 'haproxy');
@@ -33,6 +34,7 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
       steps,
       target.config,
       leaving.map((member) => member.serverName),
+      signal,
     );
   }
 
@@ -93,11 +95,12 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
     if (answer !== '') throw steps.failure(step, `${server}: ${capped(answer)}`);
   }
 
-  /** Polls `show stat` until every leaving server has no current session, or `drainSeconds` have passed. */
+  /** Polls `show stat` until no leaving server has a session, `drainSeconds` have passed or `signal` aborts. */
   private async waitForNoSessions(
     steps: RemoteSteps,
     config: HaproxyConfig,
     serverNames: string[],
+    signal?: AbortSignal,
   ): Promise<void> {
     const deadline = this.clock.now().getTime() + config.drainSeconds * 1000;
     const command = this.showStat(config);
@@ -111,8 +114,9 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
       }
       if ([...sessions.values()].every((count) => count === 0)) return;
       const left = deadline - this.clock.now().getTime();
-      if (left <= 0) return;
-      await this.clock.sleep(Math.min(DRAIN_POLL_INTERVAL_MS, left));
+      if (left <= 0 || signal?.aborted) return;
+      await this.clock.sleep(Math.min(DRAIN_POLL_INTERVAL_MS, left), signal);
+      if (signal?.aborted) return;
     }
   }
 }

@@ -29,9 +29,10 @@ export class NginxLoadBalancer implements LoadBalancerDriver<DriverTarget<NginxC
     target: DriverTarget<NginxConfig>,
     remaining: readonly RotationMember[],
     leaving: readonly RotationMember[],
+    signal?: AbortSignal,
   ): Promise<void> {
     await this.apply(target, remaining);
-    if (leaving.length > 0) await this.clock.sleep(target.config.drainSeconds * 1000);
+    if (leaving.length > 0) await this.clock.sleep(target.config.drainSeconds * 1000, signal);
   }
 
   async addToRotation(target: DriverTarget<NginxConfig>, all: readonly RotationMember[]): Promise<void> {

@@ -36,8 +36,9 @@ export class RemoteLoadBalancer extends LoadBalancer {
     target: LoadBalancerTarget,
     remaining: RotationMember[],
     leaving: RotationMember[],
+    signal?: AbortSignal,
   ): Promise<void> {
-    return this.route('remove', target, remaining, leaving);
+    return this.route('remove', target, remaining, leaving, signal);
   }
 
   addToRotation(target: LoadBalancerTarget, all: RotationMember[], joining: RotationMember[]): Promise<void> {
@@ -49,19 +50,20 @@ export class RemoteLoadBalancer extends LoadBalancer {
     target: LoadBalancerTarget,
     members: RotationMember[],
     changed: RotationMember[],
+    signal?: AbortSignal,
   ): Promise<void> {
     // The port's type excludes `none`, but a caller may still pass an application's config unchanged.
     const config = target.config as LoadBalancerConfig;
     try {
       switch (config.type) {
         case 'none':
-          return await applyChange(this.none, change, target, members, changed);
+          return await applyChange(this.none, change, target, members, changed, signal);
         case 'traefik':
-          return await applyChange(this.traefik, change, { ...target, config }, members, changed);
+          return await applyChange(this.traefik, change, { ...target, config }, members, changed, signal);
         case 'nginx':
-          return await applyChange(this.nginx, change, { ...target, config }, members, changed);
+          return await applyChange(this.nginx, change, { ...target, config }, members, changed, signal);
         case 'haproxy':
-          return await applyChange(this.haproxy, change, { ...target, config }, members, changed);
+          return await applyChange(this.haproxy, change, { ...target, config }, members, changed, signal);
         default:
           throw new LoadBalancerError(
             `unknown load balancer type ${JSON.stringify((config as { type: unknown }).type)}`,
@@ -81,8 +83,9 @@ function applyChange<T>(
   target: T,
   members: RotationMember[],
   changed: RotationMember[],
+  signal?: AbortSignal,
 ): Promise<void> {
   return change === 'add'
     ? driver.addToRotation(target, members, changed)
-    : driver.removeFromRotation(target, members, changed);
+    : driver.removeFromRotation(target, members, changed, signal);
 }

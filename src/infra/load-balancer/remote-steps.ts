@@ -20,6 +20,7 @@ export interface LoadBalancerDriver<T> {
     target: T,
     remaining: readonly RotationMember[],
     leaving: readonly RotationMember[],
+    signal?: AbortSignal,
   ): Promise<void>;
   addToRotation(target: T, all: readonly RotationMember[], joining: readonly RotationMember[]): Promise<void>;
 }

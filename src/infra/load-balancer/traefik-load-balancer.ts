@@ -24,10 +24,11 @@ export class TraefikLoadBalancer implements LoadBalancerDriver<DriverTarget<Trae
     target: DriverTarget<TraefikConfig>,
     remaining: readonly RotationMember[],
     leaving: readonly RotationMember[],
+    signal?: AbortSignal,
   ): Promise<void> {
     await this.write(target, remaining);
     if (leaving.length > 0)
-      await this.clock.sleep(TRAEFIK_APPLY_DELAY_MS + target.config.drainSeconds * 1000);
+      await this.clock.sleep(TRAEFIK_APPLY_DELAY_MS + target.config.drainSeconds * 1000, signal);
   }
 
   async addToRotation(target: DriverTarget<TraefikConfig>, all: readonly RotationMember[]): Promise<void> {

@@ -18,12 +18,14 @@ import type {
 import {
   RolloutStore,
   type BatchPatch,
+  type CancelWatch,
   type DeploymentPatch,
   type PlannedBatch,
   type RolloutEventRecord,
 } from '../../rollout/ports/rollout-store.port';
 import { ServerEntity } from '../../servers/server.entity';
 import { RecordNotFoundError } from './persistence-errors';
+import { pollingCancelWatch } from './polling-cancel-watch';
 import { decryptSecret } from './secret-box';
 import { toBatchView, toDeploymentView } from './views';
 
@@ -169,6 +171,27 @@ export class TypeormRolloutStore extends RolloutStore {
       }),
       { transaction: false, reload: false },
     );
+  }
+
+  watchCancel(deploymentId: number): CancelWatch {
+    return pollingCancelWatch(async () => {
+      const row = await this.dataSource.getRepository(DeploymentEntity).findOne({
+        select: { id: true, status: true, cancelRequestedAt: true },
+        where: { id: deploymentId },
+      });
+      return row !== null && (row.cancelRequestedAt !== null || row.status === 'cancelled');
+    });
+  }
+
+  async teamOf(deploymentId: number): Promise<number | null> {
+    const row = await this.dataSource
+      .getRepository(DeploymentEntity)
+      .createQueryBuilder('deployment')
+      .innerJoin('deployment.application', 'application')
+      .select('application.teamId', 'teamId')
+      .where('deployment.id = :deploymentId', { deploymentId })
+      .getRawOne<{ teamId: number }>();
+    return row ? Number(row.teamId) : null;
   }
 
   private async findDeployment(deploymentId: number): Promise<DeploymentEntity> {

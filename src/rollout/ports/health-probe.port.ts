@@ -16,7 +16,13 @@ export interface HealthCheckOutcome extends HealthCheckResult {
   lastError: string | null;
 }
 
+/** The message of a check stopped by a cancel: nothing is known about the instance's health. */
+export const HEALTH_CHECK_STOPPED = 'Health check stopped: the deployment was cancelled';
+
 export abstract class HealthProbe {
-  /** Polls until healthy (2xx), `maxAttempts` or the deadline, whichever comes first; never rejects. */
-  abstract check(spec: HealthCheckSpec): Promise<HealthCheckOutcome>;
+  /**
+   * Polls until healthy (2xx), `maxAttempts` or the deadline, whichever comes first; never rejects. When
+   * `signal` aborts (the deployment was cancelled) it stops at once, unhealthy, with `HEALTH_CHECK_STOPPED`.
+   */
+  abstract check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome>;
 }

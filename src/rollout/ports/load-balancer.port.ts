@@ -27,11 +27,13 @@ export abstract class LoadBalancer {
   /**
    * Takes `leaving` out of rotation so that exactly `remaining` serve, then returns once the change is
    * applied and in-flight requests had `drainSeconds` to finish (HAProxy: or current sessions reached 0).
+   * When `signal` aborts (a cancel) the wait ends at once; the change itself stays applied.
    */
   abstract removeFromRotation(
     target: LoadBalancerTarget,
     remaining: RotationMember[],
     leaving: RotationMember[],
+    signal?: AbortSignal,
   ): Promise<void>;
 
   /** Puts `joining` into rotation so that exactly `all` serve. */

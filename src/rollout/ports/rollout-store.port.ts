@@ -47,6 +47,13 @@ export interface RolloutEventRecord {
   data?: Record<string, unknown>;
 }
 
+/** A watch on one deployment's cancel request; `close()` stops it (always call it). */
+export interface CancelWatch {
+  /** Aborts once a cancel of the deployment is recorded (by any API process), within about a second. */
+  readonly signal: AbortSignal;
+  close(): void;
+}
+
 /** Persistence of a rollout: every step is written before and after it runs. */
 export abstract class RolloutStore {
   /** Deployment, application, decrypted servers, instances and batches; throws when the deployment is gone. */
@@ -57,4 +64,8 @@ export abstract class RolloutStore {
   abstract updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView>;
   abstract saveInstance(applicationId: number, instance: InstanceState): Promise<void>;
   abstract appendEvent(event: RolloutEventRecord): Promise<void>;
+  /** Watches for `POST /api/deployments/:id/cancel` while the rollout runs, so a long wait can end at once. */
+  abstract watchCancel(deploymentId: number): CancelWatch;
+  /** The team owning the deployment's application (read from the database); null when it is gone. */
+  abstract teamOf(deploymentId: number): Promise<number | null>;
 }

@@ -7,6 +7,7 @@ import { AppConfigModule } from '../../../src/config/config.module';
 import { DeploymentQueue } from '../../../src/deployments/deployment-queue.port';
 import { DEPLOYMENTS_QUEUE } from '../../../src/infra/queue/queue.constants';
 import { QueueModule } from '../../../src/infra/queue/queue.module';
+import { RolloutStore } from '../../../src/rollout/ports';
 import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
 import { RolloutProcessor, rolloutWorkerOptions } from '../../../src/rollout/rollout.processor';
 import { testConfig, waitForJobState } from './test-redis';
@@ -32,6 +33,9 @@ class FakeStrategy {
     this.abandoned.push([deploymentId, reason]);
   }
 }
+
+/** Every deployment belongs to one team (the team limits are tested in team-slots.spec.ts). */
+const oneTeam = { teamOf: async () => 1 } as unknown as RolloutStore;
 
 describe('deployments queue (BullMQ, real Redis)', () => {
   const config = testConfig();
@@ -80,7 +84,11 @@ describe('deployments queue (BullMQ, real Redis)', () => {
     beforeAll(async () => {
       const moduleRef = await Test.createTestingModule({
         imports: [AppConfigModule, QueueModule],
-        providers: [RolloutProcessor, { provide: RollingUpdateStrategy, useValue: strategy }],
+        providers: [
+          RolloutProcessor,
+          { provide: RollingUpdateStrategy, useValue: strategy },
+          { provide: RolloutStore, useValue: oneTeam },
+        ],
       })
         .overrideProvider(AppConfig)
         .useValue({ ...config, workerConcurrency: 2 })
@@ -178,7 +186,7 @@ describe('deployments queue (BullMQ, real Redis)', () => {
     await dying.close(true);
 
     const strategy = new FakeStrategy();
-    const survivor = new RolloutProcessor(strategy as unknown as RollingUpdateStrategy, fastConfig);
+    const survivor = new RolloutProcessor(strategy as unknown as RollingUpdateStrategy, oneTeam, fastConfig);
     expect(survivor.worker.opts).toMatchObject({ lockDuration: 1_000, stalledInterval: 500 });
     survivor.onApplicationBootstrap();
     try {
