@@ -1,4 +1,10 @@
 import { InitialSchema1764140000000 } from './1764140000000-initial-schema';
+import { TokenScopesAndAudit1764200000000 } from './1764200000000-token-scopes-and-audit';
+import { SecretEnv1764200100000 } from './1764200100000-secret-env';
 
 /** Every migration, oldest first. Listed by hand so that jest (from .ts) and node (from dist/) load the same set. */
-export const MIGRATIONS = [InitialSchema1764140000000];
+export const MIGRATIONS = [
+  InitialSchema1764140000000,
+  TokenScopesAndAudit1764200000000,
+  SecretEnv1764200100000,
+];

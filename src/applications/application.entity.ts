@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -15,6 +16,7 @@ import { ServerEntity } from '../servers/server.entity';
 import { ApplicationServerEntity } from './application-server.entity';
 
 @Entity({ name: 'applications' })
+@Check('applications_secret_env_check', `(secret_env_encrypted IS NULL) = (secret_env_keys = '[]'::jsonb)`)
 @Index(['teamId', 'name'], { unique: true })
 export class ApplicationEntity {
   @PrimaryGeneratedColumn()
@@ -44,6 +46,17 @@ export class ApplicationEntity {
 
   @Column({ type: 'jsonb', default: {} })
   env: Record<string, string>;
+
+  /**
+   * `secretEnv` as one JSON object sealed with APP_KEY and bound to this row (secret-box `v2:…`); null when
+   * there is none. Never selected unless asked for, never leaves the service.
+   */
+  @Column({ name: 'secret_env_encrypted', type: 'text', nullable: true, select: false })
+  secretEnvEncrypted: string | null;
+
+  /** The names in `secretEnv`, sorted: what the API shows of it. */
+  @Column({ name: 'secret_env_keys', type: 'jsonb', default: [] })
+  secretEnvKeys: string[];
 
   @Column({ name: 'health_check_path', type: 'text', default: '/health' })
   healthCheckPath: string;

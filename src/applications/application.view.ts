@@ -2,8 +2,12 @@ import type { ApplicationSpec, InstanceStatus } from '../rollout/domain';
 import type { ApplicationInstanceEntity } from './application-instance.entity';
 import type { ApplicationEntity } from './application.entity';
 
-/** The application as the API shows it: its rollout specification plus timestamps. */
-export interface ApplicationView extends ApplicationSpec {
+/**
+ * The application as the API shows it: its rollout specification plus timestamps. Secret env is
+ * write-only: only its variable names are shown.
+ */
+export interface ApplicationView extends Omit<ApplicationSpec, 'secretEnv'> {
+  secretEnvKeys: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -32,6 +36,7 @@ export function toApplicationView(application: ApplicationEntity): ApplicationVi
     containerPort: application.containerPort,
     hostPort: application.hostPort,
     env: application.env,
+    secretEnvKeys: [...application.secretEnvKeys].sort(),
     healthCheckPath: application.healthCheckPath,
     serverIds: serverIdsOf(application),
     loadBalancer: application.loadBalancer,

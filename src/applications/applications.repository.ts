@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
+import type { Page } from '../common/http/page.query';
 import { ConflictError } from '../common/errors';
 import { isForeignKeyViolation, isUniqueViolation } from '../common/database-errors';
 import { DeploymentEntity } from '../deployments/deployment.entity';
@@ -11,8 +12,14 @@ import { ApplicationEntity } from './application.entity';
 
 export type NewApplication = Omit<
   ApplicationEntity,
-  'id' | 'team' | 'serverLinks' | 'createdAt' | 'updatedAt'
+  'id' | 'team' | 'serverLinks' | 'createdAt' | 'updatedAt' | 'secretEnvEncrypted' | 'secretEnvKeys'
 >;
+
+/** Secret env to store with a new application: its names, and a sealer given the new row's id. */
+export interface NewSecretEnv {
+  keys: string[];
+  seal: (applicationId: number) => string;
+}
 
 @Injectable()
 export class ApplicationsRepository {
@@ -24,11 +31,26 @@ export class ApplicationsRepository {
     @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
   ) {}
 
-  /** The application and its servers, in order, in one transaction. */
-  async insert(application: NewApplication, serverIds: number[]): Promise<ApplicationEntity> {
+  /**
+   * The application, its servers in order and its secret env in one transaction. The secret env is sealed
+   * once the row has its id, since the ciphertext is bound to it.
+   */
+  async insert(
+    application: NewApplication,
+    serverIds: number[],
+    secretEnv: NewSecretEnv | null = null,
+  ): Promise<ApplicationEntity> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const saved = await manager.save(ApplicationEntity, manager.create(ApplicationEntity, application));
+        const saved = await manager.save(
+          ApplicationEntity,
+          manager.create(ApplicationEntity, { ...application, secretEnvKeys: [] }),
+        );
+        if (secretEnv !== null && secretEnv.keys.length > 0) {
+          const sealed = { secretEnvEncrypted: secretEnv.seal(saved.id), secretEnvKeys: secretEnv.keys };
+          await manager.update(ApplicationEntity, saved.id, sealed);
+          Object.assign(saved, sealed);
+        }
         saved.serverLinks = serverIds.map((serverId, position) =>
           manager.create(ApplicationServerEntity, { applicationId: saved.id, serverId, position }),
         );
@@ -44,11 +66,13 @@ export class ApplicationsRepository {
     }
   }
 
-  list(teamId: number): Promise<ApplicationEntity[]> {
+  /** Newest first, at most `limit`, only ids below `beforeId` when given. */
+  list(teamId: number, page: Page): Promise<ApplicationEntity[]> {
     return this.applications.find({
-      where: { teamId },
+      where: { teamId, ...(page.beforeId === undefined ? {} : { id: LessThan(page.beforeId) }) },
       relations: { serverLinks: true },
-      order: { id: 'ASC' },
+      order: { id: 'DESC' },
+      take: page.limit,
     });
   }
 

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { pageOf, type PageQuery } from '../common/http/page.query';
 import { ConflictError, NotFoundError } from '../common/errors';
+import { AppConfig } from '../config/app-config';
+import { applicationSecretEnvRow, encryptSecret } from '../infra/persistence/secret-box';
 import { ServersRepository } from '../servers/servers.repository';
 import { ApplicationEntity } from './application.entity';
 import {
@@ -9,7 +12,7 @@ import {
   toInstanceViews,
   ApplicationView,
 } from './application.view';
-import { ApplicationsRepository } from './applications.repository';
+import { ApplicationsRepository, NewSecretEnv } from './applications.repository';
 import { CreateApplicationDto, DEFAULT_HEALTH_CHECK_PATH } from './create-application.dto';
 import { toLoadBalancerConfig } from './load-balancer.dto';
 
@@ -18,6 +21,7 @@ export class ApplicationsService {
   constructor(
     private readonly applications: ApplicationsRepository,
     private readonly servers: ServersRepository,
+    private readonly config: AppConfig,
   ) {}
 
   async create(teamId: number, dto: CreateApplicationDto): Promise<ApplicationView> {
@@ -41,12 +45,13 @@ export class ApplicationsService {
         loadBalancerServerId,
       },
       dto.serverIds,
+      this.sealedSecretEnv(dto.secretEnv ?? {}),
     );
     return toApplicationView(application);
   }
 
-  async list(teamId: number): Promise<ApplicationView[]> {
-    return (await this.applications.list(teamId)).map(toApplicationView);
+  async list(teamId: number, query: PageQuery): Promise<ApplicationView[]> {
+    return (await this.applications.list(teamId, pageOf(query))).map(toApplicationView);
   }
 
   async get(teamId: number, id: number): Promise<ApplicationView> {
@@ -71,6 +76,17 @@ export class ApplicationsService {
     const application = await this.applications.findOne(teamId, id);
     if (!application) throw new NotFoundError(`Application ${id} not found`);
     return application;
+  }
+
+  /** One ciphertext for the whole object, bound to the application's row. */
+  private sealedSecretEnv(secretEnv: Record<string, string>): NewSecretEnv | null {
+    const keys = Object.keys(secretEnv).sort();
+    if (keys.length === 0) return null;
+    const plaintext = JSON.stringify(secretEnv);
+    return {
+      keys,
+      seal: (id) => encryptSecret(plaintext, this.config.appKey, applicationSecretEnvRow(id)),
+    };
   }
 
   private async requireServers(teamId: number, ids: number[]): Promise<void> {

@@ -9,7 +9,9 @@ import {
   IsOptional,
   IsString,
   Matches,
+  ValidateBy,
   ValidateNested,
+  ValidationArguments,
 } from 'class-validator';
 import {
   IsDockerImageName,
@@ -19,6 +21,7 @@ import {
   IsId,
   IsPort,
 } from '../common/validation/decorators';
+import { envMapProblem } from '../common/validation/rules';
 import {
   HaproxyLoadBalancerDto,
   LoadBalancerDto,
@@ -29,6 +32,43 @@ import {
 } from './load-balancer.dto';
 
 export const DEFAULT_HEALTH_CHECK_PATH = '/health';
+
+/** Docker reads an env file line by line into a 64 KiB buffer: `KEY=value` must fit in it. */
+const MAX_ENV_FILE_LINE_BYTES = 65535;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a secret env map is refused (null when fine): the rules of `env`, plus what an env file line needs
+ * to carry a value byte-exact. Messages name variables, never values.
+ */
+export function secretEnvProblem(value: unknown, env?: unknown): string | null {
+  const problem = envMapProblem(value);
+  if (problem !== null) return problem;
+  for (const [key, entry] of Object.entries(value as Record<string, string>)) {
+    if (/[\r\n]/.test(entry)) return `value of ${key} must not contain a line break (CR or LF)`;
+    if (LONE_SURROGATE.test(entry)) return `value of ${key} must be valid Unicode (no lone surrogate)`;
+    if (Buffer.byteLength(`${key}=${entry}`, 'utf8') > MAX_ENV_FILE_LINE_BYTES) {
+      return `value of ${key} is too long: ${key}=value must fit in ${MAX_ENV_FILE_LINE_BYTES} bytes of UTF-8`;
+    }
+    if (typeof env === 'object' && env !== null && Object.prototype.hasOwnProperty.call(env, key)) {
+      return `has ${key}, which is also in env: a variable is either in env or in secretEnv`;
+    }
+  }
+  return null;
+}
+
+const IsSecretEnvMap = () =>
+  ValidateBy({
+    name: 'isSecretEnvMap',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        secretEnvProblem(value, (args?.object as { env?: unknown } | undefined)?.env) === null,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property ?? 'secretEnv'} ${
+          secretEnvProblem(args?.value, (args?.object as { env?: unknown } | undefined)?.env) ?? 'is invalid'
+        }`,
+    },
+  });
 
 export class CreateApplicationDto {
   @ApiProperty({ example: 'shop', description: 'Also the container name' })
@@ -62,6 +102,21 @@ export class CreateApplicationDto {
   @IsOptional()
   @IsEnvMap()
   env?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: { DATABASE_URL: 'postgres://shop:…@db/shop' },
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    writeOnly: true,
+    description:
+      'Like env, but stored encrypted and never returned (answers list its names in secretEnvKeys). ' +
+      'Values reach the container through an env file written over SSH, never on a command line: ' +
+      'no CR, LF or NUL; a name may not also be in env.',
+  })
+  @IsOptional()
+  @IsSecretEnvMap()
+  @Transform(({ obj }) => (obj as { secretEnv?: unknown }).secretEnv)
+  secretEnv?: Record<string, string>;
 
   @ApiPropertyOptional({ default: DEFAULT_HEALTH_CHECK_PATH })
   @IsOptional()

@@ -162,6 +162,11 @@ export interface ApplicationSpec {
   containerPort: number;
   hostPort: number;
   env: Record<string, string>;
+  /**
+   * Decrypted secret env (absent: none). Only in the worker's memory: it reaches the container through an
+   * env file written over SSH's stdin, and is masked in everything recorded.
+   */
+  secretEnv?: Record<string, string>;
   healthCheckPath: string;
   serverIds: number[];
   loadBalancer: LoadBalancerConfig;

@@ -1,16 +1,29 @@
 import type { BatchView, DeploymentView, InstancePhase } from './domain';
 import type { BatchPatch, DeploymentPatch, RolloutEvents, RolloutStore } from './ports';
+import { SecretMask } from './secret-mask';
 
-/** Writes each step to Postgres first, then streams it: one place so the two never disagree. */
+/**
+ * Writes each step to Postgres first, then streams it: one place so the two never disagree. Every text it
+ * records passes through the application's secret mask (set by `maskSecrets` once the context is loaded).
+ */
 export class RolloutRecorder {
+  private mask = SecretMask.none();
+
   constructor(
     private readonly store: RolloutStore,
     private readonly events: RolloutEvents,
     readonly deploymentId: number,
   ) {}
 
+  maskSecrets(mask: SecretMask): void {
+    this.mask = mask;
+  }
+
   async deployment(patch: DeploymentPatch): Promise<DeploymentView> {
-    const view = await this.store.updateDeployment(this.deploymentId, patch);
+    const view = await this.store.updateDeployment(this.deploymentId, {
+      ...patch,
+      ...this.maskedReason(patch.failureReason),
+    });
     this.events.deploymentUpdated(view);
     return view;
   }
@@ -22,7 +35,7 @@ export class RolloutRecorder {
       batchNumber: null,
       serverId: null,
       type: 'finished',
-      message,
+      message: this.mask.text(message),
       data: { status: view.status },
     });
     this.events.deploymentFinished(view);
@@ -30,16 +43,33 @@ export class RolloutRecorder {
   }
 
   async batch(batchId: number, patch: BatchPatch): Promise<BatchView> {
-    const view = await this.store.updateBatch(batchId, patch);
+    const view = await this.store.updateBatch(batchId, {
+      ...patch,
+      ...this.maskedReason(patch.failureReason),
+      ...(patch.healthCheckResults && {
+        healthCheckResults: Object.fromEntries(
+          Object.entries(patch.healthCheckResults).map(([serverId, result]) => [
+            serverId,
+            { ...result, message: this.mask.text(result.message) },
+          ]),
+        ),
+      }),
+    });
     this.events.batchUpdated(this.deploymentId, view);
     return view;
+  }
+
+  /** Only free text is masked: a status or a tag that happened to equal a secret must stay what it is. */
+  private maskedReason(reason: string | null | undefined): { failureReason?: string } {
+    return typeof reason === 'string' ? { failureReason: this.mask.text(reason) } : {};
   }
 
   async batches(views: BatchView[]): Promise<void> {
     for (const view of views) this.events.batchUpdated(this.deploymentId, view);
   }
 
-  async phase(batchNumber: number, serverId: number, phase: InstancePhase, message: string): Promise<void> {
+  async phase(batchNumber: number, serverId: number, phase: InstancePhase, text: string): Promise<void> {
+    const message = this.mask.text(text);
     await this.store.appendEvent({
       deploymentId: this.deploymentId,
       batchNumber,
@@ -56,8 +86,8 @@ export class RolloutRecorder {
       batchNumber: null,
       serverId: null,
       type,
-      message,
-      data,
+      message: this.mask.text(message),
+      data: this.mask.deep(data),
     });
   }
 }

@@ -11,6 +11,7 @@ import type {
 } from './ports';
 import type { RolloutRecorder } from './rollout-recorder';
 import type { RolloutSettings } from './rollout-settings';
+import { secretMaskOf } from './secret-mask';
 import { ServerOperations } from './server-operations';
 import { splitReference } from './commands/docker-commands';
 
@@ -46,6 +47,7 @@ export class RolloutRun {
   ) {
     for (const instance of context.instances) this.instances.set(instance.serverId, { ...instance });
     for (const server of context.servers) this.servers.set(server.id, server);
+    recorder.maskSecrets(secretMaskOf(context.application));
   }
 
   get deployment() {

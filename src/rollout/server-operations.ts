@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import {
+  type ContainerSpec,
   type ContainerState,
   bareImageId,
   docker,
+  envFilePath,
   parseInspect,
   previousContainerName,
   sameReference,
 } from './commands/docker-commands';
 import type { ApplicationSpec, ServerTarget } from './domain';
 import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from './ports';
+import { SecretMask, secretMaskOf } from './secret-mask';
 
 export type FailedStep = 'pull' | 'start' | 'restore' | 'SSH connect' | 'inspect';
 
@@ -25,11 +29,10 @@ export class ServerStepError extends Error {
 
 const MAX_OUTPUT = 500;
 
-function outputOf(result: CommandResult): string {
-  const text = (result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`).replace(
-    /\s+/g,
-    ' ',
-  );
+/** The remote output, secrets masked before it is shortened (a cut could leave part of one). */
+function outputOf(result: CommandResult, mask: SecretMask): string {
+  const raw = result.stderr.trim() || result.stdout.trim() || `exit code ${result.exitCode}`;
+  const text = mask.text(mask.text(raw).replace(/\s+/g, ' '));
   return text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}…` : text;
 }
 
@@ -42,6 +45,7 @@ export interface SwapResult {
 export class ServerOperations {
   private readonly name: string;
   private readonly previousName: string;
+  private readonly mask: SecretMask;
 
   constructor(
     private readonly executor: RemoteExecutor,
@@ -52,6 +56,7 @@ export class ServerOperations {
   ) {
     this.name = application.name;
     this.previousName = previousContainerName(application.name);
+    this.mask = secretMaskOf(application);
   }
 
   async pull(image: string, tag: string): Promise<void> {
@@ -81,7 +86,7 @@ export class ServerOperations {
       if (current.running) await this.mustSucceed('start', docker.stop(this.name, this.stopTimeoutSeconds));
       await this.mustSucceed('start', docker.rename(this.name, this.previousName));
     }
-    await this.mustSucceed('start', docker.run(this.containerSpec(image, tag)));
+    await this.run(this.containerSpec(image, tag));
     // No current container but a previous one: an earlier attempt renamed it and died before `run`.
     return { previousReference: current?.image ?? previous?.image ?? null };
   }
@@ -108,6 +113,43 @@ export class ServerOperations {
     return bareImageId(result.stdout) === container.imageId;
   }
 
+  /**
+   * `docker run`; secret env goes into a 0600 file written over SSH's stdin for the run and removed right
+   * after it, whether the run worked or not, so no value is ever on a remote command line.
+   */
+  private async run(spec: ContainerSpec): Promise<void> {
+    const secretEnv = this.application.secretEnv ?? {};
+    if (Object.keys(secretEnv).length === 0) {
+      await this.mustSucceed('start', docker.run(spec));
+      return;
+    }
+    const envFile = envFilePath(randomBytes(16).toString('hex'));
+    try {
+      await this.mustSucceed('start', docker.writeEnvFile(envFile, secretEnv));
+      await this.mustSucceed('start', docker.run({ ...spec, envFile }));
+    } catch (error) {
+      await this.removeEnvFile(envFile); // best effort: the failed step is what gets reported
+      throw error;
+    }
+    const problem = await this.removeEnvFile(envFile);
+    if (problem !== null) {
+      throw this.failure(
+        'start',
+        `the container started but its env file ${envFile} was not removed: ${problem}`,
+      );
+    }
+  }
+
+  /** Null once removed; otherwise why not. */
+  private async removeEnvFile(path: string): Promise<string | null> {
+    try {
+      const result = await this.executor.run(this.server, docker.removeEnvFile(path));
+      return result.exitCode === 0 ? null : outputOf(result, this.mask);
+    } catch (error) {
+      return this.mask.text(error instanceof Error ? error.message : String(error));
+    }
+  }
+
   private containerSpec(image: string, tag: string) {
     return {
       name: this.name,
@@ -128,22 +170,25 @@ export class ServerOperations {
     try {
       return parseInspect(result);
     } catch {
-      throw new ServerStepError(this.server, 'inspect', outputOf(result));
+      throw this.failure('inspect', outputOf(result, this.mask));
     }
   }
 
   private async mustSucceed(step: FailedStep, command: RemoteCommand): Promise<CommandResult> {
     const result = await this.exec(command);
-    if (result.exitCode !== 0) throw new ServerStepError(this.server, step, outputOf(result));
+    if (result.exitCode !== 0) throw this.failure(step, outputOf(result, this.mask));
     return result;
+  }
+
+  private failure(step: FailedStep, detail: string): ServerStepError {
+    return new ServerStepError(this.server, step, this.mask.text(detail));
   }
 
   private async exec(command: RemoteCommand): Promise<CommandResult> {
     try {
       return await this.executor.run(this.server, command);
     } catch (error) {
-      if (error instanceof RemoteConnectionError)
-        throw new ServerStepError(this.server, 'SSH connect', error.message);
+      if (error instanceof RemoteConnectionError) throw this.failure('SSH connect', error.message);
       throw error;
     }
   }

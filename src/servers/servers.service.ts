@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { pageOf, type PageQuery } from '../common/http/page.query';
 import { AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { assertHostAllowed } from '../common/network/host-policy';
-import { encryptSecret } from '../infra/persistence/secret-box';
+import { encryptSecret, serverPrivateKeyRow } from '../infra/persistence/secret-box';
 import { CreateServerDto } from './create-server.dto';
 import { ServerEntity } from './server.entity';
 import { toServerView, ServerView } from './server.view';
@@ -17,20 +18,22 @@ export class ServersService {
 
   async create(teamId: number, dto: CreateServerDto): Promise<ServerView> {
     assertHostAllowed(dto.host, this.config.serverHostDenylist);
-    const server = await this.servers.insert({
-      teamId,
-      name: dto.name,
-      host: dto.host,
-      port: dto.port ?? 22,
-      user: dto.user ?? 'root',
-      hostKeyFingerprint: dto.hostKeyFingerprint ?? null,
-      privateKeyEncrypted: encryptSecret(dto.privateKey, this.config.appKey),
-    });
+    const server = await this.servers.insert(
+      {
+        teamId,
+        name: dto.name,
+        host: dto.host,
+        port: dto.port ?? 22,
+        user: dto.user ?? 'root',
+        hostKeyFingerprint: dto.hostKeyFingerprint ?? null,
+      },
+      (id) => encryptSecret(dto.privateKey, this.config.appKey, serverPrivateKeyRow(id)),
+    );
     return toServerView(server);
   }
 
-  async list(teamId: number): Promise<ServerView[]> {
-    return (await this.servers.list(teamId)).map(toServerView);
+  async list(teamId: number, query: PageQuery): Promise<ServerView[]> {
+    return (await this.servers.list(teamId, pageOf(query))).map(toServerView);
   }
 
   async get(teamId: number, id: number): Promise<ServerView> {

@@ -174,7 +174,7 @@ function createFleet(
     privateKeyPath,
     docker: (host, args) =>
       binDirOf(host) === FLEET_BIN
-        ? run(process.execPath, [join(FLEET_BIN, 'docker'), ...args], { env: hostEnv(host) })
+        ? run(process.execPath, ['--', join(FLEET_BIN, 'docker'), ...args], { env: hostEnv(host) })
         : run(join(binDirOf(host), 'docker'), args, { env: hostEnv(host) }),
     ssh: (host, command) =>
       run('ssh', [

@@ -45,6 +45,34 @@ describe('pino options', () => {
     expect(JSON.stringify(line)).not.toMatch(/rlt_|BEGIN OPENSSH/);
   });
 
+  it('redacts request bodies and secret env wherever they are logged', () => {
+    const options = pinoHttpOptions('info');
+    const { stream, lines } = capture();
+    const logger = pino({ level: options.level, redact: options.redact }, stream);
+
+    logger.info({
+      req: {
+        method: 'POST',
+        headers: { 'proxy-authorization': 'Basic aHVudGVy' },
+        body: { name: 'shop', secretEnv: { DB_PASSWORD: 'hunter2' } },
+      },
+      secretEnv: { A: 'hunter2' },
+      application: { name: 'shop', secretEnv: { A: 'hunter2' } },
+      job: { application: { secretEnv: { A: 'hunter2' } } },
+    });
+
+    const [line] = lines();
+    expect(line.req).toEqual({
+      method: 'POST',
+      headers: { 'proxy-authorization': '[redacted]' },
+      body: '[redacted]',
+    });
+    expect(line.secretEnv).toBe('[redacted]');
+    expect(line.application).toEqual({ name: 'shop', secretEnv: '[redacted]' });
+    expect(line.job).toEqual({ application: { secretEnv: '[redacted]' } });
+    expect(JSON.stringify(line)).not.toMatch(/hunter2|aHVudGVy/);
+  });
+
   it('takes the configured level', () => {
     expect(pinoHttpOptions('warn').level).toBe('warn');
   });

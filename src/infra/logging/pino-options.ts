@@ -2,17 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from 'pino-http';
 import type { LogLevel } from '../../config/app-config';
 
-/** Never logged: credentials in headers, SSH keys and tokens anywhere in a logged object. */
+/**
+ * Never logged: credentials in headers, request bodies (should a serializer ever add them), and SSH keys,
+ * secret env and tokens anywhere in a logged object.
+ */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
   'req.headers.cookie',
+  'req.body',
   'res.headers["set-cookie"]',
-  'privateKey',
-  'token',
-  '*.privateKey',
-  '*.token',
-  '*.*.privateKey',
-  '*.*.token',
+  ...['privateKey', 'secretEnv', 'token'].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ];
 
 /**

@@ -26,7 +26,7 @@ import {
 import { ServerEntity } from '../../servers/server.entity';
 import { RecordNotFoundError } from './persistence-errors';
 import { pollingCancelWatch } from './polling-cancel-watch';
-import { decryptSecret } from './secret-box';
+import { applicationSecretEnvRow, decryptSecret, serverPrivateKeyRow } from './secret-box';
 import { toBatchView, toDeploymentView } from './views';
 
 /** Only the keys actually given: TypeORM would otherwise write NULL for an `undefined`. */
@@ -68,7 +68,7 @@ export class TypeormRolloutStore extends RolloutStore {
     return {
       deployment: toDeploymentView(deployment, app),
       cancelRequested: deployment.cancelRequestedAt !== null || deployment.status === 'cancelled',
-      application: toApplicationSpec(app, serverIds),
+      application: toApplicationSpec(app, serverIds, await this.loadSecretEnv(app)),
       servers: serverIds.map((id) => requireTarget(targets, id)),
       loadBalancerServer: loadBalancerServerId === null ? null : requireTarget(targets, loadBalancerServerId),
       instances: serverIds.map((serverId) => toInstanceState(serverId, app, instances)),
@@ -213,10 +213,37 @@ export class TypeormRolloutStore extends RolloutStore {
     return new Map(servers.map((server) => [server.id, this.toServerTarget(server)]));
   }
 
+  /** The application's secret env, decrypted (it lives only in the worker's memory). */
+  private async loadSecretEnv(app: ApplicationEntity): Promise<Record<string, string>> {
+    if (app.secretEnvKeys.length === 0) return {};
+    const row = await this.dataSource
+      .getRepository(ApplicationEntity)
+      .createQueryBuilder('app')
+      .select('app.id')
+      .addSelect('app.secretEnvEncrypted')
+      .where({ id: app.id })
+      .getOne();
+    if (!row) throw new RecordNotFoundError('application', app.id);
+    const fail = (why: string) =>
+      new Error(`cannot read the secret env of application "${app.name}" (id ${app.id}): ${why}`);
+    if (row.secretEnvEncrypted === null) throw fail('it is missing');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(
+        decryptSecret(row.secretEnvEncrypted, this.appKey, applicationSecretEnvRow(app.id)),
+      );
+    } catch (error) {
+      // Never the parser's message: it would quote the decrypted text.
+      throw fail(error instanceof SyntaxError ? 'it is not JSON' : (error as Error).message);
+    }
+    if (!isStringMap(parsed)) throw fail('it is not an object of strings');
+    return parsed;
+  }
+
   private toServerTarget(server: ServerEntity): ServerTarget {
     let privateKey: string;
     try {
-      privateKey = decryptSecret(server.privateKeyEncrypted, this.appKey);
+      privateKey = decryptSecret(server.privateKeyEncrypted, this.appKey, serverPrivateKeyRow(server.id));
     } catch (error) {
       throw new Error(
         `cannot read the private key of server "${server.name}" (id ${server.id}): ${(error as Error).message}`,
@@ -234,13 +261,26 @@ export class TypeormRolloutStore extends RolloutStore {
   }
 }
 
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((entry) => typeof entry === 'string')
+  );
+}
+
 function requireTarget(targets: Map<number, ServerTarget>, serverId: number): ServerTarget {
   const target = targets.get(serverId);
   if (!target) throw new RecordNotFoundError('server', serverId);
   return target;
 }
 
-function toApplicationSpec(app: ApplicationEntity, serverIds: number[]): ApplicationSpec {
+function toApplicationSpec(
+  app: ApplicationEntity,
+  serverIds: number[],
+  secretEnv: Record<string, string>,
+): ApplicationSpec {
   return {
     id: app.id,
     name: app.name,
@@ -249,6 +289,7 @@ function toApplicationSpec(app: ApplicationEntity, serverIds: number[]): Applica
     containerPort: app.containerPort,
     hostPort: app.hostPort,
     env: app.env,
+    ...(Object.keys(secretEnv).length > 0 && { secretEnv }),
     healthCheckPath: app.healthCheckPath,
     serverIds,
     loadBalancer: app.loadBalancer,

@@ -1,6 +1,8 @@
 import { shellJoin } from './shell';
 import {
   docker,
+  envFileContent,
+  envFilePath,
   imageReference,
   normalizeReference,
   parseInspect,
@@ -61,6 +63,66 @@ describe('docker commands', () => {
 
   it('builds references only from valid parts', () => {
     expect(imageReference('localhost:5000/shop', 'latest')).toBe('localhost:5000/shop:latest');
+  });
+});
+
+describe('secret env files', () => {
+  const path = envFilePath('0123456789abcdef0123456789abcdef');
+  const spec = {
+    name: 'shop',
+    image: 'ghcr.io/acme/shop',
+    tag: 'v2',
+    hostPort: 8080,
+    containerPort: 3000,
+    env: { NODE_ENV: 'production' },
+    labels: {},
+  };
+
+  it('names the file in /tmp after 32 random hex digits', () => {
+    expect(path).toBe('/tmp/rollout-env-0123456789abcdef0123456789abcdef');
+  });
+
+  it('writes the values through stdin only, into a new 0600 file', () => {
+    const command = docker.writeEnvFile(path, { DB_PASSWORD: "p@ss w'rd $HOME `x` ;", TOKEN: '=a=b' });
+    expect(line(command)).toBe(
+      `sh -c 'umask 077 && set -C && cat > "$1"' sh /tmp/rollout-env-0123456789abcdef0123456789abcdef`,
+    );
+    expect(command.stdin).toBe("DB_PASSWORD=p@ss w'rd $HOME `x` ;\nTOKEN==a=b\n");
+  });
+
+  it('passes --env-file before the -e flags (which docker applies last) and removes the file by its exact name', () => {
+    expect(line(docker.run({ ...spec, envFile: path }))).toBe(
+      'docker run -d --name shop --restart unless-stopped -p 8080:3000 --env-file /tmp/rollout-env-0123456789abcdef0123456789abcdef -e NODE_ENV=production ghcr.io/acme/shop:v2',
+    );
+    expect(line(docker.removeEnvFile(path))).toBe('rm -f /tmp/rollout-env-0123456789abcdef0123456789abcdef');
+  });
+
+  it('keeps values byte-exact: leading and trailing spaces, quotes, #, unicode', () => {
+    expect(
+      envFileContent({ A: '  spaced  ', B: '"quoted"', C: '#not a comment', D: 'clé ✓ 🔑', E: '' }),
+    ).toBe('A=  spaced  \nB="quoted"\nC=#not a comment\nD=clé ✓ 🔑\nE=\n');
+  });
+
+  it.each([
+    ['a path outside the pattern', () => docker.removeEnvFile('/etc/passwd'), 'Invalid env file path'],
+    ['a path with a suffix', () => docker.writeEnvFile(`${path}/../x`, {}), 'Invalid env file path'],
+    ['a short suffix', () => envFilePath('abc'), 'Invalid env file path'],
+    ['an env file elsewhere', () => docker.run({ ...spec, envFile: '/tmp/x' }), 'Invalid env file path'],
+    ['a name with =', () => envFileContent({ 'A=B': 'x' }), 'Invalid secret env name'],
+    ['a name with a space', () => envFileContent({ 'A B': 'x' }), 'Invalid secret env name'],
+  ])('refuses %s', (_name, build, message) => {
+    expect(build).toThrow(message);
+  });
+
+  it.each([
+    ['LF', 'line1\nINJECTED=1'],
+    ['CR', 'value\r'],
+    ['NUL', 'a\0b'],
+    ['a lone surrogate', 'x\ud800y'],
+  ])('refuses a value with %s without ever showing it', (_name, value) => {
+    const build = () => envFileContent({ DB_PASSWORD: `hunter2-${value}` });
+    expect(build).toThrow(/^Invalid secret env DB_PASSWORD: a value /);
+    expect(() => build()).not.toThrow(/hunter2/);
   });
 });
 

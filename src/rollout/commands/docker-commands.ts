@@ -12,6 +12,14 @@ export class InvalidCommandArgument extends Error {
   }
 }
 
+/** A secret value refused: the message names the variable and the rule, never the value. */
+export class InvalidSecretArgument extends InvalidCommandArgument {
+  constructor(key: string, rule: string) {
+    super(`secret env ${key}`, '');
+    this.message = `Invalid secret env ${key}: ${rule}`;
+  }
+}
+
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[a-z0-9][a-z0-9._-]*$/;
@@ -38,6 +46,40 @@ function noNul(value: string, field: string): string {
   return value;
 }
 
+/**
+ * Where a secret env file lives while `docker run` reads it: an unguessable name in /tmp (128 random bits),
+ * so `rm -f` of it can never remove anything else.
+ */
+const ENV_FILE_PATH = /^\/tmp\/rollout-env-[0-9a-f]{32}$/;
+// eslint-disable-next-line no-control-regex
+const NOT_ONE_LINE = /[\u0000\r\n]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export function envFilePath(randomHex: string): string {
+  return envFile(`/tmp/rollout-env-${randomHex}`);
+}
+
+function envFile(path: string): string {
+  if (!ENV_FILE_PATH.test(path)) throw new InvalidCommandArgument('env file path', path);
+  return path;
+}
+
+/**
+ * `KEY=value` lines as `docker run --env-file` reads them: everything after the first `=` up to the end
+ * of the line is the value, unquoted and untrimmed, so a value must be one line of valid Unicode.
+ */
+export function envFileContent(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([key, value]) => {
+      if (!ENV_KEY.test(key)) throw new InvalidCommandArgument('secret env name', key);
+      if (NOT_ONE_LINE.test(value))
+        throw new InvalidSecretArgument(key, 'a value cannot contain NUL, CR or LF');
+      if (LONE_SURROGATE.test(value)) throw new InvalidSecretArgument(key, 'a value must be valid Unicode');
+      return `${key}=${value}\n`;
+    })
+    .join('');
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -47,6 +89,8 @@ export interface ContainerSpec {
   env: Record<string, string>;
   labels: Record<string, string>;
   restartPolicy?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  /** An env file written by `docker.writeEnvFile` (read before `-e`, which would override it). */
+  envFile?: string;
 }
 
 export const docker = {
@@ -86,11 +130,27 @@ export const docker = {
         spec.restartPolicy ?? 'unless-stopped',
         '-p',
         `${port(spec.hostPort, 'hostPort')}:${port(spec.containerPort, 'containerPort')}`,
+        ...(spec.envFile === undefined ? [] : ['--env-file', envFile(spec.envFile)]),
         ...env,
         ...labels,
         imageReference(spec.image, spec.tag),
       ],
     };
+  },
+
+  /**
+   * Writes secret env to `path` through the command's stdin, so no value is ever on a command line. The
+   * file is created with mode 0600 (umask 077) and never through an existing file or link (`set -C`).
+   */
+  writeEnvFile(path: string, env: Record<string, string>): RemoteCommand {
+    return {
+      argv: ['sh', '-c', 'umask 077 && set -C && cat > "$1"', 'sh', envFile(path)],
+      stdin: envFileContent(env),
+    };
+  },
+
+  removeEnvFile(path: string): RemoteCommand {
+    return { argv: ['rm', '-f', envFile(path)] };
   },
 
   stop(name: string, timeoutSeconds: number): RemoteCommand {

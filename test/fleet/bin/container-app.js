@@ -39,9 +39,24 @@ const listenDelayMs = slow ? Number(slow[1] || 3) * 1000 : 0;
 let closing = false;
 let listening = false;
 
+/** `GET /__env/NAME` answers the variable's value as the process sees it (404 when unset), for tests. */
+function envAnswer(req, res) {
+  const name = /^\/__env\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(new URL(req.url, 'http://x').pathname)?.[1];
+  if (name === undefined) return false;
+  const value = env[name];
+  const body = Buffer.from(value ?? '', 'utf8');
+  res.writeHead(value === undefined ? 404 : 200, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': body.length,
+  });
+  res.end(body);
+  return true;
+}
+
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
+    if (envAnswer(req, res)) return;
     // `?delayMs=N` keeps a request in flight, to observe draining.
     const delay = Number(new URL(req.url, 'http://x').searchParams.get('delayMs') || 0);
     setTimeout(

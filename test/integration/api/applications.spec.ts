@@ -52,6 +52,7 @@ describe('/api/applications', () => {
     expect(response.body).toEqual({
       ...body,
       id: expect.any(Number),
+      secretEnvKeys: [],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -1,4 +1,4 @@
-import { decryptSecret } from '../../../src/infra/persistence/secret-box';
+import { decryptSecret, serverPrivateKeyRow } from '../../../src/infra/persistence/secret-box';
 import { bearer, createTestApp, type TestApp } from '../support/app';
 import {
   createApplication,
@@ -50,7 +50,9 @@ describe('/api/servers', () => {
       server.id,
     ]);
     expect(row.private_key_encrypted).not.toContain('PRIVATE KEY');
-    expect(decryptSecret(row.private_key_encrypted, t.config.appKey)).toBe(PRIVATE_KEY);
+    expect(decryptSecret(row.private_key_encrypted, t.config.appKey, serverPrivateKeyRow(server.id))).toBe(
+      PRIVATE_KEY,
+    );
   });
 
   it('keeps the given port, user, IPv6 host and fingerprint', async () => {
@@ -140,6 +142,7 @@ describe('/api/servers', () => {
     expect(removal.status).toBe(409);
     expect(removal.body.message).toContain('front');
   });
+
   it.each([
     ['169.254.169.254', ''],
     ['2852039166', ' (169.254.169.254)'],

@@ -3,7 +3,7 @@ import type { AppConfig } from '../../../src/config/app-config';
 import { DeploymentEventEntity } from '../../../src/deployments/deployment-event.entity';
 import { DeploymentEntity } from '../../../src/deployments/deployment.entity';
 import { RecordNotFoundError } from '../../../src/infra/persistence/persistence-errors';
-import { encryptSecret } from '../../../src/infra/persistence/secret-box';
+import { encryptSecret, serverPrivateKeyRow } from '../../../src/infra/persistence/secret-box';
 import { TypeormHostKeyPinning } from '../../../src/infra/persistence/typeorm-host-key-pinning';
 import { TypeormRolloutStore } from '../../../src/infra/persistence/typeorm-rollout-store';
 import type { InstanceState } from '../../../src/rollout/domain';
@@ -168,9 +168,9 @@ describe('TypeormRolloutStore', () => {
 
     it('names the server whose key cannot be decrypted, never the key', async () => {
       const s = await scenario();
-      await db.dataSource
-        .getRepository(ServerEntity)
-        .update(s.a.id, { privateKeyEncrypted: encryptSecret('SECRET-KEY', Buffer.alloc(32, 1)) });
+      await db.dataSource.getRepository(ServerEntity).update(s.a.id, {
+        privateKeyEncrypted: encryptSecret('SECRET-KEY', Buffer.alloc(32, 1), serverPrivateKeyRow(s.a.id)),
+      });
       const error = await store.loadContext(s.deployment.id).then(
         () => null,
         (caught: Error) => caught,

@@ -4,7 +4,7 @@ import { ApplicationServerEntity } from '../../../src/applications/application-s
 import { ApplicationEntity } from '../../../src/applications/application.entity';
 import { TeamEntity } from '../../../src/auth/team.entity';
 import { DeploymentEntity } from '../../../src/deployments/deployment.entity';
-import { encryptSecret } from '../../../src/infra/persistence/secret-box';
+import { encryptSecret, serverPrivateKeyRow } from '../../../src/infra/persistence/secret-box';
 import type { LoadBalancerConfig } from '../../../src/rollout/domain';
 import { ServerEntity } from '../../../src/servers/server.entity';
 
@@ -32,16 +32,24 @@ export class Fixtures {
   ): Promise<ServerEntity> {
     const { privateKey, ...fields } = overrides;
     const name = fields.name ?? `web-${randomBytes(3).toString('hex')}`;
-    return this.dataSource.getRepository(ServerEntity).save({
+    const servers = this.dataSource.getRepository(ServerEntity);
+    const saved = await servers.save({
       teamId,
       name,
       host: '127.0.0.1',
       port: 22,
       user: 'deploy',
-      privateKeyEncrypted: encryptSecret(privateKey ?? testPrivateKey(name), this.appKey),
+      privateKeyEncrypted: '',
       hostKeyFingerprint: null,
       ...fields,
     });
+    if (fields.privateKeyEncrypted === undefined) {
+      // The ciphertext is bound to the row, so it is sealed once the id is known (as the API does).
+      const row = serverPrivateKeyRow(saved.id);
+      saved.privateKeyEncrypted = encryptSecret(privateKey ?? testPrivateKey(name), this.appKey, row);
+      await servers.update(saved.id, { privateKeyEncrypted: saved.privateKeyEncrypted });
+    }
+    return saved;
   }
 
   /** An application on `serverIds`, in that order. */
