@@ -13,7 +13,8 @@ import { RolloutEvents } from '../rollout/ports/rollout-events.port';
 import { DeploymentQueue } from './deployment-queue.port';
 import { DeploymentEntity } from './deployment.entity';
 import { DeploymentsRepository } from './deployments.repository';
-import { DEFAULT_HISTORY_PAGE, ListDeploymentsQuery } from './list-deployments.query';
+import { pageOf } from '../common/http/page.query';
+import { ListDeploymentsQuery } from './list-deployments.query';
 import { RollingUpdateDto } from './rolling-update.dto';
 
 const CANCELLABLE = ['queued', 'in_progress', 'paused'];
@@ -55,11 +56,7 @@ export class DeploymentsService {
   async list(teamId: number, query: ListDeploymentsQuery): Promise<DeploymentView[]> {
     const applicationId = query.applicationId === undefined ? undefined : Number(query.applicationId);
     if (applicationId !== undefined) await this.applications.find(teamId, applicationId);
-    const deployments = await this.deployments.list(teamId, {
-      applicationId,
-      beforeId: query.beforeId === undefined ? undefined : Number(query.beforeId),
-      limit: query.limit === undefined ? DEFAULT_HISTORY_PAGE : Number(query.limit),
-    });
+    const deployments = await this.deployments.list(teamId, { applicationId, ...pageOf(query) });
     return deployments.map((deployment) => toDeploymentView(deployment, deployment.application!));
   }
 
