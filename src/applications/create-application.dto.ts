@@ -21,7 +21,7 @@ import {
   IsId,
   IsPort,
 } from '../common/validation/decorators';
-import { envMapProblem } from '../common/validation/rules';
+import { APPLICATION_NAME, envMapProblem } from '../common/validation/rules';
 import {
   HaproxyLoadBalancerDto,
   LoadBalancerDto,
@@ -73,8 +73,8 @@ const IsSecretEnvMap = () =>
 export class CreateApplicationDto {
   @ApiProperty({ example: 'shop', description: 'Also the container name' })
   @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_.-]{0,62}$/, {
-    message: 'name must be 1-63 characters of a-z, 0-9, "_", "." and "-", starting with a letter or digit',
+  @Matches(APPLICATION_NAME, {
+    message: 'name must be 2-63 characters of a-z, 0-9, "_", "." and "-", starting with a letter or digit',
   })
   name: string;
 
@@ -101,6 +101,8 @@ export class CreateApplicationDto {
   })
   @IsOptional()
   @IsEnvMap()
+  // The parsed JSON object itself: class-transformer's copy drops names such as `constructor` or `toString`.
+  @Transform(({ obj }) => (obj as { env?: unknown }).env)
   env?: Record<string, string>;
 
   @ApiPropertyOptional({

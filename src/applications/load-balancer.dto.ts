@@ -1,13 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
-import { Equals, IsIn, IsNumber, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Equals, IsIn, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import {
-  IsAbsoluteRemotePath,
+  IsHaproxyName,
+  IsHaproxySocketPath,
   IsHostname,
   IsId,
   IsOneLineCommand,
   IsPort,
+  IsRemoteFilePath,
 } from '../common/validation/decorators';
+import { LIMITS } from '../common/validation/limits';
 import type { LoadBalancerConfig, LoadBalancerType } from '../rollout/domain';
 
 export const LOAD_BALANCER_TYPES: readonly LoadBalancerType[] = ['traefik', 'nginx', 'haproxy', 'none'];
@@ -18,8 +21,6 @@ export const LOAD_BALANCER_DEFAULTS = {
   testCommand: 'nginx -t',
   socketPath: '/run/haproxy/admin.sock',
 } as const;
-
-const MAX_DRAIN_SECONDS = 3600;
 
 export class NoLoadBalancerDto {
   @ApiProperty({ enum: ['none'] })
@@ -32,11 +33,15 @@ abstract class RemoteLoadBalancerDto {
   @IsId()
   serverId: number;
 
-  @ApiPropertyOptional({ default: LOAD_BALANCER_DEFAULTS.drainSeconds })
+  @ApiPropertyOptional({
+    default: LOAD_BALANCER_DEFAULTS.drainSeconds,
+    minimum: LIMITS.drainSeconds.min,
+    maximum: LIMITS.drainSeconds.max,
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(MAX_DRAIN_SECONDS)
+  @Min(LIMITS.drainSeconds.min)
+  @Max(LIMITS.drainSeconds.max)
   drainSeconds?: number;
 }
 
@@ -46,7 +51,7 @@ export class TraefikLoadBalancerDto extends RemoteLoadBalancerDto {
   type: 'traefik';
 
   @ApiProperty({ example: '/data/coolify/proxy/dynamic/shop.yaml' })
-  @IsAbsoluteRemotePath()
+  @IsRemoteFilePath()
   configPath: string;
 
   @ApiProperty({ example: 'shop.example.com' })
@@ -60,7 +65,7 @@ export class NginxLoadBalancerDto extends RemoteLoadBalancerDto {
   type: 'nginx';
 
   @ApiProperty({ example: '/etc/nginx/conf.d/shop.conf' })
-  @IsAbsoluteRemotePath()
+  @IsRemoteFilePath()
   configPath: string;
 
   @ApiProperty({ example: 80 })
@@ -89,15 +94,12 @@ export class HaproxyLoadBalancerDto extends RemoteLoadBalancerDto {
   type: 'haproxy';
 
   @ApiProperty({ example: 'shop' })
-  @MaxLength(255)
-  @Matches(/^[A-Za-z0-9_.:-]+$/, {
-    message: 'backend must contain only letters, digits, "_", ".", ":" and "-"',
-  })
+  @IsHaproxyName()
   backend: string;
 
   @ApiPropertyOptional({ default: LOAD_BALANCER_DEFAULTS.socketPath })
   @IsOptional()
-  @IsAbsoluteRemotePath()
+  @IsHaproxySocketPath()
   socketPath?: string;
 }
 
@@ -129,8 +131,8 @@ export function toLoadBalancerDto(value: unknown): unknown {
 }
 
 /** The stored and shown configuration: every default applied, fields in a fixed order. */
-export function toLoadBalancerConfig(dto: LoadBalancerDto | undefined): LoadBalancerConfig {
-  if (dto === undefined || dto.type === 'none') return { type: 'none' };
+export function toLoadBalancerConfig(dto: LoadBalancerDto | null | undefined): LoadBalancerConfig {
+  if (dto === undefined || dto === null || dto.type === 'none') return { type: 'none' };
   const drainSeconds = dto.drainSeconds ?? LOAD_BALANCER_DEFAULTS.drainSeconds;
   switch (dto.type) {
     case 'traefik':

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
@@ -10,11 +11,10 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { IsHealthCheckPath } from '../common/validation/decorators';
-import { MAX_INT4 } from '../common/validation/rules';
+import { LIMITS } from '../common/validation/limits';
 import { DEFAULT_ROLLING_UPDATE as DEFAULTS } from '../rollout/domain';
 
 const finite = { allowNaN: false, allowInfinity: false } as const;
-const MAX_SECONDS = 7 * 24 * 3600;
 
 /** A percentage is at most 100; `batchSizeIsPercentage` defaults to true. */
 const AtMost100WhenPercentage = () =>
@@ -24,18 +24,23 @@ const AtMost100WhenPercentage = () =>
       validate: (value: unknown, args?: ValidationArguments) =>
         (args?.object as RollingUpdateDto).batchSizeIsPercentage === false ||
         typeof value !== 'number' ||
-        value <= 100,
+        value <= LIMITS.batchSizePercentage.max,
       defaultMessage: () => 'batchSize must not be greater than 100 when batchSizeIsPercentage is true',
     },
   });
 
-/** The body of `POST /api/deployments/:id/rolling-update`; every field is optional. Durations in seconds. */
+/** `@Min` and `@Max` from the contract's limits, also shown in the OpenAPI document. */
+const Within = (limit: { min: number; max: number }) => applyDecorators(Min(limit.min), Max(limit.max));
+
+/**
+ * The body of `POST /api/deployments/:id/rolling-update`; every field is optional. Durations in seconds, with
+ * the contract's limits (400 beyond).
+ */
 export class RollingUpdateDto {
-  @ApiPropertyOptional({ default: DEFAULTS.batchSize })
+  @ApiPropertyOptional({ default: DEFAULTS.batchSize, ...range(LIMITS.batchSize) })
   @IsOptional()
   @IsInt()
-  @Min(1)
-  @Max(MAX_INT4)
+  @Within(LIMITS.batchSize)
   @AtMost100WhenPercentage()
   batchSize?: number;
 
@@ -44,11 +49,10 @@ export class RollingUpdateDto {
   @IsBoolean()
   batchSizeIsPercentage?: boolean;
 
-  @ApiPropertyOptional({ default: DEFAULTS.waitInterval })
+  @ApiPropertyOptional({ default: DEFAULTS.waitInterval, ...range(LIMITS.waitInterval) })
   @IsOptional()
   @IsNumber(finite)
-  @Min(0)
-  @Max(MAX_SECONDS)
+  @Within(LIMITS.waitInterval)
   waitInterval?: number;
 
   @ApiPropertyOptional({ description: "Defaults to the application's healthCheckPath" })
@@ -56,38 +60,31 @@ export class RollingUpdateDto {
   @IsHealthCheckPath()
   healthCheckPath?: string;
 
-  @ApiPropertyOptional({ default: DEFAULTS.healthCheckTimeout, exclusiveMinimum: true, minimum: 0 })
+  @ApiPropertyOptional({ default: DEFAULTS.healthCheckTimeout, ...range(LIMITS.healthCheckTimeout) })
   @IsOptional()
   @IsNumber(finite)
-  @ValidateBy({
-    name: 'isGreaterThanZero',
-    validator: {
-      validate: (value: unknown) => typeof value === 'number' && value > 0,
-      defaultMessage: () => 'healthCheckTimeout must be greater than 0',
-    },
-  })
-  @Max(MAX_SECONDS)
+  @Within(LIMITS.healthCheckTimeout)
   healthCheckTimeout?: number;
 
-  @ApiPropertyOptional({ default: DEFAULTS.healthCheckInterval })
+  @ApiPropertyOptional({ default: DEFAULTS.healthCheckInterval, ...range(LIMITS.healthCheckInterval) })
   @IsOptional()
   @IsNumber(finite)
-  @Min(0)
-  @Max(MAX_SECONDS)
+  @Within(LIMITS.healthCheckInterval)
   healthCheckInterval?: number;
 
-  @ApiPropertyOptional({ default: DEFAULTS.maxHealthCheckRetries })
+  @ApiPropertyOptional({ default: DEFAULTS.maxHealthCheckRetries, ...range(LIMITS.maxHealthCheckRetries) })
   @IsOptional()
   @IsInt()
-  @Min(1)
-  @Max(100000)
+  @Within(LIMITS.maxHealthCheckRetries)
   maxHealthCheckRetries?: number;
 
-  @ApiPropertyOptional({ default: DEFAULTS.minimumHealthyInstances })
+  @ApiPropertyOptional({
+    default: DEFAULTS.minimumHealthyInstances,
+    ...range(LIMITS.minimumHealthyInstances),
+  })
   @IsOptional()
   @IsInt()
-  @Min(0)
-  @Max(MAX_INT4)
+  @Within(LIMITS.minimumHealthyInstances)
   minimumHealthyInstances?: number;
 
   @ApiPropertyOptional({ default: DEFAULTS.autoRollbackOnFailure })
@@ -95,10 +92,13 @@ export class RollingUpdateDto {
   @IsBoolean()
   autoRollbackOnFailure?: boolean;
 
-  @ApiPropertyOptional({ default: DEFAULTS.failureThreshold })
+  @ApiPropertyOptional({ default: DEFAULTS.failureThreshold, ...range(LIMITS.failureThreshold) })
   @IsOptional()
   @IsInt()
-  @Min(1)
-  @Max(MAX_INT4)
+  @Within(LIMITS.failureThreshold)
   failureThreshold?: number;
+}
+
+function range(limit: { min: number; max: number }) {
+  return { minimum: limit.min, maximum: limit.max };
 }

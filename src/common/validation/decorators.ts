@@ -2,13 +2,21 @@ import { applyDecorators } from '@nestjs/common';
 import { IsInt, Max, Min, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 import { isDockerImageName, isDockerTag } from './docker-reference';
 import {
-  envMapProblem,
-  isAbsoluteRemotePath,
+  commandLineEnvProblem,
+  isHaproxyName,
+  isHaproxySocketPath,
   isHealthCheckPath,
   isHost,
   isHostname,
   isOneLineCommand,
+  isRemoteFilePath,
+  MAX_COMMAND_LENGTH,
+  MAX_HAPROXY_NAME_LENGTH,
+  MAX_HEALTH_CHECK_PATH_LENGTH,
   MAX_INT4,
+  MAX_PATH_SEGMENT_BYTES,
+  MAX_REMOTE_PATH_BYTES,
+  MAX_SOCKET_PATH_BYTES,
   privateKeyProblem,
 } from './rules';
 
@@ -64,21 +72,45 @@ export const IsHealthCheckPath = (options?: ValidationOptions) =>
   rule(
     'isHealthCheckPath',
     isHealthCheckPath,
-    'must start with / and contain no whitespace or control characters (at most 2048 characters)',
+    `must start with / and contain no whitespace, control or invisible characters (at most ${MAX_HEALTH_CHECK_PATH_LENGTH} characters)`,
     options,
   );
 
 export const IsHost = (options?: ValidationOptions) =>
-  rule('isHost', isHost, 'must be an IPv4 address, an IPv6 address or a hostname', options);
+  rule(
+    'isHost',
+    isHost,
+    'must be an IPv4 address, an IPv6 address (without a %zone) or a hostname (as an URL keeps it)',
+    options,
+  );
 
 export const IsHostname = (options?: ValidationOptions) =>
   rule('isHostname', isHostname, 'must be a hostname (e.g. shop.example.com)', options);
 
-export const IsAbsoluteRemotePath = (options?: ValidationOptions) =>
+export const IsRemoteFilePath = (options?: ValidationOptions) =>
   rule(
-    'isAbsoluteRemotePath',
-    isAbsoluteRemotePath,
-    'must be an absolute file path without whitespace, control characters or quotes',
+    'isRemoteFilePath',
+    isRemoteFilePath,
+    'must be an absolute, normalized file path (no "." or ".." segment, no "//", no trailing /) without ' +
+      `whitespace, control or invisible characters, quotes or backslashes; at most ${MAX_REMOTE_PATH_BYTES} ` +
+      `bytes, ${MAX_PATH_SEGMENT_BYTES} per segment`,
+    options,
+  );
+
+export const IsHaproxySocketPath = (options?: ValidationOptions) =>
+  rule(
+    'isHaproxySocketPath',
+    isHaproxySocketPath,
+    'must be an absolute, normalized path of letters, digits, "_", ".", "-" and "/" ' +
+      `(socat reads "," ":" "!" as syntax), at most ${MAX_SOCKET_PATH_BYTES} characters`,
+    options,
+  );
+
+export const IsHaproxyName = (options?: ValidationOptions) =>
+  rule(
+    'isHaproxyName',
+    isHaproxyName,
+    `must contain only letters, digits, "_", ".", ":" and "-" (at most ${MAX_HAPROXY_NAME_LENGTH} characters)`,
     options,
   );
 
@@ -86,11 +118,13 @@ export const IsOneLineCommand = (options?: ValidationOptions) =>
   rule(
     'isOneLineCommand',
     isOneLineCommand,
-    'must be a non-empty command on one line (no CR, LF or NUL)',
+    'must be a non-empty command on one line (no CR, LF, NUL, other control characters but tab, or ' +
+      `invisible formatting characters; at most ${MAX_COMMAND_LENGTH} characters)`,
     options,
   );
 
-export const IsEnvMap = (options?: ValidationOptions) => explained('isEnvMap', envMapProblem, options);
+export const IsEnvMap = (options?: ValidationOptions) =>
+  explained('isEnvMap', commandLineEnvProblem, options);
 
 export const IsPrivateKey = (options?: ValidationOptions) =>
   explained('isPrivateKey', privateKeyProblem, options);

@@ -1,4 +1,5 @@
 import type { Clock } from '../../common/clock';
+import { isHaproxyName } from '../../common/validation/rules';
 import type { LoadBalancerConfig } from '../../rollout/domain';
 import { haproxyRuntime } from '../../rollout/commands/proxy-commands';
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
@@ -10,9 +11,6 @@ import { DriverTarget, LoadBalancerDriver, LoadBalancerStep, RemoteSteps, capped
 type HaproxyConfig = Extract<LoadBalancerConfig, { type: 'haproxy' }>;
 
 export const DRAIN_POLL_INTERVAL_MS = 250;
-
-/** HAProxy's own name grammar; it also keeps `;` and newlines (command separators) out of runtime commands. */
-const HAPROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
 
 /** Drives the runtime API: no reload, so no connection is reset. */
 export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<HaproxyConfig>> {
@@ -122,7 +120,7 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
 }
 
 function haproxyName(name: string): string {
-  if (!HAPROXY_NAME.test(name))
+  if (!isHaproxyName(name))
     throw new UnsafeConfigValueError(`not a valid HAProxy name: ${JSON.stringify(name)}`);
   return name;
 }

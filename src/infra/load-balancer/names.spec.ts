@@ -40,6 +40,9 @@ describe('names', () => {
     [{ host: '10.0.0.1', port: 8080 }, '10.0.0.1:8080'],
     [{ host: 'fd00::1', port: 80 }, '[fd00::1]:80'],
     [{ host: 'Web-1.Internal', port: 3000 }, 'web-1.internal:3000'],
+    // Numeric spellings as SSH and the probe read them (inet_aton); Traefik would look them up as names.
+    [{ host: '0x7f.1', port: 8080 }, '127.0.0.1:8080'],
+    [{ host: '2852039166', port: 80 }, '169.254.169.254:80'],
   ])('addresses %j as %s', (address, expected) => {
     expect(memberAddress({ serverId: 1, serverName: 'web-1', ...address })).toBe(expected);
   });
@@ -48,6 +51,9 @@ describe('names', () => {
     [{ host: '10.0.0.1 down', port: 8080 }, 'server web-1: not a valid host: "10.0.0.1 down"'],
     [{ host: '10.0.0.1', port: 1.5 }, 'server web-1: port is not a valid port: 1.5'],
     [{ host: '[fd00::1]', port: 80 }, 'server web-1: not a valid host'],
+    // A zone: `http://[fe80::1%eth0]:80/` is no URL, and neither nginx nor Traefik takes it as written.
+    [{ host: 'fe80::1%eth0', port: 80 }, 'server web-1: not a valid host'],
+    [{ host: '310.0.0.5', port: 80 }, 'server web-1: not a valid host'],
   ])('rejects the address %j', (address, message) => {
     expect(() => memberAddress({ serverId: 1, serverName: 'web-1', ...address })).toThrow(message);
   });

@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
+import { parseHost } from '../../common/network/host-policy';
+import { endsInNumber, ipVersion } from '../../common/validation/rules';
 import type { ApplicationRef, RotationMember } from '../../rollout/ports/load-balancer.port';
 
 /** The first line of every file Rollout writes for a proxy. */
@@ -57,9 +58,17 @@ function toAscii(domain: string): string {
 /** `host:port` as nginx and URLs write it (IPv6 in brackets); throws for anything that is not an address. */
 export function memberAddress(member: RotationMember): string {
   assertPort(member.port, `server ${member.serverName}: port`);
-  const version = isIP(member.host);
+  const version = ipVersion(member.host);
   if (version === 6) return `[${member.host}]:${member.port}`;
   if (version === 4) return `${member.host}:${member.port}`;
+  if (endsInNumber(member.host)) {
+    // `0x7f.1` is 127.0.0.1 to SSH and the health probe, but a name to Traefik (Go): the address, then.
+    const parsed = parseHost(member.host);
+    if (parsed.kind === 'address' && parsed.family === 4) return `${parsed.address}:${member.port}`;
+    throw new UnsafeConfigValueError(
+      `server ${member.serverName}: not a valid host: ${JSON.stringify(member.host)}`,
+    );
+  }
   try {
     return `${normalizeDomain(member.host)}:${member.port}`;
   } catch {

@@ -1,4 +1,5 @@
 import { isDockerImageName, isDockerTag } from '../../common/validation/docker-reference';
+import { commandLineEnvProblem, isContainerName } from '../../common/validation/rules';
 import type { RemoteCommand } from '../ports';
 
 /**
@@ -20,7 +21,6 @@ export class InvalidSecretArgument extends InvalidCommandArgument {
   }
 }
 
-const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -31,7 +31,7 @@ export function imageReference(image: string, tag: string): string {
 }
 
 function containerName(name: string): string {
-  if (!CONTAINER_NAME.test(name)) throw new InvalidCommandArgument('container name', name);
+  if (!isContainerName(name)) throw new InvalidCommandArgument('container name', name);
   return name;
 }
 
@@ -115,6 +115,9 @@ export const docker = {
       if (!ENV_KEY.test(key)) throw new InvalidCommandArgument('env name', key);
       return ['-e', `${key}=${noNul(value, `env ${key}`)}`];
     });
+    // The request-time rule of `env` (it names variables and sizes, never a value).
+    const envProblem = commandLineEnvProblem(spec.env);
+    if (envProblem !== null) throw new InvalidCommandArgument('env', envProblem);
     const labels = Object.entries(spec.labels).flatMap(([key, value]) => {
       if (!LABEL_KEY.test(key)) throw new InvalidCommandArgument('label', key);
       return ['--label', `${key}=${noNul(value, `label ${key}`)}`];

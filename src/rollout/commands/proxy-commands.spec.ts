@@ -41,13 +41,39 @@ describe('proxy commands', () => {
   });
 
   it('passes paths as positional arguments, never inside the script', () => {
-    const command = atomicWriteFile("/srv/it's here/a b.conf", 'x');
+    const command = atomicWriteFile('/srv/$(id);here/a&b.conf', 'x');
     expect(command.argv.slice(3)).toEqual([
       'sh',
-      "/srv/it's here/.a b.conf.rollout-tmp",
-      "/srv/it's here/a b.conf",
+      '/srv/$(id);here/.a&b.conf.rollout-tmp',
+      '/srv/$(id);here/a&b.conf',
     ]);
     expect(command.argv[2]).not.toContain('here');
+  });
+
+  it.each([
+    ['a relative path', 'etc/shop.conf'],
+    ['a ".." segment', '/etc/nginx/../shadow'],
+    ['a "." segment', '/etc/./shop.conf'],
+    ['"//"', '/etc//shop.conf'],
+    ['a trailing "/."', '/etc/shop/.'],
+    ['a directory', '/etc/nginx/'],
+    ['a quote', "/srv/it's.conf"],
+    ['a space', '/srv/a b.conf'],
+    ['a newline', '/srv/a\nb.conf'],
+    ['NUL', '/srv/a\0b.conf'],
+    ['a right-to-left override', '/srv/a\u202eb.conf'],
+    ['a lone surrogate', '/srv/a\ud800.conf'],
+    ['a segment whose temporary sibling would pass NAME_MAX', `/srv/${'a'.repeat(243)}`],
+    ['more than 1024 bytes', `/srv${'/abcdefg'.repeat(128)}`],
+  ])('refuses a file path with %s (the request-time rule of configPath)', (_what, path) => {
+    expect(() => atomicWriteFile(path, 'x')).toThrow('not an absolute, normalized file path');
+    expect(() => readFileIfExists(path)).toThrow('not an absolute, normalized file path');
+    expect(() => removeFile(path)).toThrow('not an absolute, normalized file path');
+  });
+
+  it('accepts the longest segment whose temporary sibling still fits NAME_MAX', () => {
+    const path = `/srv/${'a'.repeat(242)}`;
+    expect(Buffer.byteLength(temporaryPathFor(path).split('/').pop() ?? '')).toBe(255);
   });
 
   it('reads a file or reports it missing with its own exit code', () => {
@@ -67,7 +93,9 @@ describe('proxy commands', () => {
     expect(shellJoin(adminShellCommand('nginx -t && systemctl reload nginx').argv)).toBe(
       `sh -c 'nginx -t && systemctl reload nginx'`,
     );
-    expect(() => adminShellCommand('  ')).toThrow('cannot be empty');
+    expect(() => adminShellCommand('  ')).toThrow('one non-empty line');
+    expect(() => adminShellCommand('nginx -t\nreboot')).toThrow('one non-empty line');
+    expect(() => adminShellCommand('nginx -s reload\u202e')).toThrow('one non-empty line');
   });
 
   describe('haproxyRuntime', () => {
@@ -77,12 +105,19 @@ describe('proxy commands', () => {
       expect(command.stdin).toBe('set server be_shop/web-1 state drain\n');
     });
 
-    it.each(['run/admin.sock', '/run/admin,fork.sock', '/run/a b.sock', '/run/x:y.sock'])(
-      'rejects the socket path %j, which socat would parse as options',
-      (socketPath) => {
-        expect(() => haproxyRuntime(socketPath, ['show stat'])).toThrow('not a usable HAProxy socket path');
-      },
-    );
+    it.each([
+      'run/admin.sock',
+      '/run/admin,fork.sock',
+      '/run/a b.sock',
+      '/run/x:y.sock',
+      '/run/x!y.sock',
+      '/run/../haproxy/admin.sock',
+      '/run/haproxy/admin.sock/',
+      '/run/hаproxy.sock', // a Cyrillic "а"
+      `/run/${'s'.repeat(103)}`, // 108 bytes: one more than sun_path holds with its NUL
+    ])('rejects the socket path %j, which socat would parse as options', (socketPath) => {
+      expect(() => haproxyRuntime(socketPath, ['show stat'])).toThrow('not a usable HAProxy socket path');
+    });
 
     it.each(['show stat; shutdown sessions server be/web-1', 'show stat\nshow info'])(
       'rejects %j, which would smuggle in a second command',
@@ -92,6 +127,12 @@ describe('proxy commands', () => {
         );
       },
     );
+
+    it('accepts the longest socket path sun_path holds', () => {
+      const socketPath = `/run/${'s'.repeat(102)}`;
+      expect(socketPath).toHaveLength(107);
+      expect(haproxyRuntime(socketPath, ['show stat']).argv[2]).toBe(`UNIX-CONNECT:${socketPath}`);
+    });
 
     it('needs a command', () => {
       expect(() => haproxyRuntime('/run/haproxy/admin.sock', [])).toThrow('at least one runtime command');

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { isHaproxySocketPath, isOneLineCommand, isRemoteFilePath } from '../../common/validation/rules';
 import type { RemoteCommand } from '../ports/remote-executor.port';
 
 /** Exit status of `readFileIfExists` when the file does not exist (distinct from `cat`'s own failures). */
@@ -42,16 +43,14 @@ export function removeFile(path: string): RemoteCommand {
 
 /** An administrator-supplied command line (e.g. `nginx -s reload`), run as written by the remote shell. */
 export function adminShellCommand(commandLine: string): RemoteCommand {
-  if (commandLine.trim() === '') throw new Error('an administrator command cannot be empty');
+  if (!isOneLineCommand(commandLine))
+    throw new Error(`an administrator command must be one non-empty line: ${JSON.stringify(commandLine)}`);
   return { argv: ['sh', '-c', commandLine] };
 }
 
-/** socat treats `,` `:` `!` and spaces in an address as syntax, so only plain paths are accepted. */
-const SOCKET_PATH = /^\/[A-Za-z0-9_./-]+$/;
-
 /** Sends runtime API commands to HAProxy's admin socket; each command is one line on stdin. */
 export function haproxyRuntime(socketPath: string, commands: readonly string[]): RemoteCommand {
-  if (!SOCKET_PATH.test(socketPath))
+  if (!isHaproxySocketPath(socketPath))
     throw new Error(`not a usable HAProxy socket path: ${JSON.stringify(socketPath)}`);
   if (commands.length === 0) throw new Error('HAProxy needs at least one runtime command');
   for (const command of commands) {
@@ -64,8 +63,9 @@ export function haproxyRuntime(socketPath: string, commands: readonly string[]):
   };
 }
 
+/** The request-time rule of `configPath`, so a path accepted then is never refused here. */
 function assertAbsoluteFilePath(path: string): void {
-  if (!path.startsWith('/') || path.endsWith('/') || path.includes('\0') || posix.normalize(path) !== path) {
+  if (!isRemoteFilePath(path)) {
     throw new Error(`not an absolute, normalized file path: ${JSON.stringify(path)}`);
   }
 }

@@ -1,4 +1,4 @@
-import { shellJoin, shellQuote } from './shell';
+import { MAX_COMMAND_LINE_BYTES, shellJoin, shellQuote } from './shell';
 
 describe('shellQuote', () => {
   it.each([
@@ -19,6 +19,17 @@ describe('shellQuote', () => {
   it('refuses a NUL byte', () => {
     expect(() => shellQuote('a\0b')).toThrow('NUL');
   });
+
+  it.each(['\ud800', 'a\udc00b', '\udc00\ud800'])(
+    'refuses %j, a lone surrogate (no UTF-8 encoding: it would arrive as U+FFFD)',
+    (word) => {
+      expect(() => shellQuote(word)).toThrow('valid Unicode');
+    },
+  );
+
+  it('quotes a surrogate pair (one valid code point) like any other character', () => {
+    expect(shellQuote('a😀b')).toBe("'a😀b'");
+  });
 });
 
 describe('shellJoin', () => {
@@ -30,5 +41,19 @@ describe('shellJoin', () => {
 
   it('refuses an empty command', () => {
     expect(() => shellJoin([])).toThrow('at least one word');
+  });
+
+  it('accepts a line of MAX_COMMAND_LINE_BYTES (one sh -c argument under Linux MAX_ARG_STRLEN) and no more', () => {
+    expect(MAX_COMMAND_LINE_BYTES).toBe(131071);
+    const word = (bytes: number) => 'x'.repeat(bytes - 'echo '.length);
+    expect(Buffer.byteLength(shellJoin(['echo', word(MAX_COMMAND_LINE_BYTES)]))).toBe(MAX_COMMAND_LINE_BYTES);
+    expect(() => shellJoin(['echo', word(MAX_COMMAND_LINE_BYTES + 1)])).toThrow('cannot exceed 131071 bytes');
+  });
+
+  it('counts UTF-8 bytes and the quoting, not UTF-16 units', () => {
+    const quotes = "'".repeat(32768); // 32768 characters, 4 × 32768 + 2 bytes once quoted
+    expect(() => shellJoin(['echo', quotes])).toThrow('cannot exceed');
+    const euros = '€'.repeat(44000); // 44000 characters, 132000 bytes
+    expect(() => shellJoin(['echo', euros])).toThrow('cannot exceed');
   });
 });

@@ -3,14 +3,27 @@
  * Words made only of safe characters stay bare so command lines remain readable in logs and tests.
  */
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * sshd runs a command as one argument of `$SHELL -c`, and Linux refuses an argument of more than 128 KiB
+ * (MAX_ARG_STRLEN, its terminating NUL included): a longer line could only fail on the server.
+ */
+export const MAX_COMMAND_LINE_BYTES = 128 * 1024 - 1;
 
 export function shellQuote(word: string): string {
   if (word.includes('\0')) throw new Error('a shell word cannot contain a NUL byte');
+  // A lone surrogate has no UTF-8 encoding: it would arrive as U+FFFD, not as given.
+  if (LONE_SURROGATE.test(word)) throw new Error('a shell word must be valid Unicode (no lone surrogate)');
   if (word !== '' && SAFE_WORD.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export function shellJoin(argv: readonly string[]): string {
   if (argv.length === 0) throw new Error('a command needs at least one word');
-  return argv.map(shellQuote).join(' ');
+  const line = argv.map(shellQuote).join(' ');
+  const bytes = Buffer.byteLength(line, 'utf8');
+  if (bytes > MAX_COMMAND_LINE_BYTES)
+    throw new Error(`a command line cannot exceed ${MAX_COMMAND_LINE_BYTES} bytes (this one has ${bytes})`);
+  return line;
 }

@@ -125,7 +125,7 @@ describe('/api/deployments', () => {
       waitInterval: 0.5,
       healthCheckPath: '/healthz?full=1',
       healthCheckTimeout: 0.2,
-      healthCheckInterval: 0,
+      healthCheckInterval: 0.01,
       maxHealthCheckRetries: 3,
       minimumHealthyInstances: 2,
       autoRollbackOnFailure: false,

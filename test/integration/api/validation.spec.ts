@@ -255,7 +255,7 @@ const CASES: Case[] = [
     'healthCheckTimeout 0',
     ROLLING,
     () => ({ healthCheckTimeout: 0 }),
-    'healthCheckTimeout must be greater than 0',
+    'healthCheckTimeout must not be less than 0.1',
   ],
   ['a negative healthCheckInterval', ROLLING, () => ({ healthCheckInterval: -0.5 }), 'healthCheckInterval'],
   ['maxHealthCheckRetries 0', ROLLING, () => ({ maxHealthCheckRetries: 0 }), 'maxHealthCheckRetries'],
