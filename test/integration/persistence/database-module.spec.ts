@@ -44,7 +44,11 @@ describe('DatabaseModule and PersistenceModule', () => {
       const tokens = moduleRef.get(TokenService);
       const created = await tokens.createToken('nest');
       expect(created.teamId).toBe(team.id);
-      expect(await tokens.verify(created.token)).toEqual({ teamId: team.id });
+      expect(await tokens.verify(created.token)).toEqual({
+        teamId: team.id,
+        tokenId: created.id,
+        scope: 'admin',
+      });
     } finally {
       await moduleRef.close();
     }
