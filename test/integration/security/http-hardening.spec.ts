@@ -1,4 +1,4 @@
-import { type Socket, io } from 'socket.io-client';
+import { connectSocket } from '../../support/socket';
 import { bearer } from '../support/app';
 import { startFullApp, type FullApp } from './full-app';
 
@@ -6,26 +6,6 @@ jest.setTimeout(60_000);
 
 const ALLOWED = 'https://deploy.example.test';
 const FOREIGN = 'https://evil.example.test';
-
-function connectSocket(
-  url: string,
-  options: { token?: string; origin?: string; namespace?: string } = {},
-): Promise<Socket> {
-  const socket = io(`${url}${options.namespace ?? '/deployments'}`, {
-    auth: options.token === undefined ? {} : { token: options.token },
-    transports: ['websocket'],
-    extraHeaders: options.origin === undefined ? {} : { Origin: options.origin },
-    reconnection: false,
-    forceNew: true,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(error);
-    });
-  });
-}
 
 describe('HTTP and socket.io hardening', () => {
   let f: FullApp;

@@ -1,4 +1,5 @@
-import { type Socket, io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { connectSocket } from '../../support/socket';
 import { ApplicationEntity } from '../../../src/applications/application.entity';
 import { TokenService } from '../../../src/auth/token.service';
 import { MAX_SUBSCRIPTIONS_PER_SOCKET } from '../../../src/deployments/deployments.gateway';
@@ -7,19 +8,6 @@ import { waitFor } from '../../support/wait';
 import { startFullApp, type FullApp } from './full-app';
 
 jest.setTimeout(60_000);
-
-function connect(url: string, token: string): Promise<Socket> {
-  const socket = io(`${url}/deployments`, {
-    auth: { token },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 describe('socket.io connections of a token', () => {
   let f: FullApp;
@@ -54,7 +42,7 @@ describe('socket.io connections of a token', () => {
 
   it(`may watch at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} deployments at once`, async () => {
     const { token } = await f.token('watchers');
-    const socket = await connect(f.url, token);
+    const socket = await connectSocket(f.url, { token });
     sockets.push(socket);
     const acks = [];
     for (const deploymentId of deploymentIds.slice(0, MAX_SUBSCRIPTIONS_PER_SOCKET)) {
@@ -76,8 +64,8 @@ describe('socket.io connections of a token', () => {
   it('is closed by the server once its token is revoked, and cannot connect again', async () => {
     const { token, id } = await f.token('watchers', { scope: 'read' });
     const { token: other } = await f.token('watchers', { scope: 'read' });
-    const doomed = await connect(f.url, token);
-    const survivor = await connect(f.url, other);
+    const doomed = await connectSocket(f.url, { token });
+    const survivor = await connectSocket(f.url, { token: other });
     sockets.push(doomed, survivor);
     let reason = '';
     doomed.on('disconnect', (why) => {
@@ -89,12 +77,12 @@ describe('socket.io connections of a token', () => {
     expect(reason).toBe('io server disconnect');
     expect(Date.now() - revokedAt).toBeLessThan(5_000);
     expect(survivor.connected).toBe(true);
-    await expect(connect(f.url, token)).rejects.toThrow('Unauthorized');
+    await expect(connectSocket(f.url, { token })).rejects.toThrow('Unauthorized');
   });
 
   it('is closed once its token expires', async () => {
     const { token, id } = await f.token('watchers', { expiresInMs: 3_600_000 });
-    const socket = await connect(f.url, token);
+    const socket = await connectSocket(f.url, { token });
     sockets.push(socket);
     await f.db.dataSource.query(`UPDATE api_tokens SET expires_at = now() WHERE id = $1`, [id]);
     await waitFor('the expired socket to be closed', () => (socket.connected ? undefined : true), 10_000);
