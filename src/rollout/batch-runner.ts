@@ -1,5 +1,5 @@
 import { mapWithConcurrency } from '../common/concurrency';
-import type { BatchView, HealthCheckResult } from './domain';
+import type { BatchRecord, HealthCheckResult } from './domain';
 import { checkBatchBudget } from './planning/budget';
 import { describeHealth, recordedResult, RolloutRun } from './rollout-run';
 
@@ -23,12 +23,12 @@ function messageOf(error: unknown): string {
  * servers go back into rotation unchanged and the batch is `pending` again; after it the instances not yet
  * healthy are restored like unhealthy ones. Either way the deployment then ends `cancelled`.
  */
-export async function runBatch(run: RolloutRun, batch: BatchView): Promise<BatchOutcome> {
+export async function runBatch(run: RolloutRun, batch: BatchRecord): Promise<BatchOutcome> {
   const outcome = await runBatchSteps(run, batch);
   return outcome === 'continue' && run.cancel.aborted ? 'cancelled' : outcome;
 }
 
-async function runBatchSteps(run: RolloutRun, batch: BatchView): Promise<BatchOutcome> {
+async function runBatchSteps(run: RolloutRun, batch: BatchRecord): Promise<BatchOutcome> {
   const { recorder, deployment } = run;
   const n = batch.batchNumber;
   const servers = batch.serverIds.map((id) => run.server(id));
@@ -161,7 +161,7 @@ async function runBatchSteps(run: RolloutRun, batch: BatchView): Promise<BatchOu
 /** Nothing was swapped: the drained servers go back into rotation and the batch counts as never run. */
 async function handBack(
   run: RolloutRun,
-  batch: BatchView,
+  batch: BatchRecord,
   serving: number[],
   when: string,
 ): Promise<BatchOutcome> {
@@ -181,7 +181,7 @@ async function handBack(
   return 'cancelled';
 }
 
-async function failBatch(run: RolloutRun, batch: BatchView, reason: string, failedInstances: number) {
+async function failBatch(run: RolloutRun, batch: BatchRecord, reason: string, failedInstances: number) {
   await run.recorder.batch(batch.id, {
     status: 'failed',
     completedAt: run.now(),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { runBatch } from './batch-runner';
 import { FINAL_DEPLOYMENT_STATUSES } from './domain';
-import type { BatchView, DeploymentStatus } from './domain';
+import type { BatchRecord, DeploymentStatus } from './domain';
 import { rollbackFleet } from './fleet-rollback';
 import { planBatches } from './planning/batches';
 import { currentVersion } from './planning/current-version';
@@ -187,7 +187,7 @@ export class RollingUpdateStrategy {
  * failed: …`. A batch whose restore failed keeps its own reason, which names the servers left without a
  * serving instance, so the summary never claims a restore that did not happen.
  */
-function describeFailedBatches(batches: readonly BatchView[], totalBatches: number): string {
+function describeFailedBatches(batches: readonly BatchRecord[], totalBatches: number): string {
   const failed = [...batches]
     .sort((a, b) => a.batchNumber - b.batchNumber)
     .filter((b) => isFailedBatch(b.status));

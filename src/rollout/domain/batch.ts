@@ -1,0 +1,67 @@
+/** A batch of servers updated together, the phases each server goes through, and what a probe found. */
+
+export const BATCH_STATUSES = [
+  'pending',
+  'in_progress',
+  'health_checking',
+  'completed',
+  'failed',
+  'rolled_back',
+] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export const INSTANCE_PHASES = [
+  'draining',
+  'pulling',
+  'starting',
+  'health_checking',
+  'healthy',
+  'unhealthy',
+  'rolling_back',
+  'rolled_back',
+  'in_rotation',
+] as const;
+export type InstancePhase = (typeof INSTANCE_PHASES)[number];
+
+export interface HealthCheckResult {
+  healthy: boolean;
+  statusCode: number | null;
+  attempts: number;
+  elapsedMs: number;
+  message: string;
+}
+
+/** A batch as the engine reads it. */
+export interface BatchRecord {
+  id: number;
+  batchNumber: number;
+  serverIds: number[];
+  status: BatchStatus;
+  /** ISO 8601; null until the batch first starts (and again when a cancel hands it back unchanged). */
+  startedAt: string | null;
+  failureReason: string | null;
+}
+
+/** A batch exactly as the API and socket.io show it (CONTRACT.md); the engine only forwards it. */
+export interface BatchView {
+  id: number;
+  batchNumber: number;
+  totalBatches: number;
+  serverIds: number[];
+  targetInstanceCount: number;
+  status: BatchStatus;
+  startedAt: string | null;
+  completedAt: string | null;
+  successfulInstances: number;
+  failedInstances: number;
+  healthCheckResults: Record<string, HealthCheckResult>;
+  failureReason: string | null;
+}
+
+export interface InstanceEvent {
+  deploymentId: number;
+  batchNumber: number;
+  serverId: number;
+  phase: InstancePhase;
+  message: string;
+}

@@ -1,0 +1,88 @@
+/** A deployment: its statuses, its options and the two shapes it takes (the engine's record, the API's view). */
+
+export const DEPLOYMENT_STATUSES = [
+  'pending',
+  'queued',
+  'in_progress',
+  'paused',
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'rolled_back',
+  'rollback_failed',
+  'cancelled',
+] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+export const FINAL_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'rolled_back',
+  'rollback_failed',
+  'cancelled',
+];
+/** Statuses that hold the application's single rollout slot (enforced by a partial unique index). */
+export const ACTIVE_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['queued', 'in_progress', 'paused'];
+
+export type DeploymentStrategyKind = 'simple' | 'rolling' | 'blue_green' | 'canary';
+
+/** The options of `POST /api/deployments/:id/rolling-update`, with defaults applied. Durations in seconds. */
+export interface RollingUpdateOptions {
+  batchSize: number;
+  batchSizeIsPercentage: boolean;
+  waitInterval: number;
+  healthCheckPath: string;
+  healthCheckTimeout: number;
+  healthCheckInterval: number;
+  maxHealthCheckRetries: number;
+  minimumHealthyInstances: number;
+  autoRollbackOnFailure: boolean;
+  failureThreshold: number;
+}
+
+export const DEFAULT_ROLLING_UPDATE: Omit<RollingUpdateOptions, 'healthCheckPath'> = {
+  batchSize: 25,
+  batchSizeIsPercentage: true,
+  waitInterval: 30,
+  healthCheckTimeout: 120,
+  healthCheckInterval: 5,
+  maxHealthCheckRetries: 10,
+  minimumHealthyInstances: 1,
+  autoRollbackOnFailure: true,
+  failureThreshold: 2,
+};
+
+/** A deployment as the engine reads it: what to deploy, how, and how far the rollout got. */
+export interface DeploymentRecord extends RollingUpdateOptions {
+  id: number;
+  status: DeploymentStatus;
+  image: string;
+  tag: string;
+  totalBatches: number;
+  completedBatches: number;
+  failedBatches: number;
+  /** When the rollout first started (ISO 8601); null until then. */
+  startedAt: string | null;
+}
+
+/**
+ * The deployment exactly as the API and socket.io show it (CONTRACT.md). The engine never reads it: it only
+ * hands what the store answers on to the events port.
+ */
+export interface DeploymentView extends RollingUpdateOptions {
+  id: number;
+  applicationId: number;
+  strategy: DeploymentStrategyKind;
+  status: DeploymentStatus;
+  image: string;
+  tag: string;
+  previousImage: string | null;
+  previousTag: string | null;
+  totalBatches: number;
+  completedBatches: number;
+  failedBatches: number;
+  failureReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}

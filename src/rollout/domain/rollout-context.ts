@@ -1,0 +1,16 @@
+import type { BatchRecord } from './batch';
+import type { DeploymentRecord } from './deployment';
+import type { ApplicationSpec, InstanceState, ServerTarget } from './fleet';
+
+/** Everything one pass of a rollout reads from the store before it decides its next step. */
+export interface RolloutContext {
+  deployment: DeploymentRecord;
+  /** Set by `POST /api/deployments/:id/cancel` while the rollout runs: no new batch starts. */
+  cancelRequested: boolean;
+  application: ApplicationSpec;
+  /** The application's servers, in the order of `application.serverIds`. */
+  servers: ServerTarget[];
+  loadBalancerServer: ServerTarget | null;
+  instances: InstanceState[];
+  batches: BatchRecord[];
+}
