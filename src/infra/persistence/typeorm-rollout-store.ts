@@ -7,6 +7,8 @@ import { AppConfig } from '../../config/app-config';
 import { DeploymentBatchEntity } from '../../deployments/deployment-batch.entity';
 import { DeploymentEventEntity } from '../../deployments/deployment-event.entity';
 import { DeploymentEntity } from '../../deployments/deployment.entity';
+import { toBatchView } from '../../deployments/deployment-batch.view';
+import { toDeploymentView } from '../../deployments/deployment.view';
 import type {
   ApplicationSpec,
   BatchView,
@@ -27,7 +29,6 @@ import { ServerEntity } from '../../servers/server.entity';
 import { RecordNotFoundError } from './persistence-errors';
 import { pollingCancelWatch } from './polling-cancel-watch';
 import { applicationSecretEnvRow, decryptSecret, serverPrivateKeyRow } from './secret-box';
-import { toBatchView, toDeploymentView } from './views';
 
 /** Only the keys actually given: TypeORM would otherwise write NULL for an `undefined`. */
 function definedOnly<T extends object>(patch: T): Partial<T> {

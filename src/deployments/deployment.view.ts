@@ -1,9 +1,9 @@
-import type { ApplicationEntity } from '../../applications/application.entity';
-import type { DeploymentBatchEntity } from '../../deployments/deployment-batch.entity';
-import type { DeploymentEntity } from '../../deployments/deployment.entity';
-import type { BatchView, DeploymentView, RollingUpdateOptions } from '../../rollout/domain';
+import type { ApplicationEntity } from '../applications/application.entity';
+import type { DeploymentView, RollingUpdateOptions } from '../rollout/domain';
+import type { DeploymentEntity } from './deployment.entity';
 
-function iso(date: Date | null): string | null {
+/** A nullable timestamp as the API writes it. */
+export function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
@@ -48,23 +48,5 @@ export function toDeploymentView(
     createdAt: deployment.createdAt.toISOString(),
     startedAt: iso(deployment.startedAt),
     completedAt: iso(deployment.completedAt),
-  };
-}
-
-/** One batch JSON of CONTRACT.md. */
-export function toBatchView(batch: DeploymentBatchEntity): BatchView {
-  return {
-    id: batch.id,
-    batchNumber: batch.batchNumber,
-    totalBatches: batch.totalBatches,
-    serverIds: batch.serverIds,
-    targetInstanceCount: batch.targetInstanceCount,
-    status: batch.status,
-    startedAt: iso(batch.startedAt),
-    completedAt: iso(batch.completedAt),
-    successfulInstances: batch.successfulInstances,
-    failedInstances: batch.failedInstances,
-    healthCheckResults: batch.healthCheckResults,
-    failureReason: batch.failureReason,
   };
 }

@@ -1,0 +1,21 @@
+import type { BatchView } from '../rollout/domain';
+import type { DeploymentBatchEntity } from './deployment-batch.entity';
+import { iso } from './deployment.view';
+
+/** One batch JSON of CONTRACT.md. */
+export function toBatchView(batch: DeploymentBatchEntity): BatchView {
+  return {
+    id: batch.id,
+    batchNumber: batch.batchNumber,
+    totalBatches: batch.totalBatches,
+    serverIds: batch.serverIds,
+    targetInstanceCount: batch.targetInstanceCount,
+    status: batch.status,
+    startedAt: iso(batch.startedAt),
+    completedAt: iso(batch.completedAt),
+    successfulInstances: batch.successfulInstances,
+    failedInstances: batch.failedInstances,
+    healthCheckResults: batch.healthCheckResults,
+    failureReason: batch.failureReason,
+  };
+}
