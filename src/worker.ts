@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadDotEnvFile } from './config/app-config';
 import { exitOnBootFailure, loadConfigOrExit } from './infra/logging/boot';
-import { WorkerModule } from './worker.module';
+import { WorkerModule } from './worker/worker.module';
 
 /**
  * The BullMQ worker: no HTTP port. On SIGTERM/SIGINT Nest closes the application: RolloutProcessor

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { runBatch } from './batch-runner';
 import { FINAL_DEPLOYMENT_STATUSES } from './domain';
@@ -19,7 +18,6 @@ import { RolloutSettings } from './rollout-settings';
  * point is replaced by one that continues from the database. A cancel is read between steps and, through
  * the store's cancel watch, during every wait of the loop and of a batch, which it ends at once.
  */
-@Injectable()
 export class RollingUpdateStrategy {
   private readonly deps: RolloutDependencies;
 

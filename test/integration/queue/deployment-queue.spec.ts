@@ -9,7 +9,7 @@ import { DEPLOYMENTS_QUEUE } from '../../../src/infra/queue/queue.constants';
 import { QueueModule } from '../../../src/infra/queue/queue.module';
 import { RolloutStore } from '../../../src/rollout/ports';
 import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
-import { RolloutProcessor, rolloutWorkerOptions } from '../../../src/rollout/rollout.processor';
+import { RolloutProcessor, rolloutWorkerOptions } from '../../../src/worker/rollout.processor';
 import { testConfig, waitForJobState } from './test-redis';
 import { waitFor } from '../../support/wait';
 import { deleteKeys } from '../../support/redis';

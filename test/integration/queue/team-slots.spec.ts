@@ -11,7 +11,7 @@ import {
 import { bullmqOptions } from '../../../src/infra/queue/redis-options';
 import { TypeormRolloutStore } from '../../../src/infra/persistence/typeorm-rollout-store';
 import type { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
-import { RolloutProcessor, TEAM_SLOT_RETRY_DELAY_MS } from '../../../src/rollout/rollout.processor';
+import { RolloutProcessor, TEAM_SLOT_RETRY_DELAY_MS } from '../../../src/worker/rollout.processor';
 import { deleteKeys } from '../../support/redis';
 import { waitFor } from '../../support/wait';
 import { createTestDatabase, type TestDatabase } from '../support/database';

@@ -9,8 +9,8 @@ import { AppConfig } from '../config/app-config';
 import { DEPLOYMENTS_QUEUE, parseRollingUpdateJobData } from '../infra/queue/queue.constants';
 import { bullmqOptions } from '../infra/queue/redis-options';
 import { TeamSlots } from '../infra/queue/team-slots';
-import { RolloutStore } from './ports';
-import { RollingUpdateStrategy } from './rolling-update.strategy';
+import { RolloutStore } from '../rollout/ports';
+import { RollingUpdateStrategy } from '../rollout/rolling-update.strategy';
 
 /**
  * A rollout is async I/O, so the lock (renewed every lockDuration / 2) only lapses when the process dies

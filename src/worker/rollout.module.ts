@@ -7,9 +7,16 @@ import { UndiciHealthProbe } from '../infra/health/undici-health-probe';
 import { RemoteLoadBalancer } from '../infra/load-balancer';
 import { PersistenceModule } from '../infra/persistence/persistence.module';
 import { createSshRemoteExecutor } from '../infra/ssh/ssh-remote-executor';
-import { HealthProbe, HostKeyPinning, LoadBalancer, RemoteExecutor } from './ports';
-import { RollingUpdateStrategy } from './rolling-update.strategy';
-import { RolloutSettings } from './rollout-settings';
+import {
+  HealthProbe,
+  HostKeyPinning,
+  LoadBalancer,
+  RemoteExecutor,
+  RolloutEvents,
+  RolloutStore,
+} from '../rollout/ports';
+import { RollingUpdateStrategy } from '../rollout/rolling-update.strategy';
+import { RolloutSettings } from '../rollout/rollout-settings';
 
 /** Closes pooled SSH connections when the worker stops. */
 @Injectable()
@@ -21,7 +28,7 @@ class RemoteConnectionsCloser implements OnApplicationShutdown {
   }
 }
 
-/** Binds the engine's ports to their adapters (worker process only). */
+/** Binds the engine's ports to their adapters and builds the engine from them (worker process only). */
 @Module({
   imports: [EventsModule, PersistenceModule],
   providers: [
@@ -57,7 +64,27 @@ class RemoteConnectionsCloser implements OnApplicationShutdown {
       inject: [RemoteExecutor, Clock],
       useFactory: (executor: RemoteExecutor, clock: Clock) => new RemoteLoadBalancer(executor, clock),
     },
-    RollingUpdateStrategy,
+    {
+      provide: RollingUpdateStrategy,
+      inject: [
+        RolloutStore,
+        RolloutEvents,
+        RemoteExecutor,
+        HealthProbe,
+        LoadBalancer,
+        Clock,
+        RolloutSettings,
+      ],
+      useFactory: (
+        store: RolloutStore,
+        events: RolloutEvents,
+        executor: RemoteExecutor,
+        probe: HealthProbe,
+        loadBalancer: LoadBalancer,
+        clock: Clock,
+        settings: RolloutSettings,
+      ) => new RollingUpdateStrategy(store, events, executor, probe, loadBalancer, clock, settings),
+    },
     RemoteConnectionsCloser,
   ],
   exports: [RollingUpdateStrategy, RemoteExecutor],
