@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { pageOf, type PageQuery } from '../common/http/page.query';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
-import { applicationSecretEnvRow, encryptSecret } from '../infra/persistence/secret-box';
+import { applicationSecretEnvRow, encryptSecret } from '../common/crypto/secret-box';
 import { ServersRepository } from '../servers/servers.repository';
 import { ApplicationEntity } from './application.entity';
 import {

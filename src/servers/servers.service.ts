@@ -3,7 +3,7 @@ import { pageOf, type PageQuery } from '../common/http/page.query';
 import { AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { assertHostAllowed } from '../common/network/host-policy';
-import { encryptSecret, serverPrivateKeyRow } from '../infra/persistence/secret-box';
+import { encryptSecret, serverPrivateKeyRow } from '../common/crypto/secret-box';
 import { CreateServerDto } from './create-server.dto';
 import { ServerEntity } from './server.entity';
 import { toServerView, ServerView } from './server.view';

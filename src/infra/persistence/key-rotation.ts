@@ -8,7 +8,7 @@ import {
   SecretBoxError,
   type SecretRow,
   serverPrivateKeyRow,
-} from './secret-box';
+} from '../../common/crypto/secret-box';
 
 /** Why a rotation was refused; it names rows and key ids, never a secret. Nothing was changed. */
 export class KeyRotationError extends Error {

@@ -3,6 +3,7 @@ import { DataSource, In } from 'typeorm';
 import { ApplicationInstanceEntity } from '../../applications/application-instance.entity';
 import { ApplicationServerEntity } from '../../applications/application-server.entity';
 import { ApplicationEntity } from '../../applications/application.entity';
+import { applicationSecretEnvRow, decryptSecret, serverPrivateKeyRow } from '../../common/crypto/secret-box';
 import { AppConfig } from '../../config/app-config';
 import { DeploymentBatchEntity } from '../../deployments/deployment-batch.entity';
 import { DeploymentEventEntity } from '../../deployments/deployment-event.entity';
@@ -28,7 +29,6 @@ import {
 import { ServerEntity } from '../../servers/server.entity';
 import { RecordNotFoundError } from './persistence-errors';
 import { pollingCancelWatch } from './polling-cancel-watch';
-import { applicationSecretEnvRow, decryptSecret, serverPrivateKeyRow } from './secret-box';
 
 /** Only the keys actually given: TypeORM would otherwise write NULL for an `undefined`. */
 function definedOnly<T extends object>(patch: T): Partial<T> {

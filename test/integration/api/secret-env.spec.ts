@@ -1,4 +1,4 @@
-import { applicationSecretEnvRow, decryptSecret, keyId } from '../../../src/infra/persistence/secret-box';
+import { applicationSecretEnvRow, decryptSecret, keyId } from '../../../src/common/crypto/secret-box';
 import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
 import { applicationBody, createServers, expectErrorBody, rowCounts, unique } from './api-fixtures';

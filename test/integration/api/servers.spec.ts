@@ -1,4 +1,4 @@
-import { decryptSecret, serverPrivateKeyRow } from '../../../src/infra/persistence/secret-box';
+import { decryptSecret, serverPrivateKeyRow } from '../../../src/common/crypto/secret-box';
 import { bearer, createTestApp, type TestApp } from '../support/app';
 import {
   createApplication,

@@ -8,7 +8,7 @@ import {
   encryptSecret,
   keyId,
   serverPrivateKeyRow,
-} from '../../../src/infra/persistence/secret-box';
+} from '../../../src/common/crypto/secret-box';
 import { TypeormRolloutStore } from '../../../src/infra/persistence/typeorm-rollout-store';
 import { ServerEntity } from '../../../src/servers/server.entity';
 import { createTestDatabase, type TestDatabase } from '../support/database';

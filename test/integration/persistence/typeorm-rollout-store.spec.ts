@@ -3,7 +3,7 @@ import type { AppConfig } from '../../../src/config/app-config';
 import { DeploymentEventEntity } from '../../../src/deployments/deployment-event.entity';
 import { DeploymentEntity } from '../../../src/deployments/deployment.entity';
 import { RecordNotFoundError } from '../../../src/infra/persistence/persistence-errors';
-import { encryptSecret, serverPrivateKeyRow } from '../../../src/infra/persistence/secret-box';
+import { encryptSecret, serverPrivateKeyRow } from '../../../src/common/crypto/secret-box';
 import { TypeormHostKeyPinning } from '../../../src/infra/persistence/typeorm-host-key-pinning';
 import { TypeormRolloutStore } from '../../../src/infra/persistence/typeorm-rollout-store';
 import type { InstanceState } from '../../../src/rollout/domain';

@@ -4,7 +4,7 @@ import { ApplicationServerEntity } from '../../../src/applications/application-s
 import { ApplicationEntity } from '../../../src/applications/application.entity';
 import { TeamEntity } from '../../../src/auth/team.entity';
 import { DeploymentEntity } from '../../../src/deployments/deployment.entity';
-import { encryptSecret, serverPrivateKeyRow } from '../../../src/infra/persistence/secret-box';
+import { encryptSecret, serverPrivateKeyRow } from '../../../src/common/crypto/secret-box';
 import type { LoadBalancerConfig } from '../../../src/rollout/domain';
 import { ServerEntity } from '../../../src/servers/server.entity';
 
