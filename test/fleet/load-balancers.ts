@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseShowStat, type StatRow } from '../../src/infra/load-balancer/haproxy-stat';
+import { parseShowStat, type StatRow } from '../../src/rollout/commands/haproxy-stat';
 import { waitFor } from '../support/wait';
 import { listProcesses, onExit } from './processes';
 

@@ -8,12 +8,12 @@ import {
   RotationMember,
 } from '../../rollout/ports/load-balancer.port';
 import { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
-import { HaproxyLoadBalancer } from './haproxy-load-balancer';
-import { UnsafeConfigValueError } from './names';
-import { NginxLoadBalancer } from './nginx-load-balancer';
+import { HaproxyLoadBalancer } from './haproxy-driver';
+import { UnsafeConfigValueError } from '../../rollout/commands/proxy-names';
+import { NginxLoadBalancer } from './nginx-driver';
 import { NoLoadBalancer } from './no-load-balancer';
 import type { LoadBalancerDriver } from './remote-steps';
-import { TraefikLoadBalancer } from './traefik-load-balancer';
+import { TraefikLoadBalancer } from './traefik-driver';
 
 type Change = 'remove' | 'add';
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { commandLineEnvProblem, isRemoteFilePath } from '../../../src/common/validation/rules';
 import { SshRemoteExecutor } from '../../../src/infra/ssh/ssh-remote-executor';
 import { docker } from '../../../src/rollout/commands/docker-commands';
-import { atomicWriteFile, readFileIfExists, removeFile } from '../../../src/rollout/commands/proxy-commands';
+import { atomicWriteFile, readFileIfExists, removeFile } from '../../../src/rollout/commands/file-commands';
 import { MAX_COMMAND_LINE_BYTES, shellJoin, shellQuote } from '../../../src/rollout/commands/shell';
 import type { ServerTarget } from '../../../src/rollout/domain';
 import { HostKeyPinning, type RemoteCommand } from '../../../src/rollout/ports';

@@ -5,7 +5,7 @@ import {
   atomicWriteFile,
   readFileIfExists,
   removeFile,
-} from '../../../src/rollout/commands/proxy-commands';
+} from '../../../src/rollout/commands/file-commands';
 import { removeDirectory, temporaryDirectory } from './fixtures';
 import { LocalShellExecutor, localServer } from './local-executor';
 

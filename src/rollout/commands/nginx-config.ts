@@ -1,5 +1,5 @@
-import type { ApplicationRef, RotationMember } from '../../rollout/ports/load-balancer.port';
-import { MANAGED_HEADER, assertPort, memberAddress, normalizeDomain, proxyObjectName } from './names';
+import type { ApplicationRef, RotationMember } from '../ports/load-balancer.port';
+import { MANAGED_HEADER, assertPort, memberAddress, normalizeDomain, proxyObjectName } from './proxy-names';
 
 export interface NginxConfigInput {
   application: ApplicationRef;

@@ -1,10 +1,10 @@
 import type { Clock } from '../../common/clock';
 import type { LoadBalancerConfig } from '../../rollout/domain';
-import { atomicWriteFile } from '../../rollout/commands/proxy-commands';
+import { atomicWriteFile } from '../../rollout/commands/file-commands';
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
 import type { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
 import { DriverTarget, LoadBalancerDriver, RemoteSteps } from './remote-steps';
-import { renderTraefikConfig } from './traefik-config';
+import { renderTraefikConfig } from '../../rollout/commands/traefik-config';
 
 type TraefikConfig = Extract<LoadBalancerConfig, { type: 'traefik' }>;
 

@@ -1,4 +1,4 @@
-import type { RotationMember } from '../../rollout/ports/load-balancer.port';
+import type { RotationMember } from '../ports/load-balancer.port';
 import { nginxUpstreamName, renderNginxConfig } from './nginx-config';
 
 const member = (serverId: number, host: string, port = 8080): RotationMember => ({

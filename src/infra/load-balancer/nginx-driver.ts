@@ -6,10 +6,10 @@ import {
   atomicWriteFile,
   readFileIfExists,
   removeFile,
-} from '../../rollout/commands/proxy-commands';
+} from '../../rollout/commands/file-commands';
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
 import type { CommandResult, RemoteExecutor } from '../../rollout/ports/remote-executor.port';
-import { renderNginxConfig } from './nginx-config';
+import { renderNginxConfig } from '../../rollout/commands/nginx-config';
 import { DriverTarget, LoadBalancerDriver, LoadBalancerStep, RemoteSteps, exitDetail } from './remote-steps';
 
 type NginxConfig = Extract<LoadBalancerConfig, { type: 'nginx' }>;

@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { parseHost } from '../../common/network/host-policy';
 import { endsInNumber, ipVersion } from '../../common/validation/rules';
-import type { ApplicationRef, RotationMember } from '../../rollout/ports/load-balancer.port';
+import type { ApplicationRef, RotationMember } from '../ports/load-balancer.port';
 
 /** The first line of every file Rollout writes for a proxy. */
 export const MANAGED_HEADER = '# Managed by Rollout — changes are overwritten';

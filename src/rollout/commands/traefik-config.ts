@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import type { ApplicationRef, RotationMember } from '../../rollout/ports/load-balancer.port';
-import { MANAGED_HEADER, memberAddress, normalizeDomain, proxyObjectName } from './names';
+import type { ApplicationRef, RotationMember } from '../ports/load-balancer.port';
+import { MANAGED_HEADER, memberAddress, normalizeDomain, proxyObjectName } from './proxy-names';
 
 export interface TraefikConfigInput {
   application: ApplicationRef;

@@ -1,4 +1,4 @@
-import { memberAddress, normalizeDomain, sanitizeApplicationName } from './names';
+import { memberAddress, normalizeDomain, sanitizeApplicationName } from './proxy-names';
 
 describe('names', () => {
   it.each([

@@ -1,11 +1,11 @@
 import type { Clock } from '../../common/clock';
 import { isHaproxyName } from '../../common/validation/rules';
 import type { LoadBalancerConfig } from '../../rollout/domain';
-import { haproxyRuntime } from '../../rollout/commands/proxy-commands';
+import { haproxyRuntime } from '../../rollout/commands/file-commands';
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
 import type { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
-import { currentSessions, parseShowStat, serverStatuses } from './haproxy-stat';
-import { UnsafeConfigValueError } from './names';
+import { currentSessions, parseShowStat, serverStatuses } from '../../rollout/commands/haproxy-stat';
+import { UnsafeConfigValueError } from '../../rollout/commands/proxy-names';
 import { DriverTarget, LoadBalancerDriver, LoadBalancerStep, RemoteSteps, capped } from './remote-steps';
 
 type HaproxyConfig = Extract<LoadBalancerConfig, { type: 'haproxy' }>;

@@ -1,6 +1,6 @@
 import { loadTraefikSchema as loadSchema, traefikValidators } from '../../../test/support/traefik-schemas';
 import { parse } from 'yaml';
-import type { RotationMember } from '../../rollout/ports/load-balancer.port';
+import type { RotationMember } from '../ports/load-balancer.port';
 import { renderTraefikConfig, traefikObjectName } from './traefik-config';
 
 const member = (serverId: number, host: string, port = 8080): RotationMember => ({

@@ -6,7 +6,7 @@ import {
   readFileIfExists,
   removeFile,
   temporaryPathFor,
-} from './proxy-commands';
+} from './file-commands';
 import { shellJoin } from './shell';
 
 describe('proxy commands', () => {
