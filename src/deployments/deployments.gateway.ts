@@ -10,8 +10,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { TokenService } from '../auth/token.service';
 import { AuthFailureLimiter } from '../common/auth/auth-failure-limiter';
 import { TooManyRequestsError } from '../common/errors';
-import { DeploymentSubscriptionAccess } from '../infra/events/deployment-subscription-access';
-import { DEPLOYMENTS_NAMESPACE, deploymentRoom } from '../infra/events/socket-io.constants';
+import { DeploymentSubscriptionAccess } from './deployment-subscription-access';
+import { DEPLOYMENTS_NAMESPACE, deploymentRoom } from './socket-io.constants';
 
 export type SubscribeAck = { ok: true } | { ok: false; error: string };
 

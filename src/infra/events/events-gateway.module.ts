@@ -6,7 +6,7 @@ import { DeploymentsGateway } from '../../deployments/deployments.gateway';
 import {
   DeploymentSubscriptionAccess,
   TypeormDeploymentSubscriptionAccess,
-} from './deployment-subscription-access';
+} from '../../deployments/deployment-subscription-access';
 
 /**
  * The API's socket.io namespace `/deployments`; main.ts installs RedisIoAdapter so workers' events

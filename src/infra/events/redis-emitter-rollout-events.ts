@@ -1,10 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
+import {
+  DEPLOYMENT_EVENTS,
+  DEPLOYMENTS_NAMESPACE,
+  deploymentRoom,
+} from '../../deployments/socket-io.constants';
 import type { BatchView, DeploymentView, InstanceEvent } from '../../rollout/domain';
 import { RolloutEvents } from '../../rollout/ports/rollout-events.port';
 import type { RolloutMetrics } from '../metrics/rollout-metrics';
-import { DEPLOYMENT_EVENTS, DEPLOYMENTS_NAMESPACE, deploymentRoom } from './socket-io.constants';
 
 /**
  * Publishes rollout progress from the worker through Redis to every API process's socket.io adapter.

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { DeploymentEntity } from '../../deployments/deployment.entity';
+import { DeploymentEntity } from './deployment.entity';
 
 /** Whether a team may watch a deployment: it must exist and belong to one of the team's applications. */
 export abstract class DeploymentSubscriptionAccess {
