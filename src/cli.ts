@@ -20,13 +20,19 @@ const USAGE = [
 
 type Env = Record<string, string | undefined>;
 
-const UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+function isUnit(value: string): value is keyof typeof UNITS_MS {
+  return Object.hasOwn(UNITS_MS, value);
+}
 
 /** `90s`, `15m`, `12h`, `30d`, `2w` → milliseconds. */
 export function parseDuration(value: string): number {
-  const match = /^([1-9][0-9]{0,6})([smhdw])$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError('expected a duration like 12h, 30d or 2w (units s, m, h, d, w)');
-  return Number(match[1]) * UNITS_MS[match[2]];
+  const [, amount, unit] = /^([1-9][0-9]{0,6})([smhdw])$/.exec(value.trim()) ?? [];
+  if (amount === undefined || unit === undefined || !isUnit(unit)) {
+    throw new InvalidArgumentError('expected a duration like 12h, 30d or 2w (units s, m, h, d, w)');
+  }
+  return Number(amount) * UNITS_MS[unit];
 }
 
 function parseScope(value: string): TokenScope {
@@ -52,8 +58,9 @@ function when(date: Date | null): string {
 }
 
 function tokenTable(tokens: TokenSummary[]): string[] {
+  const header = ['ID', 'NAME', 'SCOPE', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'];
   const rows = [
-    ['ID', 'NAME', 'SCOPE', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
+    header,
     ...tokens.map((t) => [
       String(t.id),
       t.name ?? '-',
@@ -64,10 +71,11 @@ function tokenTable(tokens: TokenSummary[]): string[] {
       when(t.revokedAt),
     ]),
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  // Every row has the header's columns; `?? ''`/`?? 0` only satisfy the index type.
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows.map((row) =>
     row
-      .map((cell, column) => cell.padEnd(widths[column]))
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
       .join('  ')
       .trimEnd(),
   );

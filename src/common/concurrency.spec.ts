@@ -16,6 +16,6 @@ describe('mapWithConcurrency', () => {
   });
 
   it('handles an empty list', async () => {
-    expect(await mapWithConcurrency([], 3, async (n: number) => n)).toEqual([]);
+    expect(await mapWithConcurrency([], 3, (n: number) => Promise.resolve(n))).toEqual([]);
   });
 });

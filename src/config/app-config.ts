@@ -147,11 +147,10 @@ function serverHostDenylist(env: Env): string[] {
 }
 
 export function isCidr(value: string): boolean {
-  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
-  if (!match) return false;
-  const family = isIP(match[1]);
-  const prefix = Number(match[2]);
-  return family !== 0 && prefix <= (family === 4 ? 32 : 128);
+  const [, address, prefix] = /^([^/]+)\/(\d{1,3})$/.exec(value) ?? [];
+  if (address === undefined || prefix === undefined) return false;
+  const family = isIP(address);
+  return family !== 0 && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {

@@ -29,10 +29,10 @@ export function applyMigrations(dataSource: DataSource): Promise<string[]> {
 /** Reverts the most recent migration; returns its name, or null when none was applied. */
 export function revertLastMigration(dataSource: DataSource): Promise<string | null> {
   return withMigrationLock(dataSource, async () => {
-    const before = await appliedMigrationNames(dataSource);
-    if (before.length === 0) return null;
+    const last = (await appliedMigrationNames(dataSource)).at(-1);
+    if (last === undefined) return null;
     await dataSource.undoLastMigration({ transaction: 'each' });
-    return before[before.length - 1];
+    return last;
   });
 }
 
@@ -41,9 +41,9 @@ async function appliedMigrationNames(dataSource: DataSource): Promise<string[]> 
   const runner = dataSource.createQueryRunner();
   try {
     if (!(await runner.hasTable(table))) return [];
-    const rows: { name: string }[] = await runner.query(
-      `SELECT name FROM "${table}" ORDER BY "timestamp", id`,
-    );
+    const rows = (await runner.query(`SELECT name FROM "${table}" ORDER BY "timestamp", id`)) as {
+      name: string;
+    }[];
     return rows.map((row) => row.name);
   } finally {
     await runner.release();

@@ -8,7 +8,8 @@ export const SCHEMA_DIR = join(__dirname, 'schemas');
 export type TraefikVersion = 'v2' | 'v3';
 
 export function loadTraefikSchema(version: TraefikVersion): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(SCHEMA_DIR, `traefik-${version}-file-provider.json`), 'utf8'));
+  const text = readFileSync(join(SCHEMA_DIR, `traefik-${version}-file-provider.json`), 'utf8');
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /**

@@ -74,12 +74,12 @@ export class AccessGuard implements CanActivate {
     if (header === undefined) {
       throw new UnauthorizedError('Missing Authorization header; expected "Bearer <token>"');
     }
-    const match = typeof header === 'string' ? BEARER.exec(header) : null;
-    const identity = match ? await this.tokens.verify(match[1]) : null;
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const identity = token === undefined ? null : await this.tokens.verify(token);
     if (!identity) {
       await this.failures.fail(clientAddress(request));
       throw new UnauthorizedError(
-        match
+        token !== undefined
           ? 'Invalid, expired or revoked API token'
           : 'Malformed Authorization header; expected "Bearer <token>"',
       );

@@ -32,7 +32,7 @@ export function parseHost(raw: string): ParsedHost {
   // One trailing dot is the DNS root: `1.2.3.4.` and `localhost.` mean `1.2.3.4` and `localhost`.
   const labels = (raw.endsWith('.') ? raw.slice(0, -1) : raw).split('.');
   // As in the WHATWG URL parser: a host whose last label is a number can only be an IPv4 address.
-  if (NUMBER_LABEL.test(labels[labels.length - 1])) {
+  if (NUMBER_LABEL.test(labels.at(-1) ?? '')) {
     const address = parseIPv4Numbers(labels);
     if (address === null) {
       return { kind: 'invalid', reason: 'looks like an IPv4 address but is not a valid one' };
@@ -76,7 +76,7 @@ function parseIPv4Part(label: string): number | null {
 }
 
 function parseIPv6(text: string): ParsedHost | null {
-  const [address, zone, ...rest] = text.split('%');
+  const [address = '', zone, ...rest] = text.split('%');
   if (rest.length > 0 || !isIPv6(address)) return null;
   if (zone !== undefined && !ZONE.test(zone)) return null;
   return { kind: 'address', address: canonicalIPv6(address), family: 6, zone: zone ?? null };
@@ -96,12 +96,13 @@ function embeddedIPv4(address: string): string | null {
   const prefix = groups.slice(0, 6).join(':');
   if (prefix !== '0:0:0:0:0:65535' && prefix !== '100:65435:0:0:0:0') return null;
   const [high, low] = groups.slice(6);
+  if (high === undefined || low === undefined) throw new Error(`Not a full IPv6 address: ${address}`);
   return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
 /** The eight groups of a canonical (hex-only) IPv6 address. */
 function expandIPv6(address: string): string[] {
-  const [head, tail] = address.split('::');
+  const [head = '', tail] = address.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
@@ -128,6 +129,7 @@ export class HostPolicy {
   constructor(readonly cidrs: readonly string[] = DEFAULT_SERVER_HOST_DENYLIST) {
     this.rules = cidrs.map((cidr) => {
       const [network, prefix] = cidr.split('/');
+      if (network === undefined || prefix === undefined) throw new Error(`Not a CIDR: ${cidr}`);
       const list = new BlockList();
       list.addSubnet(network, Number(prefix), isIPv4(network) ? 'ipv4' : 'ipv6');
       return { cidr, list };

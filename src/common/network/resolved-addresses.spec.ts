@@ -4,11 +4,14 @@ import { DeniedAddressError, HostResolutionError, ResolvedAddresses } from './re
 /** A resolver that answers from a table, one answer after another, and counts its calls. */
 function tableLookup(table: Record<string, string[]>) {
   const calls: string[] = [];
-  const lookup = async (name: string) => {
+  const lookup = (name: string) => {
     calls.push(name);
-    const answers = table[name];
-    if (!answers || answers.length === 0) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-    return { address: answers.length > 1 ? (answers.shift() as string) : answers[0] };
+    const answers = table[name] ?? [];
+    const address = answers.length > 1 ? answers.shift() : answers[0];
+    if (address === undefined) {
+      return Promise.reject(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }));
+    }
+    return Promise.resolve({ address });
   };
   return { lookup, calls };
 }
@@ -100,7 +103,7 @@ describe('ResolvedAddresses', () => {
   });
 
   it('refuses a resolver answer that is not an address', async () => {
-    const addresses = new ResolvedAddresses(policy, async () => ({ address: 'evil.test' }));
+    const addresses = new ResolvedAddresses(policy, () => Promise.resolve({ address: 'evil.test' }));
     expect((await rejection(addresses.resolve('web.test'))).message).toBe(
       'the resolver answered web.test with "evil.test"',
     );

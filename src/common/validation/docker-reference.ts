@@ -19,7 +19,7 @@ const MAX_NAME_LENGTH = 255;
 export function isDockerImageName(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) return false;
   const parts = value.split('/');
-  const first = parts[0];
+  const [first = ''] = parts;
   const hasDomain = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (hasDomain && !DOMAIN.test(first)) return false;
   const path = hasDomain ? parts.slice(1) : parts;

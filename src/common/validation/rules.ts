@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
-import { utils } from 'ssh2';
+import { type ParsedKey, utils } from 'ssh2';
 import { shellQuote } from '../../rollout/commands/shell';
 
 /**
@@ -218,7 +218,9 @@ export function privateKeyProblem(value: unknown): string | null {
       ? encrypted
       : `could not be parsed (${parsed.message})`;
   }
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  // An OpenSSH file may hold several keys: ssh2 then returns an array, which its types leave out.
+  const keys = parsed as ParsedKey | ParsedKey[];
+  const key = Array.isArray(keys) ? keys[0] : keys;
   if (!key || !key.isPrivateKey()) return 'must be a private key, not a public key';
   return null;
 }

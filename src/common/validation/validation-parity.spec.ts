@@ -208,7 +208,7 @@ const DOCKER_CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
  */
 function hostProblem(command: Sent): string | null {
   if (Buffer.byteLength(command.line) + 1 > 128 * 1024) return 'longer than one exec argument (E2BIG)';
-  const [program, verb, ...rest] = command.argv;
+  const [program, verb = '', ...rest] = command.argv;
   if (program === 'docker') {
     const names =
       verb === 'run'
@@ -216,26 +216,30 @@ function hostProblem(command: Sent): string | null {
         : verb === 'rename'
           ? rest
           : ['start', 'rm', 'stop', 'inspect'].includes(verb)
-            ? [rest[rest.length - 1]]
+            ? [rest.at(-1)]
             : [];
-    const bad = names.find((name) => !DOCKER_CONTAINER_NAME.test(name));
-    if (bad !== undefined) return `docker refuses the container name ${JSON.stringify(bad)}`;
+    for (const name of names) {
+      if (name === undefined || !DOCKER_CONTAINER_NAME.test(name))
+        return `docker refuses the container name ${JSON.stringify(name ?? '')}`;
+    }
   }
   if (program === 'socat') {
+    if (rest[0] === undefined) return 'socat without an address';
     const path = rest[0].replace(/^UNIX-CONNECT:/, '');
     if (Buffer.byteLength(path) > 107) return 'the socket path does not fit sun_path';
     if (/[,:!\s]/.test(path)) return 'socat would read the socket path as address syntax';
     const lines = (command.stdin ?? '').split('\n').filter((l) => l !== '');
-    if (lines.length !== 1 || lines[0].includes(';')) return 'more than one HAProxy runtime command';
+    if (lines.length !== 1 || lines.some((l) => l.includes(';')))
+      return 'more than one HAProxy runtime command';
   }
-  const files =
-    program === 'sh' && command.argv[2].includes('mv -f')
+  const script = program === 'sh' ? (command.argv[2] ?? '') : '';
+  const files = script.includes('mv -f')
+    ? command.argv.slice(4)
+    : script.includes('cat --')
       ? command.argv.slice(4)
-      : program === 'sh' && command.argv[2].includes('cat --')
-        ? command.argv.slice(4)
-        : program === 'rm' && verb === '-f' && rest[0] === '--'
-          ? rest.slice(1)
-          : [];
+      : program === 'rm' && verb === '-f' && rest[0] === '--'
+        ? rest.slice(1)
+        : [];
   for (const file of files) {
     const segments = file.split('/').slice(1);
     if (!file.startsWith('/') || posix.normalize(file) !== file)

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { defined } from '../../../test/support/defined';
 import { RedisEmitterRolloutEvents } from './redis-emitter-rollout-events';
 
 type Published = { channel: string; text: string };
@@ -7,11 +8,11 @@ type Published = { channel: string; text: string };
 function fakeRedis(fail = false): { redis: Redis; published: Published[] } {
   const published: Published[] = [];
   const redis = {
-    publish: async (channel: string, message: Uint8Array) => {
-      if (fail) throw new Error('connection lost');
+    publish: (channel: string, message: Uint8Array) => {
+      if (fail) return Promise.reject(new Error('connection lost'));
       // msgpack keeps strings as they are, so the event name and payload are readable in the bytes.
       published.push({ channel, text: Buffer.from(message).toString('utf8') });
-      return 1;
+      return Promise.resolve(1);
     },
   } as unknown as Redis;
   return { redis, published };
@@ -31,9 +32,10 @@ describe('RedisEmitterRolloutEvents', () => {
     });
 
     expect(published).toHaveLength(1);
-    expect(published[0].channel).toBe('my-key#/deployments#deployment:7#');
+    const sent = defined(published[0], 'a published message');
+    expect(sent.channel).toBe('my-key#/deployments#deployment:7#');
     for (const part of ['/deployments', 'instance.updated', 'deploymentId', 'pulling', 'deployment:7']) {
-      expect(published[0].text).toContain(part);
+      expect(sent.text).toContain(part);
     }
   });
 
@@ -48,7 +50,7 @@ describe('RedisEmitterRolloutEvents', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).not.toHaveBeenCalled();
       expect(warn).toHaveBeenCalledWith(
-        expect.objectContaining({ channel: expect.any(String) }),
+        expect.objectContaining({ channel: expect.any(String) as string }),
         expect.any(String),
       );
     } finally {

@@ -57,7 +57,8 @@ export class RedisIoAdapter extends IoAdapter {
    */
   override async dispose(): Promise<void> {
     for (const server of this.servers.splice(0)) server.engine?.close();
-    await Promise.all([this.pub, this.sub].map((client) => client?.quit().catch(() => client.disconnect())));
+    const clients = [this.pub, this.sub].filter((client) => client !== undefined);
+    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
     await super.dispose();
   }
 }
