@@ -1,11 +1,14 @@
 import type { Clock } from '../../common/clock';
-import { isHaproxyName } from '../../common/validation/rules';
 import type { LoadBalancerConfig } from '../../rollout/domain';
-import { haproxyRuntime } from '../../rollout/commands/file-commands';
+import {
+  type HaproxyServerState,
+  haproxyServerRef,
+  setServerState,
+  showStat,
+} from '../../rollout/commands/haproxy-commands';
 import type { RotationMember } from '../../rollout/ports/load-balancer.port';
 import type { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
 import { currentSessions, parseShowStat, serverStatuses } from '../../rollout/commands/haproxy-stat';
-import { UnsafeConfigValueError } from '../../rollout/commands/proxy-names';
 import { DriverTarget, LoadBalancerDriver, LoadBalancerStep, RemoteSteps, capped } from './remote-steps';
 
 type HaproxyConfig = Extract<LoadBalancerConfig, { type: 'haproxy' }>;
@@ -13,7 +16,7 @@ type HaproxyConfig = Extract<LoadBalancerConfig, { type: 'haproxy' }>;
 export const DRAIN_POLL_INTERVAL_MS = 250;
 
 /** Drives the runtime API: no reload, so no connection is reset. */
-export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<HaproxyConfig>> {
+export class HaproxyDriver implements LoadBalancerDriver<DriverTarget<HaproxyConfig>> {
   constructor(
     private readonly executor: RemoteExecutor,
     private readonly clock: Clock,
@@ -62,7 +65,7 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
     if (others.length === 0) return;
     let statuses: Map<string, string>;
     try {
-      const result = await steps.run('show stat', this.showStat(config));
+      const result = await steps.run('show stat', showStat(config.socketPath, config.backend));
       statuses = serverStatuses(parseShowStat(result.stdout), config.backend);
     } catch {
       return;
@@ -73,22 +76,18 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
     }
   }
 
-  private showStat(config: HaproxyConfig) {
-    return haproxyRuntime(config.socketPath, [`show stat ${haproxyName(config.backend)} 4 -1`]);
-  }
-
   private async setState(
     steps: RemoteSteps,
     config: HaproxyConfig,
     member: RotationMember,
-    state: 'drain' | 'ready',
+    state: HaproxyServerState,
   ): Promise<void> {
-    const server = `${haproxyName(config.backend)}/${haproxyName(member.serverName)}`;
     const step: LoadBalancerStep = state;
     const result = await steps.run(
       step,
-      haproxyRuntime(config.socketPath, [`set server ${server} state ${state}`]),
+      setServerState(config.socketPath, config.backend, member.serverName, state),
     );
+    const server = haproxyServerRef(config.backend, member.serverName);
     const answer = result.stdout.trim();
     if (answer !== '') throw steps.failure(step, `${server}: ${capped(answer)}`);
   }
@@ -101,7 +100,7 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
     signal?: AbortSignal,
   ): Promise<void> {
     const deadline = this.clock.now().getTime() + config.drainSeconds * 1000;
-    const command = this.showStat(config);
+    const command = showStat(config.socketPath, config.backend);
     for (;;) {
       const result = await steps.run('show stat', command);
       let sessions: Map<string, number>;
@@ -117,10 +116,4 @@ export class HaproxyLoadBalancer implements LoadBalancerDriver<DriverTarget<Hapr
       if (signal?.aborted) return;
     }
   }
-}
-
-function haproxyName(name: string): string {
-  if (!isHaproxyName(name))
-    throw new UnsafeConfigValueError(`not a valid HAProxy name: ${JSON.stringify(name)}`);
-  return name;
 }

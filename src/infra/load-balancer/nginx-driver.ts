@@ -19,7 +19,7 @@ type NginxConfig = Extract<LoadBalancerConfig, { type: 'nginx' }>;
  * file goes back so the file on disk matches what nginx runs. The write and reload happen even when the
  * content is unchanged: a run interrupted between write and reload must still reach nginx when resumed.
  */
-export class NginxLoadBalancer implements LoadBalancerDriver<DriverTarget<NginxConfig>> {
+export class NginxDriver implements LoadBalancerDriver<DriverTarget<NginxConfig>> {
   constructor(
     private readonly executor: RemoteExecutor,
     private readonly clock: Clock,

@@ -8,28 +8,28 @@ import {
   RotationMember,
 } from '../../rollout/ports/load-balancer.port';
 import { RemoteExecutor } from '../../rollout/ports/remote-executor.port';
-import { HaproxyLoadBalancer } from './haproxy-driver';
+import { HaproxyDriver } from './haproxy-driver';
 import { UnsafeConfigValueError } from '../../rollout/commands/proxy-names';
-import { NginxLoadBalancer } from './nginx-driver';
+import { NginxDriver } from './nginx-driver';
 import { NoLoadBalancer } from './no-load-balancer';
 import type { LoadBalancerDriver } from './remote-steps';
-import { TraefikLoadBalancer } from './traefik-driver';
+import { TraefikDriver } from './traefik-driver';
 
 type Change = 'remove' | 'add';
 
-/** The LoadBalancer port: routes each call to the adapter of `target.config.type`, all driven over SSH. */
+/** The LoadBalancer port: a dispatcher that routes each call to the driver of `target.config.type`, all over SSH. */
 @Injectable()
 export class RemoteLoadBalancer extends LoadBalancer {
-  private readonly traefik: TraefikLoadBalancer;
-  private readonly nginx: NginxLoadBalancer;
-  private readonly haproxy: HaproxyLoadBalancer;
+  private readonly traefik: TraefikDriver;
+  private readonly nginx: NginxDriver;
+  private readonly haproxy: HaproxyDriver;
   private readonly none = new NoLoadBalancer();
 
   constructor(executor: RemoteExecutor, clock: Clock) {
     super();
-    this.traefik = new TraefikLoadBalancer(executor, clock);
-    this.nginx = new NginxLoadBalancer(executor, clock);
-    this.haproxy = new HaproxyLoadBalancer(executor, clock);
+    this.traefik = new TraefikDriver(executor, clock);
+    this.nginx = new NginxDriver(executor, clock);
+    this.haproxy = new HaproxyDriver(executor, clock);
   }
 
   removeFromRotation(

@@ -14,7 +14,7 @@ export interface DriverTarget<C extends LoadBalancerConfig> {
   server: ServerTarget;
 }
 
-/** One adapter per load balancer type, given its narrowed target; the dispatcher routes by `config.type`. */
+/** One driver per load balancer type, given its narrowed target; the dispatcher routes by `config.type`. */
 export interface LoadBalancerDriver<T> {
   removeFromRotation(
     target: T,

@@ -14,7 +14,7 @@ type TraefikConfig = Extract<LoadBalancerConfig, { type: 'traefik' }>;
  */
 export const TRAEFIK_APPLY_DELAY_MS = 2000;
 
-export class TraefikLoadBalancer implements LoadBalancerDriver<DriverTarget<TraefikConfig>> {
+export class TraefikDriver implements LoadBalancerDriver<DriverTarget<TraefikConfig>> {
   constructor(
     private readonly executor: RemoteExecutor,
     private readonly clock: Clock,

@@ -2,14 +2,13 @@ import {
   FILE_MISSING_EXIT_CODE,
   adminShellCommand,
   atomicWriteFile,
-  haproxyRuntime,
   readFileIfExists,
   removeFile,
   temporaryPathFor,
 } from './file-commands';
 import { shellJoin } from './shell';
 
-describe('proxy commands', () => {
+describe('file commands', () => {
   describe('temporaryPathFor', () => {
     it.each([
       ['/data/coolify/proxy/dynamic/shop.yaml', '/data/coolify/proxy/dynamic/.shop.yaml.rollout-tmp'],
@@ -96,46 +95,5 @@ describe('proxy commands', () => {
     expect(() => adminShellCommand('  ')).toThrow('one non-empty line');
     expect(() => adminShellCommand('nginx -t\nreboot')).toThrow('one non-empty line');
     expect(() => adminShellCommand('nginx -s reload\u202e')).toThrow('one non-empty line');
-  });
-
-  describe('haproxyRuntime', () => {
-    it('sends one command per line to the admin socket through socat', () => {
-      const command = haproxyRuntime('/run/haproxy/admin.sock', ['set server be_shop/web-1 state drain']);
-      expect(shellJoin(command.argv)).toBe('socat stdio UNIX-CONNECT:/run/haproxy/admin.sock');
-      expect(command.stdin).toBe('set server be_shop/web-1 state drain\n');
-    });
-
-    it.each([
-      'run/admin.sock',
-      '/run/admin,fork.sock',
-      '/run/a b.sock',
-      '/run/x:y.sock',
-      '/run/x!y.sock',
-      '/run/../haproxy/admin.sock',
-      '/run/haproxy/admin.sock/',
-      '/run/hаproxy.sock', // a Cyrillic "а"
-      `/run/${'s'.repeat(103)}`, // 108 bytes: one more than sun_path holds with its NUL
-    ])('rejects the socket path %j, which socat would parse as options', (socketPath) => {
-      expect(() => haproxyRuntime(socketPath, ['show stat'])).toThrow('not a usable HAProxy socket path');
-    });
-
-    it.each(['show stat; shutdown sessions server be/web-1', 'show stat\nshow info'])(
-      'rejects %j, which would smuggle in a second command',
-      (runtimeCommand) => {
-        expect(() => haproxyRuntime('/run/haproxy/admin.sock', [runtimeCommand])).toThrow(
-          'one HAProxy runtime command',
-        );
-      },
-    );
-
-    it('accepts the longest socket path sun_path holds', () => {
-      const socketPath = `/run/${'s'.repeat(102)}`;
-      expect(socketPath).toHaveLength(107);
-      expect(haproxyRuntime(socketPath, ['show stat']).argv[2]).toBe(`UNIX-CONNECT:${socketPath}`);
-    });
-
-    it('needs a command', () => {
-      expect(() => haproxyRuntime('/run/haproxy/admin.sock', [])).toThrow('at least one runtime command');
-    });
   });
 });

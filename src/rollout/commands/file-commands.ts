@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { isHaproxySocketPath, isOneLineCommand, isRemoteFilePath } from '../../common/validation/rules';
+import { isOneLineCommand, isRemoteFilePath } from '../../common/validation/rules';
 import type { RemoteCommand } from '../ports/remote-executor.port';
 
 /** Exit status of `readFileIfExists` when the file does not exist (distinct from `cat`'s own failures). */
@@ -46,21 +46,6 @@ export function adminShellCommand(commandLine: string): RemoteCommand {
   if (!isOneLineCommand(commandLine))
     throw new Error(`an administrator command must be one non-empty line: ${JSON.stringify(commandLine)}`);
   return { argv: ['sh', '-c', commandLine] };
-}
-
-/** Sends runtime API commands to HAProxy's admin socket; each command is one line on stdin. */
-export function haproxyRuntime(socketPath: string, commands: readonly string[]): RemoteCommand {
-  if (!isHaproxySocketPath(socketPath))
-    throw new Error(`not a usable HAProxy socket path: ${JSON.stringify(socketPath)}`);
-  if (commands.length === 0) throw new Error('HAProxy needs at least one runtime command');
-  for (const command of commands) {
-    if (/[\n\r;]/.test(command))
-      throw new Error(`one HAProxy runtime command per line: ${JSON.stringify(command)}`);
-  }
-  return {
-    argv: ['socat', 'stdio', `UNIX-CONNECT:${socketPath}`],
-    stdin: commands.map((c) => `${c}\n`).join(''),
-  };
 }
 
 /** The request-time rule of `configPath`, so a path accepted then is never refused here. */
