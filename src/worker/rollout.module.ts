@@ -15,8 +15,8 @@ import {
   RolloutEvents,
   RolloutStore,
 } from '../rollout/ports';
-import { RollingUpdateStrategy } from '../rollout/rolling-update.strategy';
-import { RolloutSettings } from '../rollout/rollout-settings';
+import { RollingUpdateStrategy } from '../rollout/engine/rolling-update.strategy';
+import { RolloutSettings } from '../rollout/engine/rollout-settings';
 
 /** Closes pooled SSH connections when the worker stops. */
 @Injectable()

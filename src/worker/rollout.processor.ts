@@ -10,7 +10,7 @@ import { DEPLOYMENTS_QUEUE, parseRollingUpdateJobData } from '../infra/queue/que
 import { bullmqOptions } from '../infra/queue/redis-options';
 import { TeamSlots } from '../infra/queue/team-slots';
 import { RolloutStore } from '../rollout/ports';
-import { RollingUpdateStrategy } from '../rollout/rolling-update.strategy';
+import { RollingUpdateStrategy } from '../rollout/engine/rolling-update.strategy';
 
 /**
  * A rollout is async I/O, so the lock (renewed every lockDuration / 2) only lapses when the process dies

@@ -14,7 +14,7 @@ import { RemoteLoadBalancer } from '../../infra/load-balancer/remote-load-balanc
 import { DEFAULT_ROLLING_UPDATE, type ApplicationSpec, type ServerTarget } from '../../rollout/domain';
 import { planBatches } from '../../rollout/planning/batches';
 import type { RemoteCommand } from '../../rollout/ports';
-import { ServerOperations } from '../../rollout/server-operations';
+import { ServerOperations } from '../../rollout/engine/server-operations';
 import { CreateServerDto } from '../../servers/create-server.dto';
 import { ValidationFailedError } from '../errors';
 import { HostPolicy, hostRegistrationProblem } from '../network/host-policy';

@@ -8,7 +8,7 @@ import { DeploymentQueue } from '../../../src/deployments/deployment-queue.port'
 import { DEPLOYMENTS_QUEUE } from '../../../src/infra/queue/queue.constants';
 import { QueueModule } from '../../../src/infra/queue/queue.module';
 import { RolloutStore } from '../../../src/rollout/ports';
-import { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
+import { RollingUpdateStrategy } from '../../../src/rollout/engine/rolling-update.strategy';
 import { RolloutProcessor, rolloutWorkerOptions } from '../../../src/worker/rollout.processor';
 import { testConfig, waitForJobState } from './test-redis';
 import { waitFor } from '../../support/wait';

@@ -10,7 +10,7 @@ import {
 } from '../../../src/infra/queue/queue.constants';
 import { bullmqOptions } from '../../../src/infra/queue/redis-options';
 import { TypeormRolloutStore } from '../../../src/infra/persistence/typeorm-rollout-store';
-import type { RollingUpdateStrategy } from '../../../src/rollout/rolling-update.strategy';
+import type { RollingUpdateStrategy } from '../../../src/rollout/engine/rolling-update.strategy';
 import { RolloutProcessor, TEAM_SLOT_RETRY_DELAY_MS } from '../../../src/worker/rollout.processor';
 import { deleteKeys } from '../../support/redis';
 import { waitFor } from '../../support/wait';

@@ -13,7 +13,7 @@ import {
   RemoteCommand,
   RemoteExecutor,
 } from '../../../src/rollout/ports/remote-executor.port';
-import { ServerOperations, ServerStepError } from '../../../src/rollout/server-operations';
+import { ServerOperations, ServerStepError } from '../../../src/rollout/engine/server-operations';
 import { Fleet, FleetHost, startFleet } from '../../fleet/fleet';
 
 jest.setTimeout(60_000);

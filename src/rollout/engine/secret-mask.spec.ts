@@ -1,7 +1,7 @@
-import { MemoryRolloutStore } from '../../test/fakes/memory-rollout-store';
-import { RecordingEvents } from '../../test/fakes/recording-events';
-import { serverTarget } from '../../test/fakes/server-targets';
-import type { ApplicationSpec } from './domain';
+import { MemoryRolloutStore } from '../../../test/fakes/memory-rollout-store';
+import { RecordingEvents } from '../../../test/fakes/recording-events';
+import { serverTarget } from '../../../test/fakes/server-targets';
+import type { ApplicationSpec } from '../domain';
 import { RolloutRecorder } from './rollout-recorder';
 import { MASK, SecretMask, secretMaskOf } from './secret-mask';
 

@@ -1,7 +1,7 @@
-import { mapWithConcurrency } from '../common/concurrency';
-import type { BatchRecord, HealthCheckResult } from './domain';
-import { checkBatchBudget } from './planning/budget';
-import { describeHealth, recordedResult, RolloutRun } from './rollout-run';
+import { mapWithConcurrency } from '../../common/concurrency';
+import type { BatchRecord, HealthCheckResult } from '../domain';
+import { checkBatchBudget } from '../planning/budget';
+import { describeHealth, recordedResult, RolloutRun } from './rollout-pass';
 
 /** `cancelled`: a cancel was seen; the batch is settled (handed back unchanged, finished or restored). */
 export type BatchOutcome = 'continue' | 'stop' | 'cancelled';

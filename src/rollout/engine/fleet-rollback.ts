@@ -1,6 +1,6 @@
-import { mapWithConcurrency } from '../common/concurrency';
-import { trailingFailures } from './planning/transitions';
-import type { RolloutRun } from './rollout-run';
+import { mapWithConcurrency } from '../../common/concurrency';
+import { trailingFailures } from '../planning/transitions';
+import type { RolloutRun } from './rollout-pass';
 
 /**
  * Rolls every server this deployment updated back to its previous container, batch by batch in

@@ -1,15 +1,15 @@
-import { Clock } from '../common/clock';
-import { runBatch } from './batch-runner';
-import { FINAL_DEPLOYMENT_STATUSES } from './domain';
-import type { BatchRecord, DeploymentStatus } from './domain';
+import { Clock } from '../../common/clock';
+import { runBatch } from './batch';
+import { FINAL_DEPLOYMENT_STATUSES } from '../domain';
+import type { BatchRecord, DeploymentStatus } from '../domain';
 import { rollbackFleet } from './fleet-rollback';
-import { planBatches } from './planning/batches';
-import { currentVersion } from './planning/current-version';
-import { checkStartingBudget } from './planning/budget';
-import { isFailedBatch, nextStep, trailingFailures } from './planning/transitions';
-import { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from './ports';
+import { planBatches } from '../planning/batches';
+import { currentVersion } from '../planning/current-version';
+import { checkStartingBudget } from '../planning/budget';
+import { isFailedBatch, nextStep, trailingFailures } from '../planning/transitions';
+import { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from '../ports';
 import { RolloutRecorder } from './rollout-recorder';
-import { RolloutDependencies, RolloutRun } from './rollout-run';
+import { RolloutDependencies, RolloutRun } from './rollout-pass';
 import { RolloutSettings } from './rollout-settings';
 
 /**

@@ -8,9 +8,9 @@ import {
   parseInspect,
   previousContainerName,
   sameReference,
-} from './commands/docker-commands';
-import type { ApplicationSpec, ServerTarget } from './domain';
-import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from './ports';
+} from '../commands/docker-commands';
+import type { ApplicationSpec, ServerTarget } from '../domain';
+import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from '../ports';
 import { SecretMask, secretMaskOf } from './secret-mask';
 
 export type FailedStep = 'pull' | 'start' | 'restore' | 'SSH connect' | 'inspect';

@@ -1,5 +1,5 @@
-import type { BatchView, DeploymentView, InstancePhase } from './domain';
-import type { BatchPatch, DeploymentPatch, RolloutEvents, RolloutStore } from './ports';
+import type { BatchView, DeploymentView, InstancePhase } from '../domain';
+import type { BatchPatch, DeploymentPatch, RolloutEvents, RolloutStore } from '../ports';
 import { SecretMask } from './secret-mask';
 
 /**

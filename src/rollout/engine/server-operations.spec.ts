@@ -1,8 +1,8 @@
-import { FakeDocker } from '../../test/fakes/fake-docker';
-import { RecordingExecutor } from '../../test/fakes/recording-executor';
-import { serverTarget } from '../../test/fakes/server-targets';
-import type { ApplicationSpec } from './domain';
-import { RemoteConnectionError } from './ports';
+import { FakeDocker } from '../../../test/fakes/fake-docker';
+import { RecordingExecutor } from '../../../test/fakes/recording-executor';
+import { serverTarget } from '../../../test/fakes/server-targets';
+import type { ApplicationSpec } from '../domain';
+import { RemoteConnectionError } from '../ports';
 import { ServerOperations, ServerStepError } from './server-operations';
 
 const IMAGE = 'ghcr.io/acme/shop';

@@ -1,14 +1,14 @@
-import { SystemClock } from '../common/clock';
-import { FakeDocker } from '../../test/fakes/fake-docker';
-import { FixedClock } from '../../test/fakes/fixed-clock';
-import { MemoryRolloutStore } from '../../test/fakes/memory-rollout-store';
-import { RecordingEvents } from '../../test/fakes/recording-events';
-import { RecordingExecutor } from '../../test/fakes/recording-executor';
-import { RecordingLoadBalancer } from '../../test/fakes/recording-load-balancer';
-import { ScriptedProbe } from '../../test/fakes/scripted-probe';
-import { serverTarget } from '../../test/fakes/server-targets';
-import type { ApplicationSpec, DeploymentView } from './domain';
-import { HEALTH_CHECK_STOPPED, LoadBalancerError, RemoteConnectionError } from './ports';
+import { SystemClock } from '../../common/clock';
+import { FakeDocker } from '../../../test/fakes/fake-docker';
+import { FixedClock } from '../../../test/fakes/fixed-clock';
+import { MemoryRolloutStore } from '../../../test/fakes/memory-rollout-store';
+import { RecordingEvents } from '../../../test/fakes/recording-events';
+import { RecordingExecutor } from '../../../test/fakes/recording-executor';
+import { RecordingLoadBalancer } from '../../../test/fakes/recording-load-balancer';
+import { ScriptedProbe } from '../../../test/fakes/scripted-probe';
+import { serverTarget } from '../../../test/fakes/server-targets';
+import type { ApplicationSpec, DeploymentView } from '../domain';
+import { HEALTH_CHECK_STOPPED, LoadBalancerError, RemoteConnectionError } from '../ports';
 import { RollingUpdateStrategy } from './rolling-update.strategy';
 import { RolloutSettings } from './rollout-settings';
 

@@ -1,5 +1,5 @@
-import type { Clock } from '../common/clock';
-import type { HealthCheckResult, InstanceState, RolloutContext, ServerTarget } from './domain';
+import type { Clock } from '../../common/clock';
+import type { HealthCheckResult, InstanceState, RolloutContext, ServerTarget } from '../domain';
 import type {
   HealthCheckOutcome,
   HealthProbe,
@@ -8,12 +8,12 @@ import type {
   RemoteExecutor,
   RolloutStore,
   RotationMember,
-} from './ports';
+} from '../ports';
 import type { RolloutRecorder } from './rollout-recorder';
 import type { RolloutSettings } from './rollout-settings';
 import { secretMaskOf } from './secret-mask';
 import { ServerOperations } from './server-operations';
-import { splitReference } from './commands/docker-commands';
+import { splitReference } from '../commands/docker-commands';
 
 export interface RolloutDependencies {
   store: RolloutStore;
