@@ -1,0 +1,29 @@
+import type { InstanceStatus } from '../domain';
+import { canHandBack, settledBatchStatus } from './batch-decisions';
+
+const instance = (inRotation: boolean, status: InstanceStatus = 'running') => ({ inRotation, status });
+
+describe('canHandBack', () => {
+  it.each([
+    ['every server serving', [instance(true), instance(true)], true],
+    ['serving and nothing deployed (a first deployment)', [instance(true), instance(false, 'absent')], true],
+    ['nothing deployed anywhere', [instance(false, 'absent')], true],
+    ['one running but out of rotation (resumed mid-swap)', [instance(true), instance(false)], false],
+    ['one stopped and out of rotation', [instance(false, 'stopped')], false],
+    ['no servers', [], true],
+  ])('%s → %s', (_what, instances, expected) => {
+    expect(canHandBack(instances)).toBe(expected);
+  });
+});
+
+describe('settledBatchStatus', () => {
+  it.each([
+    [0, 0, 'completed'],
+    [1, 0, 'rolled_back'],
+    [2, 0, 'rolled_back'],
+    [2, 1, 'failed'],
+    [1, 1, 'failed'],
+  ])('%i failed servers, %i failed restores → %s', (failed, failedRestores, status) => {
+    expect(settledBatchStatus(failed, failedRestores)).toBe(status);
+  });
+});

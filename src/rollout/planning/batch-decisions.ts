@@ -1,0 +1,26 @@
+import type { BatchStatus, InstanceState } from '../domain';
+
+/**
+ * Decisions inside one batch, from what it found. Pure.
+ *
+ * Handing a cancelled batch back unchanged (its servers back into rotation, nothing swapped) is safe only
+ * when every server of it still serves or has nothing deployed yet:
+ *   [serving, serving]             → hand back
+ *   [serving, nothing deployed]    → hand back (a first deployment)
+ *   [serving, running but drained] → no: a batch resumed after a crash can hold a server taken out mid-swap,
+ *                                    which only the full path (swap, probe, restore) leaves serving.
+ */
+export function canHandBack(instances: readonly Pick<InstanceState, 'inRotation' | 'status'>[]): boolean {
+  return instances.every((instance) => instance.inRotation || instance.status === 'absent');
+}
+
+/**
+ * The status a batch ends in:
+ *   0 servers failed                            → completed
+ *   2 failed, both previous containers restored → rolled_back
+ *   2 failed, one restore failed too            → failed (a server is left without a serving instance)
+ */
+export function settledBatchStatus(failedServers: number, failedRestores: number): BatchStatus {
+  if (failedServers === 0) return 'completed';
+  return failedRestores === 0 ? 'rolled_back' : 'failed';
+}
