@@ -4,8 +4,10 @@ import type {
   DeploymentView,
   InstanceState,
   RolloutContext,
+  RollingUpdateOptions,
   ServerTarget,
 } from '../../src/rollout/domain';
+import { NotFoundError } from '../../src/common/errors';
 import { DEFAULT_ROLLING_UPDATE } from '../../src/rollout/domain';
 import {
   BatchPatch,
@@ -17,6 +19,20 @@ import {
 } from '../../src/rollout/ports';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** The error the Postgres store throws for a missing row (a `RecordNotFoundError` is a NotFoundError). */
+const gone = (what: string, id: number) => new NotFoundError(`${what} ${id} does not exist`);
+
+/** Only the keys actually given, as the Postgres store writes them: an `undefined` is "not given". */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** The defaults in the key order of the contract's deployment view; no wait between batches in unit tests. */
+function rollingUpdateDefaults(healthCheckPath: string): RollingUpdateOptions {
+  const { batchSize, batchSizeIsPercentage, waitInterval: _ignored, ...rest } = DEFAULT_ROLLING_UPDATE;
+  return { batchSize, batchSizeIsPercentage, waitInterval: 0, healthCheckPath, ...rest };
+}
 
 /**
  * An in-memory RolloutStore that keeps every event it was given. Setting `cancelRequested`, or a deployment
@@ -43,9 +59,6 @@ export class MemoryRolloutStore extends RolloutStore {
   ) {
     super();
     this.deployment = {
-      ...DEFAULT_ROLLING_UPDATE,
-      healthCheckPath: application.healthCheckPath,
-      waitInterval: 0,
       id: 7,
       applicationId: application.id,
       strategy: 'rolling',
@@ -54,6 +67,7 @@ export class MemoryRolloutStore extends RolloutStore {
       tag: 'v2',
       previousImage: null,
       previousTag: null,
+      ...rollingUpdateDefaults(application.healthCheckPath),
       totalBatches: 0,
       completedBatches: 0,
       failedBatches: 0,
@@ -82,7 +96,7 @@ export class MemoryRolloutStore extends RolloutStore {
   }
 
   async loadContext(deploymentId: number): Promise<RolloutContext> {
-    if (deploymentId !== this.deployment.id) throw new Error(`Deployment ${deploymentId} not found`);
+    if (deploymentId !== this.deployment.id) throw gone('deployment', deploymentId);
     return structuredClone({
       deployment: this.deployment,
       cancelRequested: this.cancelRequested,
@@ -106,8 +120,9 @@ export class MemoryRolloutStore extends RolloutStore {
     });
   }
 
-  async updateDeployment(_id: number, patch: DeploymentPatch): Promise<DeploymentView> {
-    const { startedAt, completedAt, ...rest } = patch;
+  async updateDeployment(deploymentId: number, patch: DeploymentPatch): Promise<DeploymentView> {
+    if (deploymentId !== this.deployment.id) throw gone('deployment', deploymentId);
+    const { startedAt, completedAt, ...rest } = definedOnly(patch);
     this.deployment = {
       ...this.deployment,
       ...rest,
@@ -117,13 +132,18 @@ export class MemoryRolloutStore extends RolloutStore {
     return structuredClone(this.deployment);
   }
 
-  async ensureBatches(_id: number, planned: PlannedBatch[]): Promise<BatchView[]> {
-    if (this.batches.length === 0) {
-      this.batches = planned.map((p) => ({
+  async ensureBatches(deploymentId: number, planned: PlannedBatch[]): Promise<BatchView[]> {
+    if (deploymentId !== this.deployment.id) throw gone('deployment', deploymentId);
+    // As the Postgres store's insert-or-ignore: a batch number already there is left untouched.
+    const missing = planned.filter((p) => !this.batches.some((b) => b.batchNumber === p.batchNumber));
+    this.nextBatchId = Math.max(this.nextBatchId, ...this.batches.map((b) => b.id + 1));
+    this.batches = [
+      ...this.batches,
+      ...missing.map((p): BatchView => ({
         id: this.nextBatchId++,
         batchNumber: p.batchNumber,
         totalBatches: planned.length,
-        serverIds: p.serverIds,
+        serverIds: [...p.serverIds],
         targetInstanceCount: p.targetInstanceCount,
         status: 'pending',
         startedAt: null,
@@ -132,30 +152,35 @@ export class MemoryRolloutStore extends RolloutStore {
         failedInstances: 0,
         healthCheckResults: {},
         failureReason: null,
-      }));
-    }
+      })),
+    ].sort((a, b) => a.batchNumber - b.batchNumber);
     return structuredClone(this.batches);
   }
 
   async updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView> {
     const index = this.batches.findIndex((b) => b.id === batchId);
-    const { startedAt, completedAt, ...rest } = patch;
-    this.batches[index] = {
-      ...this.batches[index],
+    const batch = this.batches[index];
+    if (!batch) throw gone('deployment batch', batchId);
+    const { startedAt, completedAt, ...rest } = structuredClone(definedOnly(patch));
+    const next: BatchView = {
+      ...batch,
       ...rest,
       ...(startedAt !== undefined ? { startedAt: iso(startedAt) } : {}),
       ...(completedAt !== undefined ? { completedAt: iso(completedAt) } : {}),
     };
-    return structuredClone(this.batches[index]);
+    this.batches[index] = next;
+    return structuredClone(next);
   }
 
-  async saveInstance(_applicationId: number, instance: InstanceState): Promise<void> {
+  async saveInstance(applicationId: number, instance: InstanceState): Promise<void> {
+    if (applicationId !== this.application.id) throw gone('application', applicationId);
     this.instances.set(instance.serverId, { ...instance });
     this.instanceWrites.push({ ...instance });
   }
 
   async appendEvent(event: RolloutEventRecord): Promise<void> {
-    this.events.push(event);
+    if (event.deploymentId !== this.deployment.id) throw gone('deployment', event.deploymentId);
+    this.events.push(structuredClone(event));
   }
 
   get deployment(): DeploymentView {
@@ -182,7 +207,8 @@ export class MemoryRolloutStore extends RolloutStore {
   }
 
   watchCancel(deploymentId: number): CancelWatch {
-    if (deploymentId !== this.deployment.id) throw new Error(`Deployment ${deploymentId} not found`);
+    // As the Postgres store's poll, which finds no row: a watch that never aborts.
+    if (deploymentId !== this.deployment.id) return { signal: new AbortController().signal, close: () => {} };
     const controller = new AbortController();
     if (this.cancelRequested) controller.abort();
     this.watches.add(controller);
