@@ -4,6 +4,7 @@ import type { ApplicationView } from '../../../src/applications/application.view
 import type { DeploymentView } from '../../../src/rollout/domain';
 import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, type TestApp } from '../support/app';
+import { queryRow } from '../support/sql';
 
 /** A real (throwaway) ed25519 key in OpenSSH format, and one protected by a passphrase. */
 export const PRIVATE_KEY = utils.generateKeyPairSync('ed25519').private;
@@ -36,10 +37,7 @@ export function applicationBody(
   };
 }
 
-async function created<T>(
-  response: { status: number; body: unknown; text: string },
-  expected = 201,
-): Promise<T> {
+function created<T>(response: { status: number; body: unknown; text: string }, expected = 201): T {
   if (response.status !== expected)
     throw new Error(`expected ${expected}, got ${response.status}: ${response.text}`);
   return response.body as T;
@@ -49,10 +47,24 @@ export async function createServer(t: TestApp, token: string, overrides = {}): P
   return created(await t.http.post('/api/servers').set(bearer(token)).send(serverBody(overrides)));
 }
 
-export async function createServers(t: TestApp, token: string, count: number): Promise<ServerView[]> {
+/** `[T, T, …]` with `N` elements: a list the test may index without checking each element. */
+type TupleOf<T, N extends number, Built extends T[] = []> = number extends N
+  ? T[]
+  : Built['length'] extends N
+    ? Built
+    : TupleOf<T, N, [...Built, T]>;
+
+export type Servers<N extends number> = TupleOf<ServerView, N>;
+
+/** `count` new servers of the team, typed as a tuple of that length. */
+export async function createServers<N extends number>(
+  t: TestApp,
+  token: string,
+  count: N,
+): Promise<Servers<N>> {
   const servers: ServerView[] = [];
   for (let i = 0; i < count; i++) servers.push(await createServer(t, token));
-  return servers;
+  return servers as Servers<N>;
 }
 
 export async function createApplication(
@@ -90,19 +102,16 @@ const TABLES = [
 export async function rowCounts(t: TestApp): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of TABLES) {
-    const [row] = (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`)) as { n: number }[];
-    counts[table] = row.n;
+    counts[table] = (
+      await queryRow<{ n: number }>(t.db.dataSource, `SELECT count(*)::int AS n FROM ${table}`)
+    ).n;
   }
   return counts;
 }
 
 /** A deployment's stored status and options, to assert what a request changed. */
 export async function storedDeployment(t: TestApp, id: number): Promise<Record<string, unknown>> {
-  const [row] = (await t.db.dataSource.query(`SELECT * FROM deployments WHERE id = $1`, [id])) as Record<
-    string,
-    unknown
-  >[];
-  return row;
+  return queryRow<Record<string, unknown>>(t.db.dataSource, `SELECT * FROM deployments WHERE id = $1`, [id]);
 }
 
 /** No response of the app, whatever its route or status, ever carried a private key. */

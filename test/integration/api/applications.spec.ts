@@ -1,5 +1,8 @@
+import type { ApplicationView } from '../../../src/applications/application.view';
 import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
+import { bodyOf, errorOf } from '../support/bodies';
+import { queryRow, queryRows } from '../support/sql';
 import {
   applicationBody,
   createApplication,
@@ -8,13 +11,14 @@ import {
   expectErrorBody,
   expectNoPrivateKeySent,
   rowCounts,
+  type Servers,
 } from './api-fixtures';
 
 describe('/api/applications', () => {
   let t: TestApp;
   let acme: string;
   let globex: string;
-  let servers: ServerView[];
+  let servers: Servers<4>;
   let theirServer: ServerView;
 
   beforeAll(async () => {
@@ -51,19 +55,22 @@ describe('/api/applications', () => {
     expect(response.status).toBe(201);
     expect(response.body).toEqual({
       ...body,
-      id: expect.any(Number),
+      id: expect.any(Number) as number,
       secretEnvKeys: [],
-      createdAt: expect.any(String),
-      updatedAt: expect.any(String),
+      createdAt: expect.any(String) as string,
+      updatedAt: expect.any(String) as string,
     });
-    const links = await t.db.dataSource.query(
+    const { id } = bodyOf<{ id: number }>(response);
+    const links = await queryRows<{ server_id: number }>(
+      t.db.dataSource,
       'SELECT server_id FROM application_servers WHERE application_id = $1 ORDER BY position',
-      [response.body.id],
+      [id],
     );
-    expect(links.map((link: { server_id: number }) => link.server_id)).toEqual(body.serverIds);
-    const [row] = await t.db.dataSource.query(
+    expect(links.map((link) => link.server_id)).toEqual(body.serverIds);
+    const row = await queryRow<{ load_balancer_server_id: number }>(
+      t.db.dataSource,
       'SELECT load_balancer_server_id FROM applications WHERE id = $1',
-      [response.body.id],
+      [id],
     );
     expect(row.load_balancer_server_id).toBe(servers[3].id);
   });
@@ -104,7 +111,7 @@ describe('/api/applications', () => {
     });
     expect(app.loadBalancer).toEqual({ ...expected, serverId: lb });
     const stored = await t.http.get(`/api/applications/${app.id}`).set(bearer(acme));
-    expect(stored.body.loadBalancer).toEqual({ ...expected, serverId: lb });
+    expect(bodyOf<ApplicationView>(stored).loadBalancer).toEqual({ ...expected, serverId: lb });
   });
 
   it('defaults env, healthCheckPath and loadBalancer ({ type: none })', async () => {
@@ -119,17 +126,18 @@ describe('/api/applications', () => {
     const theirs = await createApplication(t, globex, [theirServer.id]);
     const list = await t.http.get('/api/applications').set(bearer(acme));
     expect(list.status).toBe(200);
-    expect(list.body.map((app: { id: number }) => app.id)).toContain(mine.id);
-    expect(list.body.map((app: { id: number }) => app.id)).not.toContain(theirs.id);
+    const ids = bodyOf<ApplicationView[]>(list).map((app) => app.id);
+    expect(ids).toContain(mine.id);
+    expect(ids).not.toContain(theirs.id);
     expect((await t.http.get(`/api/applications/${mine.id}`).set(bearer(acme))).body).toEqual(mine);
     for (const path of [`/api/applications/${theirs.id}`, `/api/applications/${theirs.id}/instances`]) {
       const response = await t.http.get(path).set(bearer(acme));
       expect(response.status).toBe(404);
       expectErrorBody(response.body, 404);
-      expect(response.body.message).toBe(`Application ${theirs.id} not found`);
+      expect(errorOf(response).message).toBe(`Application ${theirs.id} not found`);
     }
     expect((await t.http.delete(`/api/applications/${theirs.id}`).set(bearer(acme))).status).toBe(404);
-    expect((await t.http.get('/api/applications/987654').set(bearer(acme))).body.message).toBe(
+    expect(errorOf(await t.http.get('/api/applications/987654').set(bearer(acme))).message).toBe(
       'Application 987654 not found',
     );
   });
@@ -157,7 +165,7 @@ describe('/api/applications', () => {
       );
     expect(response.status).toBe(404);
     expectErrorBody(response.body, 404);
-    expect(response.body.message).toBe(
+    expect(errorOf(response).message).toBe(
       `Server ${typeof missing === 'function' ? missing() : missing} not found`,
     );
     expect(await rowCounts(t)).toEqual(before);
@@ -171,7 +179,7 @@ describe('/api/applications', () => {
       .set(bearer(acme))
       .send(applicationBody([servers[1].id], { name: 'dup' }));
     expect(response.status).toBe(409);
-    expect(response.body.message).toContain('dup');
+    expect(errorOf(response).message).toContain('dup');
     expect(await rowCounts(t)).toEqual(before);
   });
 
@@ -195,9 +203,11 @@ describe('/api/applications', () => {
     const removal = await t.http.delete(`/api/applications/${app.id}`).set(bearer(acme));
     expect(removal.status).toBe(204);
     expect((await t.http.get(`/api/applications/${app.id}`).set(bearer(acme))).status).toBe(404);
-    const links = await t.db.dataSource.query('SELECT 1 FROM application_servers WHERE application_id = $1', [
-      app.id,
-    ]);
+    const links = await queryRows(
+      t.db.dataSource,
+      'SELECT 1 FROM application_servers WHERE application_id = $1',
+      [app.id],
+    );
     expect(links).toHaveLength(0);
   });
 
@@ -211,6 +221,6 @@ describe('/api/applications', () => {
     expect(queued.status).toBe(202);
     const removal = await t.http.delete(`/api/applications/${app.id}`).set(bearer(acme));
     expect(removal.status).toBe(409);
-    expect(removal.body.message).toContain(app.name);
+    expect(errorOf(removal).message).toContain(app.name);
   });
 });

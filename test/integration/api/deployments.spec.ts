@@ -1,5 +1,6 @@
-import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
+import { bodyOf, errorOf } from '../support/bodies';
+import { queryRows } from '../support/sql';
 import {
   createApplication,
   createDeployment,
@@ -8,6 +9,7 @@ import {
   expectNoPrivateKeySent,
   rowCounts,
   storedDeployment,
+  type Servers,
 } from './api-fixtures';
 
 const CONTRACT_DEFAULTS = {
@@ -27,7 +29,7 @@ describe('/api/deployments', () => {
   let t: TestApp;
   let acme: string;
   let globex: string;
-  let servers: ServerView[];
+  let servers: Servers<4>;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -68,7 +70,7 @@ describe('/api/deployments', () => {
       .send({ applicationId: app.id, tag: 'v2' });
     expect(response.status).toBe(201);
     expect(response.body).toEqual({
-      id: expect.any(Number),
+      id: expect.any(Number) as number,
       applicationId: app.id,
       strategy: 'rolling',
       status: 'pending',
@@ -81,7 +83,7 @@ describe('/api/deployments', () => {
       completedBatches: 0,
       failedBatches: 0,
       failureReason: null,
-      createdAt: expect.any(String),
+      createdAt: expect.any(String) as string,
       startedAt: null,
       completedAt: null,
     });
@@ -112,7 +114,7 @@ describe('/api/deployments', () => {
       .set(bearer(globex))
       .send({ applicationId: app.id, tag: 'v2' });
     expect(response.status).toBe(404);
-    expect(response.body.message).toBe(`Application ${app.id} not found`);
+    expect(errorOf(response).message).toBe(`Application ${app.id} not found`);
     expect(await rowCounts(t)).toEqual(before);
   });
 
@@ -162,7 +164,7 @@ describe('/api/deployments', () => {
     const again = await rollingUpdate(deployment.id);
     expect(again.status).toBe(409);
     expectErrorBody(again.body, 409);
-    expect(again.body.message).toBe(`Deployment ${deployment.id} is queued, not pending`);
+    expect(errorOf(again).message).toBe(`Deployment ${deployment.id} is queued, not pending`);
     expect(t.queue.enqueued).toEqual([deployment.id]);
   });
 
@@ -173,7 +175,7 @@ describe('/api/deployments', () => {
     expect((await rollingUpdate(first.id)).status).toBe(202);
     const response = await rollingUpdate(second.id);
     expect(response.status).toBe(409);
-    expect(response.body.message).toBe(
+    expect(errorOf(response).message).toBe(
       `A deployment of application ${app.name} is already queued or in progress`,
     );
     expect((await storedDeployment(t, second.id)).status).toBe('pending');
@@ -187,8 +189,8 @@ describe('/api/deployments', () => {
     const response = await rollingUpdate(deployment.id, { batchSize: 50, minimumHealthyInstances: 3 });
     expect(response.status).toBe(422);
     expectErrorBody(response.body, 422);
-    expect(response.body.error).toBe('Unprocessable Entity');
-    expect(response.body.message).toContain('minimumHealthyInstances');
+    expect(errorOf(response).error).toBe('Unprocessable Entity');
+    expect(errorOf(response).message).toContain('minimumHealthyInstances');
     expect(await rowCounts(t)).toEqual(before);
     expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
     expect(t.queue.enqueued).toEqual([]);
@@ -243,7 +245,7 @@ describe('/api/deployments', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual([
       {
-        id: expect.any(Number),
+        id: expect.any(Number) as number,
         batchNumber: 1,
         totalBatches: 2,
         serverIds: [servers[0].id, servers[1].id],
@@ -272,13 +274,13 @@ describe('/api/deployments', () => {
     const elsewhere = await createDeployment(t, acme, other.id, 'v9');
     const byApp = await t.http.get(`/api/deployments?applicationId=${app.id}`).set(bearer(acme));
     expect(byApp.status).toBe(200);
-    expect(byApp.body.map((d: { id: number }) => d.id)).toEqual([second.id, first.id]);
+    expect(bodyOf<{ id: number }[]>(byApp).map((d) => d.id)).toEqual([second.id, first.id]);
     const all = await t.http.get('/api/deployments').set(bearer(acme));
-    expect(all.body.map((d: { id: number }) => d.id).slice(0, 3)).toEqual([
-      elsewhere.id,
-      second.id,
-      first.id,
-    ]);
+    expect(
+      bodyOf<{ id: number }[]>(all)
+        .map((d) => d.id)
+        .slice(0, 3),
+    ).toEqual([elsewhere.id, second.id, first.id]);
     expect((await t.http.get('/api/deployments').set(bearer(globex))).body).toEqual([]);
     const foreign = await t.http.get(`/api/deployments?applicationId=${app.id}`).set(bearer(globex));
     expect(foreign.status).toBe(404);
@@ -321,7 +323,7 @@ describe('/api/deployments', () => {
     for (const route of routes) {
       const response = await route.set(bearer(globex));
       expect(response.status).toBe(404);
-      expect(response.body.message).toBe(`Deployment ${deployment.id} not found`);
+      expect(errorOf(response).message).toBe(`Deployment ${deployment.id} not found`);
     }
     expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
     expect(t.queue.enqueued).toEqual([]);
@@ -337,7 +339,7 @@ describe('/api/deployments', () => {
       expect(response.body).toMatchObject({
         id: deployment.id,
         status: 'cancelled',
-        completedAt: expect.any(String),
+        completedAt: expect.any(String) as string,
       });
       const announced = t.events.emitted.filter((e) => 'id' in e.payload && e.payload.id === deployment.id);
       expect(announced.map((e) => [e.name, 'status' in e.payload ? e.payload.status : null])).toEqual([
@@ -358,13 +360,14 @@ describe('/api/deployments', () => {
       ]);
       const response = await t.http.post(`/api/deployments/${deployment.id}/cancel`).set(bearer(acme));
       expect(response.status).toBe(202);
-      expect(response.body.status).toBe('in_progress');
+      expect(bodyOf<{ status: string }>(response).status).toBe('in_progress');
       expect((await storedDeployment(t, deployment.id)).cancel_requested_at).toBeInstanceOf(Date);
-      const events = await t.db.dataSource.query(
+      const events = await queryRows<{ type: string }>(
+        t.db.dataSource,
         `SELECT type FROM deployment_events WHERE deployment_id = $1 ORDER BY id`,
         [deployment.id],
       );
-      expect(events.map((event: { type: string }) => event.type)).toEqual(['queued', 'cancel_requested']);
+      expect(events.map((event) => event.type)).toEqual(['queued', 'cancel_requested']);
     });
 
     it.each(['pending', 'completed', 'cancelled'])('answers 409 for a %s deployment', async (status) => {
@@ -376,7 +379,7 @@ describe('/api/deployments', () => {
       ]);
       const response = await t.http.post(`/api/deployments/${deployment.id}/cancel`).set(bearer(acme));
       expect(response.status).toBe(409);
-      expect(response.body.message).toContain(status);
+      expect(errorOf(response).message).toContain(status);
       expect((await storedDeployment(t, deployment.id)).status).toBe(status);
     });
   });
@@ -405,9 +408,10 @@ describe('/api/deployments', () => {
         waitInterval: 0,
         totalBatches: 4,
       });
-      expect(response.body.id).not.toBe(deployment.id);
-      expect(t.queue.enqueued).toEqual([response.body.id]);
-      expect((await storedDeployment(t, response.body.id)).rollback_of_deployment_id).toBe(deployment.id);
+      const { id } = bodyOf<{ id: number }>(response);
+      expect(id).not.toBe(deployment.id);
+      expect(t.queue.enqueued).toEqual([id]);
+      expect((await storedDeployment(t, id)).rollback_of_deployment_id).toBe(deployment.id);
     });
 
     it('answers 422 when the deployment has no previous version, and writes nothing', async () => {
@@ -416,7 +420,7 @@ describe('/api/deployments', () => {
       const before = await rowCounts(t);
       const response = await t.http.post(`/api/deployments/${deployment.id}/rollback`).set(bearer(acme));
       expect(response.status).toBe(422);
-      expect(response.body.message).toBe(
+      expect(errorOf(response).message).toBe(
         `Deployment ${deployment.id} has no previous version to roll back to`,
       );
       expect(await rowCounts(t)).toEqual(before);
@@ -430,7 +434,7 @@ describe('/api/deployments', () => {
       const before = await rowCounts(t);
       const response = await t.http.post(`/api/deployments/${deployment.id}/rollback`).set(bearer(acme));
       expect(response.status).toBe(409);
-      expect(response.body.message).toContain(app.name);
+      expect(errorOf(response).message).toContain(app.name);
       expect(await rowCounts(t)).toEqual(before);
     });
   });

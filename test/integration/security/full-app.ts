@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -14,7 +15,7 @@ import { testConfig } from '../queue/test-redis';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 export interface FullApp {
-  app: INestApplication;
+  app: INestApplication<Server>;
   http: TestAgent;
   /** `http://127.0.0.1:PORT` of the listening app. */
   url: string;
@@ -32,13 +33,13 @@ export interface FullApp {
 export async function startFullApp(env: Record<string, string> = {}): Promise<FullApp> {
   const db = await createTestDatabase();
   const config = testConfig({ DATABASE_URL: db.url, AUTH_FAILURE_LIMIT: '1000000', ...env });
-  let app: INestApplication | undefined;
+  let app: INestApplication<Server> | undefined;
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(AppConfig)
       .useValue(config)
       .compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
     const io = new RedisIoAdapter(app, config);
     await io.connect();
     app.useWebSocketAdapter(io);

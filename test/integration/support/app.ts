@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -21,7 +22,7 @@ import { deleteKeys, TEST_REDIS_URL } from '../../support/redis';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface TestApp {
-  app: INestApplication;
+  app: INestApplication<Server>;
   /** supertest bound to the app: `http.get('/api/servers').set(auth(token))`. */
   http: TestAgent;
   /** Creates the team when missing and a new API token for it. */
@@ -47,8 +48,13 @@ function recordBodies(app: INestApplication, sent: string[]): void {
   app.use((_request: unknown, response: SendingResponse, next: () => void) => {
     const send = response.send.bind(response);
     response.send = (body: unknown) => {
+      // An object is sent again by Express as its JSON text; recorded both times.
       sent.push(
-        Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : String(body ?? ''),
+        Buffer.isBuffer(body)
+          ? body.toString('utf8')
+          : typeof body === 'string'
+            ? body
+            : (JSON.stringify(body) ?? ''),
       );
       return send(body);
     };
@@ -96,7 +102,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       .overrideProvider(RolloutEvents)
       .useValue(events)
       .compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
     const sentBodies: string[] = [];
     recordBodies(app, sentBodies);
     configureHttpApp(app);
