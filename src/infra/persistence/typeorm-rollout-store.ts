@@ -1,23 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ApplicationInstanceEntity } from '../../applications/application-instance.entity';
 import { ApplicationServerEntity } from '../../applications/application-server.entity';
 import { ApplicationEntity } from '../../applications/application.entity';
-import { applicationSecretEnvRow, decryptSecret, serverPrivateKeyRow } from '../../common/crypto/secret-box';
 import { AppConfig } from '../../config/app-config';
 import { DeploymentBatchEntity } from '../../deployments/deployment-batch.entity';
 import { DeploymentEventEntity } from '../../deployments/deployment-event.entity';
 import { DeploymentEntity } from '../../deployments/deployment.entity';
 import { toBatchView } from '../../deployments/deployment-batch.view';
 import { toDeploymentView } from '../../deployments/deployment.view';
-import type {
-  ApplicationSpec,
-  BatchView,
-  DeploymentView,
-  InstanceState,
-  RolloutContext,
-  ServerTarget,
-} from '../../rollout/domain';
+import type { BatchView, DeploymentView, InstanceState, RolloutContext } from '../../rollout/domain';
 import {
   RolloutStore,
   type BatchPatch,
@@ -26,9 +18,10 @@ import {
   type PlannedBatch,
   type RolloutEventRecord,
 } from '../../rollout/ports/rollout-store.port';
-import { ServerEntity } from '../../servers/server.entity';
 import { RecordNotFoundError } from './persistence-errors';
 import { pollingCancelWatch } from './polling-cancel-watch';
+import { requireTarget, toApplicationSpec, toInstanceState } from './rollout-context-mapping';
+import { StoredSecrets } from './stored-secrets';
 
 /** Only the keys actually given: TypeORM would otherwise write NULL for an `undefined`. */
 function definedOnly<T extends object>(patch: T): Partial<T> {
@@ -37,14 +30,14 @@ function definedOnly<T extends object>(patch: T): Partial<T> {
 
 @Injectable()
 export class TypeormRolloutStore extends RolloutStore {
-  private readonly appKey: Buffer;
+  private readonly secrets: StoredSecrets;
 
   constructor(
     private readonly dataSource: DataSource,
     config: AppConfig,
   ) {
     super();
-    this.appKey = config.appKey;
+    this.secrets = new StoredSecrets(dataSource, config.appKey);
   }
 
   async loadContext(deploymentId: number): Promise<RolloutContext> {
@@ -56,7 +49,7 @@ export class TypeormRolloutStore extends RolloutStore {
     });
     const serverIds = links.map((link) => link.serverId);
     const loadBalancerServerId = app.loadBalancer.type === 'none' ? null : app.loadBalancerServerId;
-    const targets = await this.loadServerTargets(
+    const targets = await this.secrets.loadServerTargets(
       loadBalancerServerId === null ? serverIds : [...serverIds, loadBalancerServerId],
     );
     const instances = await this.dataSource
@@ -69,7 +62,7 @@ export class TypeormRolloutStore extends RolloutStore {
     return {
       deployment: toDeploymentView(deployment, app),
       cancelRequested: deployment.cancelRequestedAt !== null || deployment.status === 'cancelled',
-      application: toApplicationSpec(app, serverIds, await this.loadSecretEnv(app)),
+      application: toApplicationSpec(app, serverIds, await this.secrets.loadSecretEnv(app)),
       servers: serverIds.map((id) => requireTarget(targets, id)),
       loadBalancerServer: loadBalancerServerId === null ? null : requireTarget(targets, loadBalancerServerId),
       instances: serverIds.map((serverId) => toInstanceState(serverId, app, instances)),
@@ -202,127 +195,4 @@ export class TypeormRolloutStore extends RolloutStore {
     if (!deployment) throw new RecordNotFoundError('deployment', deploymentId);
     return deployment;
   }
-
-  private async loadServerTargets(ids: number[]): Promise<Map<number, ServerTarget>> {
-    if (ids.length === 0) return new Map();
-    const servers = await this.dataSource
-      .getRepository(ServerEntity)
-      .createQueryBuilder('server')
-      .addSelect('server.privateKeyEncrypted')
-      .where({ id: In(ids) })
-      .getMany();
-    return new Map(servers.map((server) => [server.id, this.toServerTarget(server)]));
-  }
-
-  /** The application's secret env, decrypted (it lives only in the worker's memory). */
-  private async loadSecretEnv(app: ApplicationEntity): Promise<Record<string, string>> {
-    if (app.secretEnvKeys.length === 0) return {};
-    const row = await this.dataSource
-      .getRepository(ApplicationEntity)
-      .createQueryBuilder('app')
-      .select('app.id')
-      .addSelect('app.secretEnvEncrypted')
-      .where({ id: app.id })
-      .getOne();
-    if (!row) throw new RecordNotFoundError('application', app.id);
-    const fail = (why: string) =>
-      new Error(`cannot read the secret env of application "${app.name}" (id ${app.id}): ${why}`);
-    if (row.secretEnvEncrypted === null) throw fail('it is missing');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(
-        decryptSecret(row.secretEnvEncrypted, this.appKey, applicationSecretEnvRow(app.id)),
-      );
-    } catch (error) {
-      // Never the parser's message: it would quote the decrypted text.
-      throw fail(error instanceof SyntaxError ? 'it is not JSON' : (error as Error).message);
-    }
-    if (!isStringMap(parsed)) throw fail('it is not an object of strings');
-    return parsed;
-  }
-
-  private toServerTarget(server: ServerEntity): ServerTarget {
-    let privateKey: string;
-    try {
-      privateKey = decryptSecret(server.privateKeyEncrypted, this.appKey, serverPrivateKeyRow(server.id));
-    } catch (error) {
-      throw new Error(
-        `cannot read the private key of server "${server.name}" (id ${server.id}): ${(error as Error).message}`,
-      );
-    }
-    return {
-      id: server.id,
-      name: server.name,
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      privateKey,
-      hostKeyFingerprint: server.hostKeyFingerprint,
-    };
-  }
-}
-
-function isStringMap(value: unknown): value is Record<string, string> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((entry) => typeof entry === 'string')
-  );
-}
-
-function requireTarget(targets: Map<number, ServerTarget>, serverId: number): ServerTarget {
-  const target = targets.get(serverId);
-  if (!target) throw new RecordNotFoundError('server', serverId);
-  return target;
-}
-
-function toApplicationSpec(
-  app: ApplicationEntity,
-  serverIds: number[],
-  secretEnv: Record<string, string>,
-): ApplicationSpec {
-  return {
-    id: app.id,
-    name: app.name,
-    image: app.image,
-    tag: app.tag,
-    containerPort: app.containerPort,
-    hostPort: app.hostPort,
-    env: app.env,
-    ...(Object.keys(secretEnv).length > 0 && { secretEnv }),
-    healthCheckPath: app.healthCheckPath,
-    serverIds,
-    loadBalancer: app.loadBalancer,
-  };
-}
-
-function toInstanceState(
-  serverId: number,
-  app: ApplicationEntity,
-  instances: ApplicationInstanceEntity[],
-): InstanceState {
-  const row = instances.find((instance) => instance.serverId === serverId);
-  if (!row) {
-    return {
-      serverId,
-      image: null,
-      tag: null,
-      status: 'absent',
-      inRotation: false,
-      hostPort: app.hostPort,
-      previousImage: null,
-      previousTag: null,
-    };
-  }
-  return {
-    serverId,
-    image: row.image,
-    tag: row.tag,
-    status: row.status,
-    inRotation: row.inRotation,
-    hostPort: row.hostPort,
-    previousImage: row.previousImage,
-    previousTag: row.previousTag,
-  };
 }
