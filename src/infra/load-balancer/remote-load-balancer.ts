@@ -17,7 +17,7 @@ import { TraefikDriver } from './traefik-driver';
 
 type Change = 'remove' | 'add';
 
-/** The LoadBalancer port: a dispatcher that routes each call to the driver of `target.config.type`, all over SSH. */
+/** The LoadBalancer port: a dispatcher routing each call to the driver of `target.config.type`, over SSH. */
 @Injectable()
 export class RemoteLoadBalancer extends LoadBalancer {
   private readonly traefik: TraefikDriver;

@@ -20,7 +20,7 @@ export function haproxyRuntime(socketPath: string, commands: readonly string[]):
   };
 }
 
-/** A backend or server name as HAProxy's configuration accepts it; anything else is refused, never escaped. */
+/** A backend or server name as HAProxy's configuration accepts it; anything else is refused, not escaped. */
 export function haproxyName(name: string): string {
   if (!isHaproxyName(name))
     throw new UnsafeConfigValueError(`not a valid HAProxy name: ${JSON.stringify(name)}`);

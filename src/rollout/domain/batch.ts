@@ -42,7 +42,7 @@ export interface BatchRecord {
   failureReason: string | null;
 }
 
-/** A batch exactly as the API and socket.io show it (CONTRACT.md); the engine only forwards it. */
+/** A batch exactly as the API and socket.io show it (README: "The API", "Live progress"). */
 export interface BatchView {
   id: number;
   batchNumber: number;

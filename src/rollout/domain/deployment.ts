@@ -1,4 +1,4 @@
-/** A deployment: its statuses, its options and the two shapes it takes (the engine's record, the API's view). */
+/** A deployment: its statuses, its options and its two shapes (the engine's record, the API's view). */
 
 export const DEPLOYMENT_STATUSES = [
   'pending',
@@ -66,8 +66,8 @@ export interface DeploymentRecord extends RollingUpdateOptions {
 }
 
 /**
- * The deployment exactly as the API and socket.io show it (CONTRACT.md). The engine never reads it: it only
- * hands what the store answers on to the events port.
+ * The deployment exactly as the API and socket.io show it (README: "The API", "Live progress"). The engine
+ * never reads it: it only hands what the store answers on to the events port.
  */
 export interface DeploymentView extends RollingUpdateOptions {
   id: number;

@@ -1,10 +1,29 @@
 import { mapWithConcurrency } from '../../common/concurrency';
 import type { BatchRecord, HealthCheckResult } from '../domain';
+import { canHandBack, settledBatchStatus } from '../planning/batch-decisions';
 import { checkBatchBudget } from '../planning/budget';
-import { describeHealth, recordedResult, RolloutRun } from './rollout-pass';
+import {
+  batchBudgetReason,
+  handBackFailedReason,
+  healthCheckFailedReason,
+  joinReasons,
+  loadBalancerReason,
+  messageOf,
+  pullsFailedReason,
+  putBackFailedReason,
+  restoreErrorReason,
+  restoreUnhealthyReason,
+} from '../planning/reasons';
+import type { HealthCheckOutcome } from '../ports';
+import type { RolloutPass } from './rollout-pass';
 
 /** `cancelled`: a cancel was seen; the batch is settled (handed back unchanged, finished or restored). */
 export type BatchOutcome = 'continue' | 'stop' | 'cancelled';
+
+export interface RestoreOutcome {
+  restored: boolean;
+  reason: string | null;
+}
 
 interface ServerResult {
   serverId: number;
@@ -13,101 +32,98 @@ interface ServerResult {
   reason: string | null;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * One batch, in the order of ARCHITECTURE.md: budget, pull, drain, swap, probe, back or restore. A cancel
- * (`run.cancel`) ends the drain wait and the probes of the new instances at once: before the swap the
- * servers go back into rotation unchanged and the batch is `pending` again; after it the instances not yet
- * healthy are restored like unhealthy ones. Either way the deployment then ends `cancelled`.
+ * One batch, in the order of the README's "How a batch runs" (steps 1–6): budget, pull, drain, swap, probe,
+ * back into rotation or restore. A cancel (`pass.cancel`) ends the drain wait and the probes of the new
+ * instances at once: before the swap the servers go back into rotation unchanged and the batch is `pending`
+ * again; after it the instances not yet healthy are restored like unhealthy ones. Either way the deployment
+ * then ends `cancelled`.
  */
-export async function runBatch(run: RolloutRun, batch: BatchRecord): Promise<BatchOutcome> {
-  const outcome = await runBatchSteps(run, batch);
-  return outcome === 'continue' && run.cancel.aborted ? 'cancelled' : outcome;
+export async function deployBatch(pass: RolloutPass, batch: BatchRecord): Promise<BatchOutcome> {
+  const outcome = await batchSteps(pass, batch);
+  return outcome === 'continue' && pass.cancel.aborted ? 'cancelled' : outcome;
 }
 
-async function runBatchSteps(run: RolloutRun, batch: BatchRecord): Promise<BatchOutcome> {
-  const { recorder, deployment } = run;
+async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchOutcome> {
+  const { recorder, deployment, fleet, rotation } = pass;
   const n = batch.batchNumber;
-  const servers = batch.serverIds.map((id) => run.server(id));
-  const limit = run.settings.batchConcurrency;
-  // Only servers that serve (or have nothing deployed) may be handed back unchanged: a batch resumed after a
-  // crash can hold servers already out of rotation mid-swap, which only the full path (swap, probe,
-  // restore) leaves serving.
-  const serving = batch.serverIds.filter((id) => run.instance(id).inRotation);
-  const canHandBack = batch.serverIds.every(
-    (id) => run.instance(id).inRotation || run.instance(id).status === 'absent',
-  );
-  if (run.cancel.aborted && canHandBack) return handBack(run, batch, serving, 'before it started');
+  const servers = batch.serverIds.map((id) => fleet.server(id));
+  const limit = pass.settings.batchConcurrency;
+  const serving = batch.serverIds.filter((id) => fleet.instance(id).inRotation);
+  const handBackAllowed = canHandBack(batch.serverIds.map((id) => fleet.instance(id)));
+  if (pass.cancel.aborted && handBackAllowed) return handBack(pass, batch, serving, 'before it started');
 
   await recorder.batch(batch.id, {
     status: 'in_progress',
-    ...(batch.startedAt ? {} : { startedAt: run.now() }),
+    ...(batch.startedAt ? {} : { startedAt: pass.now() }),
   });
 
+  // 1. The budget.
   const budget = checkBatchBudget({
-    inRotation: run.inRotation(),
+    inRotation: fleet.inRotation(),
     batch: batch.serverIds,
     minimumHealthy: deployment.minimumHealthyInstances,
   });
   if (!budget.allowed) {
     await recorder.batch(batch.id, {
       status: 'failed',
-      completedAt: run.now(),
+      completedAt: pass.now(),
       failureReason: budget.reason,
     });
     await recorder.finished(
       {
         status: 'failed',
         failedBatches: deployment.failedBatches + 1,
-        failureReason: `Batch ${n}: ${budget.reason}`,
-        completedAt: run.now(),
+        failureReason: batchBudgetReason(n, budget.reason),
+        completedAt: pass.now(),
       },
       budget.reason,
     );
     return 'stop';
   }
 
+  // 2. Pull while the servers still serve.
   const pullErrors = await mapWithConcurrency(servers, limit, async (server) => {
     await recorder.phase(n, server.id, 'pulling', `Pulling ${deployment.image}:${deployment.tag}`);
     try {
-      await run.operations(server).pull(deployment.image, deployment.tag);
+      await pass.operations(server).pull(deployment.image, deployment.tag);
       return null;
     } catch (error) {
       return messageOf(error);
     }
   });
-  if (run.cancel.aborted && canHandBack) return handBack(run, batch, serving, 'after the pull');
+  if (pass.cancel.aborted && handBackAllowed) return handBack(pass, batch, serving, 'after the pull');
   const failedPulls = pullErrors.filter((e): e is string => e !== null);
   if (failedPulls.length > 0) {
-    return failBatch(run, batch, `Nothing was drained: ${failedPulls.join('; ')}`, failedPulls.length);
+    return failBatch(pass, batch, pullsFailedReason(failedPulls), failedPulls.length);
   }
 
-  for (const id of batch.serverIds.filter((id) => run.instance(id).inRotation)) {
+  // 3. Out of rotation, drained.
+  for (const id of batch.serverIds.filter((id) => fleet.instance(id).inRotation)) {
     await recorder.phase(n, id, 'draining', 'Taking out of rotation and draining');
   }
   try {
     // The drain wait ends on a cancel only when the batch can then be handed back: a swap must never
     // follow a drain cut short.
-    await run.takeOut(batch.serverIds, canHandBack ? run.cancel : undefined);
+    await rotation.takeOut(batch.serverIds, handBackAllowed ? pass.cancel : undefined);
   } catch (error) {
-    return failBatch(run, batch, `load balancer: ${messageOf(error)}`, servers.length);
+    return failBatch(pass, batch, loadBalancerReason(error), servers.length);
   }
-  if (run.cancel.aborted && canHandBack) return handBack(run, batch, serving, 'while draining');
+  if (pass.cancel.aborted && handBackAllowed) return handBack(pass, batch, serving, 'while draining');
 
+  // 4. The old container kept as `<name>-previous`, the new one started.
   const swapErrors = await mapWithConcurrency(servers, limit, async (server) => {
     await recorder.phase(n, server.id, 'starting', `Starting ${deployment.image}:${deployment.tag}`);
     try {
-      const swap = await run.operations(server).swap(deployment.image, deployment.tag);
-      await run.recordSwap(server.id, swap.previousReference);
+      const swap = await pass.operations(server).swap(deployment.image, deployment.tag);
+      await fleet.recordSwap(server.id, swap.previousReference);
       return null;
     } catch (error) {
       return messageOf(error);
     }
   });
 
+  // 5. Direct health checks of the new instances.
   await recorder.batch(batch.id, { status: 'health_checking' });
   const results = await mapWithConcurrency(servers, limit, async (server, i): Promise<ServerResult> => {
     const swapError = swapErrors[i];
@@ -117,38 +133,37 @@ async function runBatchSteps(run: RolloutRun, batch: BatchRecord): Promise<Batch
       return { serverId: server.id, healthy: false, health, reason: swapError };
     }
     await recorder.phase(n, server.id, 'health_checking', 'Probing the new instance');
-    const outcome = await run.probe(server.id);
+    const outcome = await pass.probe(server.id);
     const healthy = outcome.healthy;
     await recorder.phase(n, server.id, healthy ? 'healthy' : 'unhealthy', outcome.message);
-    const reason = healthy
-      ? null
-      : `${server.name} (${server.host}): health check failed: ${describeHealth(outcome)}`;
+    const reason = healthy ? null : healthCheckFailedReason(server, outcome);
     return { serverId: server.id, healthy, health: recordedResult(outcome), reason };
   });
 
+  // 6. Healthy: back into rotation. Unhealthy: the previous container restored.
   const healthyIds = results.filter((r) => r.healthy).map((r) => r.serverId);
   try {
-    await run.putBack(healthyIds, n);
+    await rotation.putBack(healthyIds, n);
   } catch (error) {
     for (const result of results.filter((r) => r.healthy)) {
       result.healthy = false;
-      result.reason = `${run.server(result.serverId).name}: load balancer: ${messageOf(error)}`;
+      result.reason = putBackFailedReason(fleet.server(result.serverId).name, error);
     }
   }
 
   const failed = results.filter((r) => !r.healthy);
-  const restores = await mapWithConcurrency(failed, limit, (r) => run.restore(n, r.serverId));
+  const restores = await mapWithConcurrency(failed, limit, (r) => restoreServer(pass, n, r.serverId));
   const restoreFailures = restores.filter((r) => !r.restored).map((r) => r.reason);
   const reasons = [...failed.map((r) => r.reason), ...restoreFailures].filter((r): r is string => r !== null);
 
-  const status = failed.length === 0 ? 'completed' : restoreFailures.length === 0 ? 'rolled_back' : 'failed';
+  const status = settledBatchStatus(failed.length, restoreFailures.length);
   await recorder.batch(batch.id, {
     status,
-    completedAt: run.now(),
+    completedAt: pass.now(),
     successfulInstances: results.length - failed.length,
     failedInstances: failed.length,
     healthCheckResults: Object.fromEntries(results.map((r) => [String(r.serverId), r.health])),
-    failureReason: reasons.length > 0 ? reasons.join('; ') : null,
+    failureReason: joinReasons(reasons),
   });
   await recorder.deployment(
     status === 'completed'
@@ -158,37 +173,85 @@ async function runBatchSteps(run: RolloutRun, batch: BatchRecord): Promise<Batch
   return 'continue';
 }
 
+/**
+ * Step 6 for an unhealthy server (and the fleet rollback's way back): removes the new container, restarts
+ * the previous one, probes it and puts it back into rotation.
+ */
+export async function restoreServer(
+  pass: RolloutPass,
+  batchNumber: number,
+  serverId: number,
+): Promise<RestoreOutcome> {
+  const { recorder, fleet } = pass;
+  const server = fleet.server(serverId);
+  await recorder.phase(batchNumber, serverId, 'rolling_back', 'Restoring the previous container');
+  try {
+    const hadPrevious = await pass.operations(server).restorePrevious();
+    if (!hadPrevious) {
+      await fleet.recordRemoved(serverId);
+      await recorder.phase(batchNumber, serverId, 'rolled_back', 'No previous container: new one removed');
+      return { restored: true, reason: null };
+    }
+    await fleet.recordRestored(serverId);
+    const health = await pass.probe(serverId, 'restored');
+    if (!health.healthy) {
+      await recorder.phase(
+        batchNumber,
+        serverId,
+        'unhealthy',
+        `Previous container unhealthy: ${health.message}`,
+      );
+      return { restored: false, reason: restoreUnhealthyReason(server, health) };
+    }
+    await pass.rotation.putBack([serverId], batchNumber);
+    await recorder.phase(batchNumber, serverId, 'rolled_back', 'Previous container restored');
+    return { restored: true, reason: null };
+  } catch (error) {
+    await recorder.phase(batchNumber, serverId, 'unhealthy', `Restore failed: ${messageOf(error)}`);
+    return { restored: false, reason: restoreErrorReason(server.name, error) };
+  }
+}
+
 /** Nothing was swapped: the drained servers go back into rotation and the batch counts as never run. */
 async function handBack(
-  run: RolloutRun,
+  pass: RolloutPass,
   batch: BatchRecord,
   serving: number[],
   when: string,
 ): Promise<BatchOutcome> {
   const n = batch.batchNumber;
   try {
-    await run.putBack(serving, n);
+    await pass.rotation.putBack(serving, n);
   } catch (error) {
-    const reason = `Cancelled ${when}; putting the servers back failed: load balancer: ${messageOf(error)}`;
-    await failBatch(run, batch, reason, serving.length);
+    await failBatch(pass, batch, handBackFailedReason(when, error), serving.length);
     return 'cancelled';
   }
-  await run.recorder.batch(batch.id, { status: 'pending', startedAt: null });
-  await run.recorder.note(
+  await pass.recorder.batch(batch.id, { status: 'pending', startedAt: null });
+  await pass.recorder.note(
     'batch_cancelled',
     `Batch ${n} cancelled ${when}: nothing swapped, every server serves as before`,
   );
   return 'cancelled';
 }
 
-async function failBatch(run: RolloutRun, batch: BatchRecord, reason: string, failedInstances: number) {
-  await run.recorder.batch(batch.id, {
+async function failBatch(
+  pass: RolloutPass,
+  batch: BatchRecord,
+  reason: string,
+  failedInstances: number,
+): Promise<BatchOutcome> {
+  await pass.recorder.batch(batch.id, {
     status: 'failed',
-    completedAt: run.now(),
+    completedAt: pass.now(),
     successfulInstances: 0,
     failedInstances,
     failureReason: reason,
   });
-  await run.recorder.deployment({ failedBatches: run.deployment.failedBatches + 1 });
-  return 'continue' as const;
+  await pass.recorder.deployment({ failedBatches: pass.deployment.failedBatches + 1 });
+  return 'continue';
+}
+
+function recordedResult(outcome: HealthCheckOutcome): HealthCheckResult {
+  const { healthy, statusCode, attempts, elapsedMs, message } = outcome;
+  return { healthy, statusCode, attempts, elapsedMs, message };
 }

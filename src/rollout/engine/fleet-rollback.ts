@@ -1,15 +1,26 @@
 import { mapWithConcurrency } from '../../common/concurrency';
+import {
+  fleetBatchLoadBalancerReason,
+  lastFailureOf,
+  namesServer,
+  outOfRotationReason,
+  rollbackFailedReason,
+  rolledBackReason,
+  UNKNOWN,
+} from '../planning/reasons';
 import { trailingFailures } from '../planning/transitions';
-import type { RolloutRun } from './rollout-pass';
+import { restoreServer } from './batch';
+import type { RolloutPass } from './rollout-pass';
 
 /**
- * Rolls every server this deployment updated back to its previous container, batch by batch in
- * reverse order, and ends the deployment `rolled_back` or `rollback_failed` (naming the servers).
+ * Step 7 of the README: rolls every server this deployment updated back to its previous container, batch by
+ * batch in reverse order, each the way one batch restores a server, and ends the deployment `rolled_back`
+ * or `rollback_failed` (naming the servers).
  */
-export async function rollbackFleet(run: RolloutRun): Promise<void> {
-  const { recorder, deployment, context } = run;
+export async function rollbackFleet(pass: RolloutPass): Promise<void> {
+  const { recorder, deployment, context, fleet } = pass;
   const failedInARow = trailingFailures(context.batches);
-  const lastFailure = [...context.batches].reverse().find((b) => b.failureReason)?.failureReason ?? 'unknown';
+  const lastFailure = lastFailureOf(context.batches);
   await recorder.note(
     'fleet_rollback',
     `Rolling back the fleet after ${failedInARow} failed batch(es) in a row`,
@@ -17,23 +28,21 @@ export async function rollbackFleet(run: RolloutRun): Promise<void> {
 
   const failures: string[] = [];
   for (const batch of [...context.batches].reverse()) {
-    const ids = batch.serverIds.filter((id) => run.runsTarget(id));
+    const ids = batch.serverIds.filter((id) => fleet.runsTarget(id));
     if (ids.length === 0) continue;
-    for (const id of ids.filter((id) => run.instance(id).inRotation)) {
+    for (const id of ids.filter((id) => fleet.instance(id).inRotation)) {
       await recorder.phase(batch.batchNumber, id, 'draining', 'Taking out of rotation to roll back');
     }
     try {
-      await run.takeOut(ids);
+      await pass.rotation.takeOut(ids);
     } catch (error) {
-      failures.push(
-        `batch ${batch.batchNumber}: load balancer: ${error instanceof Error ? error.message : error}`,
-      );
+      failures.push(fleetBatchLoadBalancerReason(batch.batchNumber, error));
       continue;
     }
-    const outcomes = await mapWithConcurrency(ids, run.settings.batchConcurrency, (id) =>
-      run.restore(batch.batchNumber, id),
+    const outcomes = await mapWithConcurrency(ids, pass.settings.batchConcurrency, (id) =>
+      restoreServer(pass, batch.batchNumber, id),
     );
-    const batchFailures = outcomes.filter((o) => !o.restored).map((o) => o.reason ?? 'unknown');
+    const batchFailures = outcomes.filter((o) => !o.restored).map((o) => o.reason ?? UNKNOWN);
     failures.push(...batchFailures);
     if (batchFailures.length === 0 && batch.status === 'completed') {
       await recorder.batch(batch.id, { status: 'rolled_back' });
@@ -42,29 +51,29 @@ export async function rollbackFleet(run: RolloutRun): Promise<void> {
 
   const touched = [...new Set(context.batches.flatMap((b) => b.serverIds))];
   for (const id of touched) {
-    const instance = run.instance(id);
-    const server = run.server(id);
-    if (
-      instance.status !== 'absent' &&
-      !instance.inRotation &&
-      !failures.some((f) => f.startsWith(`${server.name} `))
-    ) {
-      failures.push(`${server.name} (${server.host}) is out of rotation`);
+    const instance = fleet.instance(id);
+    const server = fleet.server(id);
+    if (instance.status !== 'absent' && !instance.inRotation && !namesServer(failures, server.name)) {
+      failures.push(outOfRotationReason(server));
     }
   }
 
-  const why = `${failedInARow} consecutive failed batch(es) (failureThreshold ${deployment.failureThreshold}); last failure: ${lastFailure}`;
+  const threshold = deployment.failureThreshold;
   if (failures.length === 0) {
     await recorder.finished(
-      { status: 'rolled_back', failureReason: `Rolled back after ${why}`, completedAt: run.now() },
+      {
+        status: 'rolled_back',
+        failureReason: rolledBackReason(failedInARow, threshold, lastFailure),
+        completedAt: pass.now(),
+      },
       'Every updated server was restored to its previous container',
     );
   } else {
     await recorder.finished(
       {
         status: 'rollback_failed',
-        failureReason: `Rollback failed after ${why}. Not restored: ${failures.join('; ')}`,
-        completedAt: run.now(),
+        failureReason: rollbackFailedReason(failedInARow, threshold, lastFailure, failures),
+        completedAt: pass.now(),
       },
       'Some servers could not be restored',
     );

@@ -1,22 +1,21 @@
-import { Clock } from '../../common/clock';
-import { runBatch } from './batch';
-import { FINAL_DEPLOYMENT_STATUSES } from '../domain';
-import type { BatchRecord, DeploymentStatus } from '../domain';
+import type { Clock } from '../../common/clock';
+import { type DeploymentStatus, FINAL_DEPLOYMENT_STATUSES } from '../domain';
+import { abandonedReason, finishReason } from '../planning/reasons';
+import { planStart } from '../planning/start';
+import { nextStep, trailingFailures } from '../planning/transitions';
+import type { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from '../ports';
+import { deployBatch } from './batch';
 import { rollbackFleet } from './fleet-rollback';
-import { planBatches } from '../planning/batches';
-import { currentVersion } from '../planning/current-version';
-import { checkStartingBudget } from '../planning/budget';
-import { isFailedBatch, nextStep, trailingFailures } from '../planning/transitions';
-import { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from '../ports';
 import { RolloutRecorder } from './rollout-recorder';
-import { RolloutDependencies, RolloutRun } from './rollout-pass';
-import { RolloutSettings } from './rollout-settings';
+import { type RolloutDependencies, RolloutPass } from './rollout-pass';
+import type { RolloutSettings } from './rollout-settings';
 
 /**
- * Runs a rolling update as a persisted state machine: each pass re-reads the deployment from the store,
- * asks the pure planner for the next step, performs it and writes the result. A worker that dies at any
- * point is replaced by one that continues from the database. A cancel is read between steps and, through
- * the store's cancel watch, during every wait of the loop and of a batch, which it ends at once.
+ * The loop of a rolling update, run as a persisted state machine: each pass re-reads the deployment from
+ * the store, asks the pure planner for the next step (`planning/transitions.ts`), performs it and writes
+ * the result. A worker that dies at any point is replaced by one that continues from the database. A
+ * cancel is read between steps and, through the store's cancel watch, during every wait of the loop and of
+ * a batch, which it ends at once.
  */
 export class RollingUpdateStrategy {
   private readonly deps: RolloutDependencies;
@@ -33,6 +32,7 @@ export class RollingUpdateStrategy {
     this.deps = { store, executor, probe, loadBalancer, clock, settings };
   }
 
+  /** Rolls the deployment out (or on, from where a previous worker left it) until it is finished. */
   async run(deploymentId: number): Promise<void> {
     const cancel = new AbortController();
     const watch = this.store.watchCancel(deploymentId);
@@ -61,12 +61,12 @@ export class RollingUpdateStrategy {
         autoRollbackOnFailure: deployment.autoRollbackOnFailure,
         batches: context.batches,
       });
-      const run = new RolloutRun(context, recorder, this.deps, cancel.signal);
+      const pass = new RolloutPass(context, recorder, this.deps, cancel.signal);
       switch (step.kind) {
         case 'done':
           return;
         case 'start':
-          if (!(await this.start(run))) return;
+          if (!(await this.start(pass))) return;
           break;
         case 'run_batch': {
           if (waitBeforeNextBatch && deployment.waitInterval > 0) {
@@ -80,23 +80,23 @@ export class RollingUpdateStrategy {
             continue;
           }
           const batch = context.batches.find((b) => b.batchNumber === step.batchNumber)!;
-          const outcome = await runBatch(run, batch);
+          const outcome = await deployBatch(pass, batch);
           if (outcome === 'stop') return;
           if (outcome === 'cancelled') {
             // At once, not through the planner: a batch restored because of the cancel counts as failed
             // and must not start a fleet rollback.
             const settled = await this.store.loadContext(deploymentId);
-            await this.finish(new RolloutRun(settled, recorder, this.deps, cancel.signal), 'cancelled');
+            await this.finish(new RolloutPass(settled, recorder, this.deps, cancel.signal), 'cancelled');
             return;
           }
           waitBeforeNextBatch = true;
           break;
         }
         case 'fleet_rollback':
-          await rollbackFleet(run);
+          await rollbackFleet(pass);
           return;
         case 'finish':
-          await this.finish(run, step.status);
+          await this.finish(pass, step.status);
           return;
       }
     }
@@ -109,7 +109,7 @@ export class RollingUpdateStrategy {
   async abandon(deploymentId: number, error: string): Promise<void> {
     const { deployment } = await this.store.loadContext(deploymentId);
     if (FINAL_DEPLOYMENT_STATUSES.includes(deployment.status)) return;
-    const reason = `The rollout stopped after repeated errors: ${error}`;
+    const reason = abandonedReason(error);
     await new RolloutRecorder(this.store, this.events, deploymentId).finished(
       { status: 'failed', failureReason: reason, completedAt: this.clock.now() },
       reason,
@@ -117,82 +117,65 @@ export class RollingUpdateStrategy {
   }
 
   /** Records the previous version, checks the starting budget and creates the batches. */
-  private async start(run: RolloutRun): Promise<boolean> {
-    const { context, recorder } = run;
+  private async start(pass: RolloutPass): Promise<boolean> {
+    const { context, recorder } = pass;
     const { deployment, application } = context;
-    const previous =
-      deployment.status === 'queued' || deployment.status === 'pending'
-        ? currentVersion(context.instances)
-        : null;
-    const versionPatch = previous ? { previousImage: previous.image, previousTag: previous.tag } : {};
-    const plan = planBatches(application.serverIds, deployment.batchSize, deployment.batchSizeIsPercentage);
-    const existing = context.instances.filter((i) => i.status !== 'absent').length;
-    const budget = checkStartingBudget({
-      inRotation: run.inRotation().length,
-      existingInstances: existing,
+    const plan = planStart({
+      status: deployment.status,
+      serverIds: application.serverIds,
+      instances: context.instances,
+      inRotation: pass.fleet.inRotation().length,
+      batchSize: deployment.batchSize,
+      batchSizeIsPercentage: deployment.batchSizeIsPercentage,
       minimumHealthy: deployment.minimumHealthyInstances,
     });
-    const refusal =
-      plan.length === 0 ? 'The application has no servers' : budget.allowed ? null : budget.reason;
-    if (refusal) {
+    const versionPatch = plan.previous
+      ? { previousImage: plan.previous.image, previousTag: plan.previous.tag }
+      : {};
+    if (plan.refusal) {
       await recorder.finished(
         {
           ...versionPatch,
           status: 'failed',
-          failureReason: refusal,
-          startedAt: run.now(),
-          completedAt: run.now(),
+          failureReason: plan.refusal,
+          startedAt: pass.now(),
+          completedAt: pass.now(),
         },
-        refusal,
+        plan.refusal,
       );
       return false;
     }
     await recorder.deployment({
       ...versionPatch,
       status: 'in_progress',
-      totalBatches: plan.length,
-      ...(deployment.startedAt ? {} : { startedAt: run.now() }),
+      totalBatches: plan.batches.length,
+      ...(deployment.startedAt ? {} : { startedAt: pass.now() }),
     });
     const batches = await this.store.ensureBatches(
       deployment.id,
-      plan.map((serverIds, i) => ({ batchNumber: i + 1, serverIds, targetInstanceCount: 1 })),
+      plan.batches.map((serverIds, i) => ({ batchNumber: i + 1, serverIds, targetInstanceCount: 1 })),
     );
     await recorder.batches(batches);
     await recorder.note(
       'started',
-      `Rolling update to ${deployment.image}:${deployment.tag} in ${plan.length} batch(es)`,
+      `Rolling update to ${deployment.image}:${deployment.tag} in ${plan.batches.length} batch(es)`,
     );
     return true;
   }
 
-  private async finish(run: RolloutRun, status: DeploymentStatus): Promise<void> {
-    const { deployment, context } = run;
-    const reasons: Partial<Record<DeploymentStatus, string>> = {
-      failed: `${trailingFailures(context.batches)} consecutive failed batch(es) (failureThreshold ${deployment.failureThreshold}) and automatic rollback is off`,
-      cancelled: `Cancelled after ${deployment.completedBatches + deployment.failedBatches} of ${deployment.totalBatches} batch(es)`,
-      completed_with_errors: describeFailedBatches(context.batches, deployment.totalBatches),
-    };
-    const reason = reasons[status] ?? null;
-    await run.recorder.finished(
-      { status, failureReason: reason, completedAt: run.now() },
+  private async finish(pass: RolloutPass, status: DeploymentStatus): Promise<void> {
+    const { deployment, context } = pass;
+    const reason = finishReason(status, {
+      failedInARow: trailingFailures(context.batches),
+      failureThreshold: deployment.failureThreshold,
+      completedBatches: deployment.completedBatches,
+      failedBatches: deployment.failedBatches,
+      totalBatches: deployment.totalBatches,
+      batches: context.batches,
+    });
+    await pass.recorder.finished(
+      { status, failureReason: reason, completedAt: pass.now() },
       reason ?? `Deployment ${status.replace(/_/g, ' ')}`,
     );
   }
-}
-
-/**
- * `1 of 4 batch(es) failed: batch 2 rolled back to the previous version; batch 3: web-5 (10.0.0.5): pull
- * failed: …`. A batch whose restore failed keeps its own reason, which names the servers left without a
- * serving instance, so the summary never claims a restore that did not happen.
- */
-function describeFailedBatches(batches: readonly BatchRecord[], totalBatches: number): string {
-  const failed = [...batches]
-    .sort((a, b) => a.batchNumber - b.batchNumber)
-    .filter((b) => isFailedBatch(b.status));
-  const details = failed.map((b) =>
-    b.status === 'rolled_back'
-      ? `batch ${b.batchNumber} rolled back to the previous version`
-      : `batch ${b.batchNumber}: ${b.failureReason ?? 'failed'}`,
-  );
-  return `${failed.length} of ${totalBatches} batch(es) failed: ${details.join('; ')}`;
 }

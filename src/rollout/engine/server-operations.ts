@@ -10,6 +10,7 @@ import {
   sameReference,
 } from '../commands/docker-commands';
 import type { ApplicationSpec, ServerTarget } from '../domain';
+import { envFileLeftReason, messageOf, serverStepReason } from '../planning/reasons';
 import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from '../ports';
 import { SecretMask, secretMaskOf } from './secret-mask';
 
@@ -22,7 +23,7 @@ export class ServerStepError extends Error {
     readonly step: FailedStep,
     detail: string,
   ) {
-    super(`${server.name} (${server.host}): ${step} failed: ${detail}`);
+    super(serverStepReason(server, step, detail));
     this.name = 'ServerStepError';
   }
 }
@@ -133,10 +134,7 @@ export class ServerOperations {
     }
     const problem = await this.removeEnvFile(envFile);
     if (problem !== null) {
-      throw this.failure(
-        'start',
-        `the container started but its env file ${envFile} was not removed: ${problem}`,
-      );
+      throw this.failure('start', envFileLeftReason(envFile, problem));
     }
   }
 
@@ -146,7 +144,7 @@ export class ServerOperations {
       const result = await this.executor.run(this.server, docker.removeEnvFile(path));
       return result.exitCode === 0 ? null : outputOf(result, this.mask);
     } catch (error) {
-      return this.mask.text(error instanceof Error ? error.message : String(error));
+      return this.mask.text(messageOf(error));
     }
   }
 

@@ -41,7 +41,7 @@ export function checkStartingBudget(input: {
 }
 
 /**
- * What the API checks at request time, counted on the application's servers (CONTRACT.md, 422): the
+ * What the API checks at request time, counted on the application's servers (README "The API": 422): the
  * largest batch taken out must leave at least the minimum. It applies to a first deployment too, so a
  * sizing that could never be met on a later rollout is refused up front.
  */

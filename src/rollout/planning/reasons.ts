@@ -67,7 +67,7 @@ export function restoreUnhealthyReason(server: Named, outcome: ProbeOutcome): st
   return `${serverLabel(server)}: restore failed: ${describeHealth(outcome)}`;
 }
 
-/** A restore that threw: the error usually names the server already (a ServerStepError); otherwise prefix it. */
+/** A restore that threw: a ServerStepError names the server already; any other error gets its name. */
 export function restoreErrorReason(serverName: string, error: unknown): string {
   const reason = messageOf(error);
   return reason.includes(serverName) ? reason : `${serverName}: ${reason}`;
