@@ -1,4 +1,5 @@
 import { bearer, createTestApp, type TestApp } from '../support/app';
+import { bodyOf, errorOf, type OpenApiDocument } from '../support/bodies';
 import { expectErrorBody } from './api-fixtures';
 
 const ROUTES: [method: 'get' | 'post' | 'delete', path: string][] = [
@@ -43,7 +44,7 @@ describe('authentication and the HTTP basics', () => {
       const response = await t.http[method](path).set(headers).send({});
       expect(response.status).toBe(401);
       expectErrorBody(response.body, 401);
-      expect(response.body.error).toBe('Unauthorized');
+      expect(errorOf(response).error).toBe('Unauthorized');
     });
   });
 
@@ -59,7 +60,7 @@ describe('authentication and the HTTP basics', () => {
     expect(page.text).toContain('swagger');
     const document = await t.http.get('/docs-json');
     expect(document.status).toBe(200);
-    expect(Object.keys(document.body.paths)).toEqual(
+    expect(Object.keys(bodyOf<OpenApiDocument>(document).paths)).toEqual(
       expect.arrayContaining([
         '/api/servers',
         '/api/applications/{id}/instances',
@@ -76,7 +77,7 @@ describe('authentication and the HTTP basics', () => {
       .send('{"name": "web-1", "privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----');
     expect(response.status).toBe(400);
     expectErrorBody(response.body, 400);
-    expect(response.body.message).toBe('Malformed JSON in request body');
+    expect(errorOf(response).message).toBe('Malformed JSON in request body');
   });
 
   it('answers an unknown route with the contract error body', async () => {
@@ -88,6 +89,6 @@ describe('authentication and the HTTP basics', () => {
   it('answers a non-numeric id with 400 naming it', async () => {
     const response = await t.http.get('/api/servers/abc').set(bearer(token));
     expect(response.status).toBe(400);
-    expect(response.body.message).toEqual(['id must be a positive integer']);
+    expect(errorOf(response).message).toEqual(['id must be a positive integer']);
   });
 });

@@ -1,4 +1,5 @@
 import { bearer, createTestApp, type TestApp } from '../support/app';
+import { errorOf } from '../support/bodies';
 import { createApplication, createServers } from './api-fixtures';
 
 describe('GET /api/servers and /api/applications page like the deployment history', () => {
@@ -14,7 +15,9 @@ describe('GET /api/servers and /api/applications page like the deployment histor
     serverIds = (await createServers(t, token, 5)).map((server) => server.id);
     await createServers(t, other, 2);
     applicationIds = [];
-    for (let i = 0; i < 4; i++) applicationIds.push((await createApplication(t, token, [serverIds[i]])).id);
+    for (const serverId of serverIds.slice(0, 4)) {
+      applicationIds.push((await createApplication(t, token, [serverId])).id);
+    }
   });
   afterAll(() => t?.close());
 
@@ -51,7 +54,7 @@ describe('GET /api/servers and /api/applications page like the deployment histor
       ]) {
         const response = await t.http.get(`/api/${collection}?${query}`).set(bearer(token));
         expect(response.status).toBe(400);
-        expect(JSON.stringify(response.body.message)).toContain(field);
+        expect(JSON.stringify(errorOf(response).message)).toContain(field);
       }
     },
   );

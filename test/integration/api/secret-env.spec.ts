@@ -1,7 +1,27 @@
 import { applicationSecretEnvRow, decryptSecret, keyId } from '../../../src/common/crypto/secret-box';
-import type { ServerView } from '../../../src/servers/server.view';
+import type { ApplicationView } from '../../../src/applications/application.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
-import { applicationBody, createServers, expectErrorBody, rowCounts, unique } from './api-fixtures';
+import { bodyOf, errorOf, messagesOf, type OpenApiDocument } from '../support/bodies';
+import { queryRow } from '../support/sql';
+import {
+  applicationBody,
+  createServers,
+  expectErrorBody,
+  rowCounts,
+  type Servers,
+  unique,
+} from './api-fixtures';
+
+interface SecretEnvRow {
+  secret_env_encrypted: string | null;
+  secret_env_keys: string[];
+}
+
+/** The row's ciphertext, which the test expects to exist. */
+function sealed(row: SecretEnvRow): string {
+  if (row.secret_env_encrypted === null) throw new Error('expected secret_env_encrypted, found NULL');
+  return row.secret_env_encrypted;
+}
 
 /** Every value sent as a secret in this file: none may ever come back in any response. */
 const SECRETS = [
@@ -15,7 +35,7 @@ const SECRETS = [
 describe('secretEnv on /api/applications', () => {
   let t: TestApp;
   let acme: string;
-  let servers: ServerView[];
+  let servers: Servers<1>;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -41,31 +61,29 @@ describe('secretEnv on /api/applications', () => {
       }),
     );
     expect(response.status).toBe(201);
-    expect(response.body.secretEnvKeys).toEqual(['API_TOKEN', 'DB_PASSWORD']);
-    expect(response.body).not.toHaveProperty('secretEnv');
-    expect(response.body.env).toEqual({ NODE_ENV: 'production' });
+    const created = bodyOf<ApplicationView>(response);
+    expect(created.secretEnvKeys).toEqual(['API_TOKEN', 'DB_PASSWORD']);
+    expect(created).not.toHaveProperty('secretEnv');
+    expect(created.env).toEqual({ NODE_ENV: 'production' });
 
-    const [row] = await t.db.dataSource.query(
+    const row = await queryRow<SecretEnvRow>(
+      t.db.dataSource,
       'SELECT secret_env_encrypted, secret_env_keys, env FROM applications WHERE id = $1',
-      [response.body.id],
+      [created.id],
     );
     expect(row.secret_env_encrypted).toMatch(new RegExp(`^v2:${keyId(t.config.appKey)}:`));
     expect(JSON.stringify(row)).not.toMatch(/hunter2|tok_live/);
     expect(row.secret_env_keys).toEqual(['API_TOKEN', 'DB_PASSWORD']);
     expect(
-      JSON.parse(
-        decryptSecret(row.secret_env_encrypted, t.config.appKey, applicationSecretEnvRow(response.body.id)),
-      ),
+      JSON.parse(decryptSecret(sealed(row), t.config.appKey, applicationSecretEnvRow(created.id))),
     ).toEqual({ DB_PASSWORD: SECRETS[0], API_TOKEN: SECRETS[1] });
 
-    const one = await t.http.get(`/api/applications/${response.body.id}`).set(bearer(acme));
-    expect(one.body.secretEnvKeys).toEqual(['API_TOKEN', 'DB_PASSWORD']);
+    const one = await t.http.get(`/api/applications/${created.id}`).set(bearer(acme));
+    expect(bodyOf<ApplicationView>(one).secretEnvKeys).toEqual(['API_TOKEN', 'DB_PASSWORD']);
     expect(one.body).not.toHaveProperty('secretEnv');
     const list = await t.http.get('/api/applications').set(bearer(acme));
     expect(list.status).toBe(200);
-    const listed = (list.body as Array<{ id: number; secretEnvKeys: string[] }>).find(
-      (a) => a.id === response.body.id,
-    );
+    const listed = bodyOf<ApplicationView[]>(list).find((a) => a.id === created.id);
     expect(listed?.secretEnvKeys).toEqual(['API_TOKEN', 'DB_PASSWORD']);
   });
 
@@ -74,21 +92,20 @@ describe('secretEnv on /api/applications', () => {
       applicationBody([servers[0].id], { secretEnv: { toString: SECRETS[4], valueOf: SECRETS[4] } }),
     );
     expect(response.status).toBe(201);
-    expect(response.body.secretEnvKeys).toEqual(['toString', 'valueOf']);
-    const [row] = await t.db.dataSource.query('SELECT secret_env_encrypted FROM applications WHERE id = $1', [
-      response.body.id,
-    ]);
-    const opened = decryptSecret(
-      row.secret_env_encrypted,
-      t.config.appKey,
-      applicationSecretEnvRow(response.body.id),
+    const created = bodyOf<ApplicationView>(response);
+    expect(created.secretEnvKeys).toEqual(['toString', 'valueOf']);
+    const row = await queryRow<SecretEnvRow>(
+      t.db.dataSource,
+      'SELECT secret_env_encrypted FROM applications WHERE id = $1',
+      [created.id],
     );
+    const opened = decryptSecret(sealed(row), t.config.appKey, applicationSecretEnvRow(created.id));
     expect(JSON.parse(opened)).toEqual({ toString: SECRETS[4], valueOf: SECRETS[4] });
 
     const before = await rowCounts(t);
     const refused = await post(applicationBody([servers[0].id], { secretEnv: { constructor: SECRETS[4] } }));
     expect(refused.status).toBe(400);
-    expect(refused.body.message).toEqual(['property secretEnv.constructor should not exist']);
+    expect(errorOf(refused).message).toEqual(['property secretEnv.constructor should not exist']);
     expect(await rowCounts(t)).toEqual(before);
   });
 
@@ -96,10 +113,12 @@ describe('secretEnv on /api/applications', () => {
     for (const secretEnv of [undefined, {}]) {
       const response = await post(applicationBody([servers[0].id], secretEnv ? { secretEnv } : {}));
       expect(response.status).toBe(201);
-      expect(response.body.secretEnvKeys).toEqual([]);
-      const [row] = await t.db.dataSource.query(
+      const created = bodyOf<ApplicationView>(response);
+      expect(created.secretEnvKeys).toEqual([]);
+      const row = await queryRow<SecretEnvRow>(
+        t.db.dataSource,
         'SELECT secret_env_encrypted FROM applications WHERE id = $1',
-        [response.body.id],
+        [created.id],
       );
       expect(row.secret_env_encrypted).toBeNull();
     }
@@ -147,7 +166,7 @@ describe('secretEnv on /api/applications', () => {
       const response = await post(applicationBody([servers[0].id], fields));
       expect(response.status).toBe(400);
       expectErrorBody(response.body, 400);
-      expect((response.body.message as string[]).join('\n')).toContain(message);
+      expect(messagesOf(response).join('\n')).toContain(message);
       expect(await rowCounts(t)).toEqual(before);
     },
   );
@@ -159,12 +178,13 @@ describe('secretEnv on /api/applications', () => {
       .set('Content-Type', 'application/json')
       .send(`{"name":"${unique('shop')}","secretEnv":{"DB_PASSWORD":"${SECRETS[0]}"},}`);
     expect(response.status).toBe(400);
-    expect(response.body.message).toBe('Malformed JSON in request body');
+    expect(errorOf(response).message).toBe('Malformed JSON in request body');
   });
 
   it('documents secretEnv as a write-only object of strings in the OpenAPI schema', async () => {
     const document = await t.http.get('/docs-json');
-    const schema = document.body.components.schemas.CreateApplicationDto.properties.secretEnv;
+    const openApi = bodyOf<OpenApiDocument>(document);
+    const schema = openApi.components.schemas.CreateApplicationDto?.properties?.secretEnv;
     expect(schema).toMatchObject({
       type: 'object',
       additionalProperties: { type: 'string' },

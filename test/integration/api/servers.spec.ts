@@ -1,5 +1,8 @@
 import { decryptSecret, serverPrivateKeyRow } from '../../../src/common/crypto/secret-box';
+import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
+import { bodyOf, errorOf } from '../support/bodies';
+import { queryRow } from '../support/sql';
 import {
   createApplication,
   createServer,
@@ -32,23 +35,26 @@ describe('/api/servers', () => {
       .send({ name: 'web-1', host: '10.0.0.5', privateKey: PRIVATE_KEY });
     expect(response.status).toBe(201);
     expect(response.body).toEqual({
-      id: expect.any(Number),
+      id: expect.any(Number) as number,
       name: 'web-1',
       host: '10.0.0.5',
       port: 22,
       user: 'root',
       hostKeyFingerprint: null,
-      createdAt: expect.any(String),
-      updatedAt: expect.any(String),
+      createdAt: expect.any(String) as string,
+      updatedAt: expect.any(String) as string,
     });
-    expect(new Date(response.body.createdAt).toISOString()).toBe(response.body.createdAt);
+    const { createdAt } = bodyOf<ServerView>(response);
+    expect(new Date(createdAt).toISOString()).toBe(createdAt);
   });
 
   it('stores the private key encrypted with APP_KEY', async () => {
     const server = await createServer(t, acme);
-    const [row] = await t.db.dataSource.query('SELECT private_key_encrypted FROM servers WHERE id = $1', [
-      server.id,
-    ]);
+    const row = await queryRow<{ private_key_encrypted: string }>(
+      t.db.dataSource,
+      'SELECT private_key_encrypted FROM servers WHERE id = $1',
+      [server.id],
+    );
     expect(row.private_key_encrypted).not.toContain('PRIVATE KEY');
     expect(decryptSecret(row.private_key_encrypted, t.config.appKey, serverPrivateKeyRow(server.id))).toBe(
       PRIVATE_KEY,
@@ -75,7 +81,7 @@ describe('/api/servers', () => {
     const theirs = await createServer(t, globex);
     const list = await t.http.get('/api/servers').set(bearer(acme));
     expect(list.status).toBe(200);
-    const ids = list.body.map((server: { id: number }) => server.id);
+    const ids = bodyOf<ServerView[]>(list).map((server) => server.id);
     expect(ids).toContain(mine.id);
     expect(ids).not.toContain(theirs.id);
     const one = await t.http.get(`/api/servers/${mine.id}`).set(bearer(acme));
@@ -89,8 +95,8 @@ describe('/api/servers', () => {
     const missing = await t.http.get('/api/servers/999999').set(bearer(acme));
     expect(other.status).toBe(404);
     expectErrorBody(other.body, 404);
-    expect(other.body.message).toBe(`Server ${theirs.id} not found`);
-    expect(missing.body.message).toBe('Server 999999 not found');
+    expect(errorOf(other).message).toBe(`Server ${theirs.id} not found`);
+    expect(errorOf(missing).message).toBe('Server 999999 not found');
     const removal = await t.http.delete(`/api/servers/${theirs.id}`).set(bearer(acme));
     expect(removal.status).toBe(404);
     expect((await t.http.get(`/api/servers/${theirs.id}`).set(bearer(globex))).status).toBe(200);
@@ -105,7 +111,7 @@ describe('/api/servers', () => {
       .send(serverBody({ name: 'twin' }));
     expect(duplicate.status).toBe(409);
     expectErrorBody(duplicate.body, 409);
-    expect(duplicate.body.message).toContain('twin');
+    expect(errorOf(duplicate).message).toContain('twin');
     expect(await rowCounts(t)).toEqual(before);
     const elsewhere = await t.http
       .post('/api/servers')
@@ -128,7 +134,7 @@ describe('/api/servers', () => {
     const removal = await t.http.delete(`/api/servers/${server.id}`).set(bearer(acme));
     expect(removal.status).toBe(409);
     expectErrorBody(removal.body, 409);
-    expect(removal.body.message).toContain('billing');
+    expect(errorOf(removal).message).toContain('billing');
     expect((await t.http.get(`/api/servers/${server.id}`).set(bearer(acme))).status).toBe(200);
   });
 
@@ -140,7 +146,7 @@ describe('/api/servers', () => {
     });
     const removal = await t.http.delete(`/api/servers/${lb.id}`).set(bearer(acme));
     expect(removal.status).toBe(409);
-    expect(removal.body.message).toContain('front');
+    expect(errorOf(removal).message).toContain('front');
   });
 
   it.each([
@@ -158,7 +164,7 @@ describe('/api/servers', () => {
       const response = await t.http.post('/api/servers').set(bearer(acme)).send(serverBody({ host }));
       expect(response.status).toBe(400);
       expectErrorBody(response.body, 400);
-      expect(response.body.message).toEqual([
+      expect(errorOf(response).message).toEqual([
         `host ${host}${meaning} is inside SERVER_HOST_DENYLIST (169.254.0.0/16)`,
       ]);
       expect(await rowCounts(t)).toEqual(before);
@@ -172,11 +178,11 @@ describe('/api/servers', () => {
       .set(bearer(acme))
       .send(serverBody({ host: '169.254.169.256' }));
     expect(odd.status).toBe(400);
-    expect(odd.body.message).toEqual(['host looks like an IPv4 address but is not a valid one']);
+    expect(errorOf(odd).message).toEqual(['host looks like an IPv4 address but is not a valid one']);
     for (const host of ['[169.254.169.254]', '169.254.169.254.', 'fe80::1%eth0%x']) {
       const refused = await t.http.post('/api/servers').set(bearer(acme)).send(serverBody({ host }));
       expect(refused.status).toBe(400);
-      expect(refused.body.message).toEqual([expect.stringMatching(/^host /)]);
+      expect(errorOf(refused).message).toEqual([expect.stringMatching(/^host /) as string]);
     }
     expect(await rowCounts(t)).toEqual(before);
     // A name is not resolved at registration (no DNS at request time); a connection checks what it resolves to.

@@ -1,8 +1,8 @@
 import type { ApplicationView } from '../../../src/applications/application.view';
 import { envCommandBytes, MAX_ENV_COMMAND_BYTES } from '../../../src/common/validation/rules';
 import type { DeploymentView } from '../../../src/rollout/domain';
-import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
+import { bodyOf, errorOf } from '../support/bodies';
 import {
   applicationBody,
   createApplication,
@@ -12,6 +12,7 @@ import {
   rowCounts,
   serverBody,
   storedDeployment,
+  type Servers,
 } from './api-fixtures';
 
 /**
@@ -22,7 +23,7 @@ import {
  */
 
 interface Context {
-  servers: ServerView[];
+  servers: Servers<3>;
   app: ApplicationView;
   deployment: DeploymentView;
 }
@@ -61,7 +62,7 @@ const applicationRaw =
   (c) =>
     json(applicationBody([c.servers[0].id], { [field]: RAW }), raw);
 
-const LOAD_BALANCERS: Record<string, (c: Context) => Body> = {
+const LOAD_BALANCERS = {
   traefik: (c) => ({
     type: 'traefik',
     serverId: c.servers[2].id,
@@ -75,7 +76,7 @@ const LOAD_BALANCERS: Record<string, (c: Context) => Body> = {
     listenPort: 80,
   }),
   haproxy: (c) => ({ type: 'haproxy', serverId: c.servers[2].id, backend: 'be_shop' }),
-};
+} satisfies Record<string, (c: Context) => Body>;
 const balancer =
   (type: keyof typeof LOAD_BALANCERS, field: string, value: unknown, raw?: string): Case[2] =>
   (c) =>
@@ -604,7 +605,7 @@ describe('validation parity: what deploy time would refuse is a 400 naming the f
     const response = await post(path(c), body(c));
     expect(response.status).toBe(400);
     expectErrorBody(response.body, 400);
-    expect(response.body.message).toEqual(
+    expect(errorOf(response).message).toEqual(
       expect.arrayContaining([expect.stringMatching(new RegExp(`^${escape(field)}`))]),
     );
     expect(await rowCounts(t)).toEqual(before);
@@ -638,9 +639,10 @@ describe('validation parity: what deploy time would refuse is a 400 naming the f
     );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ port: 22, user: 'root' });
-    const pending = await post(DEPLOYMENTS(), json({ applicationId: app.body.id, image: null, tag: 'v2' }));
+    const applicationId = bodyOf<ApplicationView>(app).id;
+    const pending = await post(DEPLOYMENTS(), json({ applicationId, image: null, tag: 'v2' }));
     expect(pending.status).toBe(201);
-    expect(pending.body.image).toBe('ghcr.io/acme/shop');
+    expect(bodyOf<DeploymentView>(pending).image).toBe('ghcr.io/acme/shop');
   });
 
   describe('accepts the boundaries themselves (limits are inclusive)', () => {

@@ -1,7 +1,7 @@
 import type { ApplicationView } from '../../../src/applications/application.view';
 import type { DeploymentView } from '../../../src/rollout/domain';
-import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
+import { errorOf, messagesOf } from '../support/bodies';
 import {
   applicationBody,
   createApplication,
@@ -14,10 +14,11 @@ import {
   rowCounts,
   serverBody,
   storedDeployment,
+  type Servers,
 } from './api-fixtures';
 
 interface Context {
-  servers: ServerView[];
+  servers: Servers<3>;
   app: ApplicationView;
   deployment: DeploymentView;
 }
@@ -311,9 +312,9 @@ describe('refused bodies: 400 naming the field, nothing written', () => {
       .send(body(c) as object);
     expect(response.status).toBe(400);
     expectErrorBody(response.body, 400);
-    expect(response.body.error).toBe('Bad Request');
-    expect(Array.isArray(response.body.message)).toBe(true);
-    expect(response.body.message.some((message: string) => message.includes(field))).toBe(true);
+    expect(errorOf(response).error).toBe('Bad Request');
+    expect(Array.isArray(errorOf(response).message)).toBe(true);
+    expect(messagesOf(response).some((message) => message.includes(field))).toBe(true);
     expect(await rowCounts(t)).toEqual(before);
     expect((await storedDeployment(t, c.deployment.id)).status).toBe('pending');
     expect(t.queue.enqueued).toEqual([]);
@@ -326,7 +327,7 @@ describe('refused bodies: 400 naming the field, nothing written', () => {
       .send({ batchSize: 0, waitInterval: -1, autoRollbackOnFailure: 'yes' });
     expect(response.status).toBe(400);
     for (const field of ['batchSize', 'waitInterval', 'autoRollbackOnFailure']) {
-      expect(response.body.message.some((message: string) => message.startsWith(field))).toBe(true);
+      expect(messagesOf(response).some((message) => message.startsWith(field))).toBe(true);
     }
   });
 
@@ -343,7 +344,7 @@ describe('refused bodies: 400 naming the field, nothing written', () => {
   ])('refuses the query %s', async (query, message) => {
     const response = await t.http.get(`/api/deployments${query}`).set(bearer(token));
     expect(response.status).toBe(400);
-    expect(response.body.message).toContain(message);
+    expect(errorOf(response).message).toContain(message);
   });
 
   it('accepts the same bodies once corrected (the cases fail for the reason named)', async () => {

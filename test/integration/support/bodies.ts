@@ -23,3 +23,9 @@ export function messagesOf(response: { body: unknown }): string[] {
   if (!Array.isArray(message)) throw new Error(`expected a list of messages, got ${JSON.stringify(message)}`);
   return message;
 }
+
+/** The parts of the OpenAPI document (`/docs-json`) the tests read. */
+export interface OpenApiDocument {
+  paths: Record<string, unknown>;
+  components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+}
