@@ -1,7 +1,8 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import request from 'supertest';
 import { ACCESS_METADATA, Public } from '../../../src/common/auth/access.decorators';
@@ -12,12 +13,18 @@ import { AppConfig } from '../../../src/config/app-config';
 import { AppConfigModule } from '../../../src/config/config.module';
 import { DatabaseModule } from '../../../src/database/database.module';
 import { bearer } from '../support/app';
+import { bodyOf } from '../support/bodies';
 import { createTestDatabase } from '../support/database';
 import { testConfig } from '../queue/test-redis';
 import { applicationBody, serverBody } from '../api/api-fixtures';
 import { startFullApp, type FullApp } from './full-app';
 
 jest.setTimeout(120_000);
+
+/** What a create answers, as far as these tests read it. */
+interface Created {
+  id: number;
+}
 
 interface Route {
   method: string;
@@ -34,8 +41,9 @@ function registeredRoutes(f: FullApp): Route[] {
   return express.router.stack.flatMap((layer) => {
     if (!layer.route) return [];
     const methods = Object.keys(layer.route.methods).filter((method) => method !== '_all');
-    if (methods.length !== 1) return [];
-    return [{ method: methods[0].toUpperCase(), path: layer.route.path }];
+    const [method] = methods;
+    if (methods.length !== 1 || method === undefined) return [];
+    return [{ method: method.toUpperCase(), path: layer.route.path }];
   });
 }
 
@@ -117,15 +125,15 @@ describe('deny by default, for every route the application registers', () => {
     const application = await f.http
       .post('/api/applications')
       .set(bearer(owner.token))
-      .send(applicationBody([server.body.id]));
+      .send(applicationBody([bodyOf<Created>(server).id]));
     const deployment = await f.http
       .post('/api/deployments')
       .set(bearer(owner.token))
-      .send({ applicationId: application.body.id, tag: 'v2' });
+      .send({ applicationId: bodyOf<Created>(application).id, tag: 'v2' });
     expect([server.status, application.status, deployment.status]).toEqual([201, 201, 201]);
-    ids.servers = server.body.id;
-    ids.applications = application.body.id;
-    ids.deployments = deployment.body.id;
+    ids.servers = bodyOf<Created>(server).id;
+    ids.applications = bodyOf<Created>(application).id;
+    ids.deployments = bodyOf<Created>(deployment).id;
   });
   afterAll(() => f?.close());
 
@@ -157,7 +165,7 @@ describe('deny by default, for every route the application registers', () => {
           const handler = prototype[name];
           if (name === 'constructor' || typeof handler !== 'function') continue;
           if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-          const decided =
+          const decided: unknown =
             Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, type);
           if (!decided) undecided.push(`${type.name}.${name}`);
         }
@@ -291,7 +299,7 @@ describe('a handler without an access decision, or public yet reading the team',
         .overrideProvider(AppConfig)
         .useValue(config)
         .compile();
-      const app = moduleRef.createNestApplication({ logger: false });
+      const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
       configureHttpApp(app);
       await app.init();
       try {

@@ -1,5 +1,6 @@
 import { connectSocket } from '../../support/socket';
 import { bearer } from '../support/app';
+import { errorOf } from '../support/bodies';
 import { startFullApp, type FullApp } from './full-app';
 
 jest.setTimeout(60_000);
@@ -34,7 +35,7 @@ describe('HTTP and socket.io hardening', () => {
   it('refuses browser Origins not in CORS_ORIGINS, allows listed ones and clients without an Origin', async () => {
     const foreign = await f.http.get('/api/servers').set(bearer(token)).set('Origin', FOREIGN);
     expect(foreign.status).toBe(403);
-    expect(foreign.body.message).toContain('CORS_ORIGINS');
+    expect(errorOf(foreign).message).toContain('CORS_ORIGINS');
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     const preflight = await f.http
       .options('/api/servers')
@@ -100,7 +101,7 @@ describe('HTTP and socket.io hardening', () => {
         expect(response.body).toEqual({
           statusCode: 429,
           error: 'Too Many Requests',
-          message: expect.stringContaining('Too many failed authentication attempts'),
+          message: expect.stringContaining('Too many failed authentication attempts') as string,
         });
       }
     }

@@ -44,17 +44,20 @@ describe('socket.io connections of a token', () => {
     const { token } = await f.token('watchers');
     const socket = await connectSocket(f.url, { token });
     sockets.push(socket);
-    const acks = [];
+    const acks: { ok: boolean }[] = [];
     for (const deploymentId of deploymentIds.slice(0, MAX_SUBSCRIPTIONS_PER_SOCKET)) {
-      acks.push(await socket.emitWithAck('subscribe', { deploymentId }));
+      acks.push((await socket.emitWithAck('subscribe', { deploymentId })) as { ok: boolean });
     }
     expect(acks.every((ack) => ack.ok === true)).toBe(true);
     // Subscribing again to one already watched is no new subscription.
     expect(await socket.emitWithAck('subscribe', { deploymentId: deploymentIds[0] })).toEqual({ ok: true });
-    const refused = await socket.emitWithAck('subscribe', {
+    const refused: unknown = await socket.emitWithAck('subscribe', {
       deploymentId: deploymentIds[MAX_SUBSCRIPTIONS_PER_SOCKET],
     });
-    expect(refused).toEqual({ ok: false, error: expect.stringContaining('At most 100 deployments') });
+    expect(refused).toEqual({
+      ok: false,
+      error: expect.stringContaining('At most 100 deployments') as string,
+    });
     expect(await socket.emitWithAck('unsubscribe', { deploymentId: deploymentIds[0] })).toEqual({ ok: true });
     expect(
       await socket.emitWithAck('subscribe', { deploymentId: deploymentIds[MAX_SUBSCRIPTIONS_PER_SOCKET] }),

@@ -1,7 +1,9 @@
 import { AuditService } from '../../../src/audit/audit.service';
 import { TokenService } from '../../../src/auth/token.service';
 import { ApiTokenEntity } from '../../../src/auth/api-token.entity';
+import { defined } from '../../support/defined';
 import { bearer } from '../support/app';
+import { bodyOf, errorOf } from '../support/bodies';
 import { applicationBody, serverBody } from '../api/api-fixtures';
 import { startFullApp, type FullApp } from './full-app';
 
@@ -17,12 +19,12 @@ describe('token scopes, expiry, revocation and the audit log', () => {
     f = await startFullApp();
     admin = await f.token('scoped', { name: 'ops' });
     const server = await f.http.post('/api/servers').set(bearer(admin.token)).send(serverBody());
-    serverId = server.body.id;
+    serverId = bodyOf<{ id: number }>(server).id;
     const application = await f.http
       .post('/api/applications')
       .set(bearer(admin.token))
       .send(applicationBody([serverId]));
-    applicationId = application.body.id;
+    applicationId = bodyOf<{ id: number }>(application).id;
   });
   afterAll(() => f?.close());
 
@@ -31,7 +33,7 @@ describe('token scopes, expiry, revocation and the audit log', () => {
       .post('/api/deployments')
       .set(bearer(token))
       .send({ applicationId, tag: 'v2' });
-    return { status: response.status, id: response.body.id };
+    return { status: response.status, id: bodyOf<{ id?: number }>(response).id };
   }
 
   it('lets a read token GET and nothing else (403)', async () => {
@@ -45,7 +47,7 @@ describe('token scopes, expiry, revocation and the audit log', () => {
     expect(post.body).toEqual({
       statusCode: 403,
       error: 'Forbidden',
-      message: expect.stringContaining('scope "read"'),
+      message: expect.stringContaining('scope "read"') as string,
     });
     expect((await f.http.delete(`/api/servers/${serverId}`).set(bearer(token))).status).toBe(403);
     expect((await f.http.get('/api/audit').set(bearer(token))).status).toBe(403);
@@ -73,7 +75,7 @@ describe('token scopes, expiry, revocation and the audit log', () => {
     );
     const response = await f.http.get('/api/servers').set(bearer(token));
     expect(response.status).toBe(401);
-    expect(response.body.message).toBe('Invalid, expired or revoked API token');
+    expect(errorOf(response).message).toBe('Invalid, expired or revoked API token');
   });
 
   it('refuses a revoked token on its very next request', async () => {
@@ -107,8 +109,8 @@ describe('token scopes, expiry, revocation and the audit log', () => {
     expect(page.status).toBe(200);
     expect(page.body).toEqual([
       {
-        id: expect.any(Number),
-        at: expect.any(String),
+        id: expect.any(Number) as number,
+        at: expect.any(String) as string,
         tokenId: admin.id,
         method: 'POST',
         route: '/api/servers',
@@ -131,10 +133,11 @@ describe('token scopes, expiry, revocation and the audit log', () => {
         statusCode: 201,
       }),
     ]);
-    const ids = (page.body as { id: number }[]).map((entry) => entry.id);
+    const ids = bodyOf<{ id: number }[]>(page).map((entry) => entry.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
-    const next = await f.http.get(`/api/audit?limit=500&beforeId=${ids[3]}`).set(bearer(admin.token));
-    expect((next.body as { id: number }[]).every((entry) => entry.id < ids[3])).toBe(true);
+    const fourth = defined(ids[3], 'a fourth audit entry');
+    const next = await f.http.get(`/api/audit?limit=500&beforeId=${fourth}`).set(bearer(admin.token));
+    expect(bodyOf<{ id: number }[]>(next).every((entry) => entry.id < fourth)).toBe(true);
     expect(JSON.stringify(next.body)).toContain('"route":"/api/applications"');
     expect(JSON.stringify([page.body, next.body])).not.toContain('rlt_');
   });
