@@ -149,7 +149,7 @@ describe('upgrading a database that has tokens', () => {
     const db = await createTestDatabase({ migrate: false });
     try {
       const initial = createDataSource(db.url);
-      initial.setOptions({ migrations: [MIGRATIONS[0]] });
+      initial.setOptions({ migrations: MIGRATIONS.slice(0, 1) });
       await initial.initialize();
       await applyMigrations(initial);
       await initial.query(`INSERT INTO teams (name) VALUES ('old')`);

@@ -11,8 +11,10 @@ import {
 } from '../../../src/common/crypto/secret-box';
 import { TypeormRolloutStore } from '../../../src/infra/persistence/typeorm-rollout-store';
 import { ServerEntity } from '../../../src/servers/server.entity';
+import { defined } from '../../support/defined';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { Fixtures, testPrivateKey } from '../support/fixtures';
+import { queryRow, queryRows } from '../support/sql';
 
 const SECRET_ENV = { DB_PASSWORD: 'hunter2-db-password', API_TOKEN: 'tok_live_0123456789' };
 
@@ -24,9 +26,20 @@ function sealV1(plaintext: string, key: Buffer): string {
   return ['v1', iv, cipher.getAuthTag(), ciphertext].map((part) => part.toString('base64')).join(':');
 }
 
+interface ServerRow {
+  id: number;
+  private_key_encrypted: string;
+}
+
+interface ApplicationRow {
+  id: number;
+  secret_env_encrypted: string | null;
+  secret_env_keys: string[];
+}
+
 interface Stored {
-  servers: Array<{ id: number; private_key_encrypted: string }>;
-  applications: Array<{ id: number; secret_env_encrypted: string | null; secret_env_keys: string[] }>;
+  servers: ServerRow[];
+  applications: ApplicationRow[];
 }
 
 describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
@@ -45,8 +58,12 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
 
   async function stored(): Promise<Stored> {
     return {
-      servers: await db.dataSource.query('SELECT id, private_key_encrypted FROM servers ORDER BY id'),
-      applications: await db.dataSource.query(
+      servers: await queryRows<ServerRow>(
+        db.dataSource,
+        'SELECT id, private_key_encrypted FROM servers ORDER BY id',
+      ),
+      applications: await queryRows<ApplicationRow>(
+        db.dataSource,
         'SELECT id, secret_env_encrypted, secret_env_keys FROM applications ORDER BY id',
       ),
     };
@@ -90,7 +107,7 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
       expect(dump).not.toContain(value);
     for (const sealed of [
       ...rows.servers.map((r) => r.private_key_encrypted),
-      rows.applications[0].secret_env_encrypted,
+      rows.applications[0]?.secret_env_encrypted,
     ]) {
       expect(sealed).toMatch(new RegExp(`^v2:${keyId(key)}:`));
     }
@@ -106,7 +123,7 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
 
   it('refuses a private key moved to another server row, naming the row and never the key', async () => {
     const s = await scenario();
-    const [first] = (await stored()).servers;
+    const first = defined((await stored()).servers[0], 'a server row');
     await db.dataSource
       .getRepository(ServerEntity)
       .update(s.web2.id, { privateKeyEncrypted: first.private_key_encrypted });
@@ -119,8 +136,9 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
 
   it('refuses secret env moved to another application, naming it and never a value', async () => {
     const s = await scenario();
-    const [sealed] = (await stored()).applications;
-    await setSecretEnv(s.other.id, sealed.secret_env_encrypted as string);
+    const sealed = (await stored()).applications[0]?.secret_env_encrypted;
+    if (!sealed) throw new Error('expected the secret env of the first application');
+    await setSecretEnv(s.other.id, sealed);
     const moved = await fixtures.deployment(s.other.id, { status: 'queued' });
     const error = await failureOf(storeWith(key).loadContext(moved.id));
     expect(error.message).toBe(
@@ -145,7 +163,7 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
       .update(s.web1.id, { privateKeyEncrypted: sealV1(testPrivateKey('legacy'), key) });
     await setSecretEnv(s.app.id, sealV1(JSON.stringify(SECRET_ENV), key));
     const context = await storeWith(key).loadContext(s.deployment.id);
-    expect(context.servers[0].privateKey).toBe(testPrivateKey('legacy'));
+    expect(context.servers[0]?.privateKey).toBe(testPrivateKey('legacy'));
     expect(context.application.secretEnv).toEqual(SECRET_ENV);
   });
 
@@ -161,11 +179,11 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
     const rows = await stored();
     for (const sealed of [
       ...rows.servers.map((r) => r.private_key_encrypted),
-      rows.applications[0].secret_env_encrypted,
+      rows.applications[0]?.secret_env_encrypted,
     ]) {
       expect(sealed).toMatch(new RegExp(`^v2:${keyId(next)}:`));
     }
-    expect(rows.applications[1].secret_env_encrypted).toBeNull();
+    expect(rows.applications[1]?.secret_env_encrypted).toBeNull();
     const context = await storeWith(next).loadContext(s.deployment.id);
     expect(context.application.secretEnv).toEqual(SECRET_ENV);
     expect(context.servers.map((server) => server.privateKey)).toEqual([
@@ -173,9 +191,10 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
       testPrivateKey('web-2'),
     ]);
     await expect(storeWith(key).loadContext(s.deployment.id)).rejects.toThrow(/APP_KEY differs/);
-    expect(() =>
-      decryptSecret(rows.servers[0].private_key_encrypted, key, serverPrivateKeyRow(s.web1.id)),
-    ).toThrow(`it was encrypted with key ${keyId(next)} but APP_KEY is key ${keyId(key)}`);
+    const web1 = defined(rows.servers[0], 'the row of web-1');
+    expect(() => decryptSecret(web1.private_key_encrypted, key, serverPrivateKeyRow(s.web1.id))).toThrow(
+      `it was encrypted with key ${keyId(next)} but APP_KEY is key ${keyId(key)}`,
+    );
   });
 
   it('changes nothing when one row cannot be decrypted with the current key, naming that row only', async () => {
@@ -248,11 +267,12 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
     await runner.connect();
     try {
       await runner.startTransaction();
-      const [{ id }] = await runner.query(
+      const inserted = (await runner.query(
         `INSERT INTO servers (team_id, name, host, private_key_encrypted) VALUES ($1, 'meanwhile', '10.0.0.9', '')
          RETURNING id`,
         [s.team.id],
-      );
+      )) as { id: number }[];
+      const { id } = defined(inserted[0], 'the inserted server');
       const sealed = encryptSecret(testPrivateKey('meanwhile'), key, serverPrivateKeyRow(id));
       await runner.query('UPDATE servers SET private_key_encrypted = $1 WHERE id = $2', [sealed, id]);
       let settled = false;
@@ -262,9 +282,11 @@ describe('stored secrets: row-bound ciphertexts and APP_KEY rotation', () => {
       expect(settled).toBe(false);
       await runner.commitTransaction();
       expect(await rotation).toEqual({ servers: 3, applications: 1 });
-      const [row] = await db.dataSource.query('SELECT private_key_encrypted FROM servers WHERE id = $1', [
-        id,
-      ]);
+      const row = await queryRow<ServerRow>(
+        db.dataSource,
+        'SELECT private_key_encrypted FROM servers WHERE id = $1',
+        [id],
+      );
       expect(decryptSecret(row.private_key_encrypted, next, serverPrivateKeyRow(id))).toBe(
         testPrivateKey('meanwhile'),
       );

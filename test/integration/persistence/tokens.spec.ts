@@ -4,6 +4,7 @@ import { TeamEntity } from '../../../src/auth/team.entity';
 import { TokenService } from '../../../src/auth/token.service';
 import { runCli } from '../../../src/cli';
 import type { CliIo } from '../../../src/database/cli-io';
+import { defined } from '../../support/defined';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
@@ -48,7 +49,11 @@ describe('TokenService', () => {
 
   it('verifies a token to its team and records its use', async () => {
     const { token, teamId } = await tokens.createToken('verified');
-    expect(await tokens.verify(token)).toEqual({ teamId, tokenId: expect.any(Number), scope: 'admin' });
+    expect(await tokens.verify(token)).toEqual({
+      teamId,
+      tokenId: expect.any(Number) as number,
+      scope: 'admin',
+    });
     await tokens.settle();
     const row = await db.dataSource.getRepository(ApiTokenEntity).findOneByOrFail({ teamId });
     expect(row.lastUsedAt).toBeInstanceOf(Date);
@@ -100,7 +105,10 @@ describe('cli token create', () => {
 
     const verifier = new TokenService(db.dataSource);
     const team = await db.dataSource.getRepository(TeamEntity).findOneByOrFail({ name: 'ops' });
-    expect(await verifier.verify(io.stdout[0])).toMatchObject({ teamId: team.id, scope: 'admin' });
+    expect(await verifier.verify(defined(io.stdout[0], 'the printed token'))).toMatchObject({
+      teamId: team.id,
+      scope: 'admin',
+    });
     await verifier.settle();
   });
 
@@ -183,7 +191,7 @@ describe('cli token create options, token list and token revoke', () => {
       'pipeline',
     ]);
     expect(created.code).toBe(0);
-    const secret = created.stdout[0];
+    const secret = defined(created.stdout[0], 'the printed token');
     const verifier = new TokenService(db.dataSource);
     expect(await verifier.verify(secret)).toMatchObject({ scope: 'deploy' });
     await verifier.settle();
@@ -192,9 +200,15 @@ describe('cli token create options, token list and token revoke', () => {
     expect(listed.code).toBe(0);
     const tokens = JSON.parse(listed.stdout.join('\n')) as Record<string, unknown>[];
     expect(tokens).toEqual([
-      expect.objectContaining({ id: expect.any(Number), name: 'pipeline', scope: 'deploy', revokedAt: null }),
+      expect.objectContaining({
+        id: expect.any(Number) as number,
+        name: 'pipeline',
+        scope: 'deploy',
+        revokedAt: null,
+      }),
     ]);
-    const expiresIn = new Date(tokens[0].expiresAt as string).getTime() - Date.now();
+    const expiresAt = defined(tokens[0], 'the listed token').expiresAt as string;
+    const expiresIn = new Date(expiresAt).getTime() - Date.now();
     expect(Math.abs(expiresIn - 30 * 86_400_000)).toBeLessThan(60_000);
     const table = await cli(['token', 'list', '--team', 'ci']);
     expect(table.stdout[0]).toMatch(/^ID\s+NAME\s+SCOPE\s+CREATED\s+EXPIRES\s+LAST USED\s+REVOKED$/);
@@ -208,10 +222,11 @@ describe('cli token create options, token list and token revoke', () => {
   it('revokes a token at once, says so when it already was, and refuses unknown ids', async () => {
     const created = await cli(['token', 'create', '--team', 'revokers']);
     const verifier = new TokenService(db.dataSource);
-    const identity = await verifier.verify(created.stdout[0]);
+    const secret = defined(created.stdout[0], 'the printed token');
+    const identity = await verifier.verify(secret);
     expect(identity).not.toBeNull();
     expect(await cli(['token', 'revoke', String(identity!.tokenId)])).toMatchObject({ code: 0, stdout: [] });
-    expect(await verifier.verify(created.stdout[0])).toBeNull();
+    expect(await verifier.verify(secret)).toBeNull();
     const again = capture();
     expect(
       await runCli(['token', 'revoke', String(identity!.tokenId)], again, { DATABASE_URL: db.url }),
@@ -220,10 +235,9 @@ describe('cli token create options, token list and token revoke', () => {
     const unknown = await cli(['token', 'revoke', '999999']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toEqual(['error: cannot revoke the token: token 999999 does not exist']);
-    const listed = JSON.parse((await cli(['token', 'list', '--team', 'revokers', '--json'])).stdout[0]) as {
-      revokedAt: string | null;
-    }[];
-    expect(listed[0].revokedAt).not.toBeNull();
+    const listing = await cli(['token', 'list', '--team', 'revokers', '--json']);
+    const listed = JSON.parse(listing.stdout.join('\n')) as { revokedAt: string | null }[];
+    expect(defined(listed[0], 'the listed token').revokedAt).not.toBeNull();
     await verifier.settle();
   });
 
@@ -238,7 +252,7 @@ describe('cli token create options, token list and token revoke', () => {
     [['token', 'revoke', '1', '2']],
     [['keys']],
   ])('exits 2 with its usage for %p, changing nothing', async (argv) => {
-    const before = await db.dataSource.query('SELECT count(*)::int AS n FROM api_tokens');
+    const before: unknown = await db.dataSource.query('SELECT count(*)::int AS n FROM api_tokens');
     const result = await cli(argv);
     expect(result.code).toBe(2);
     expect(result.stdout).toEqual([]);

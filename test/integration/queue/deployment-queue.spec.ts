@@ -11,6 +11,7 @@ import { RolloutStore } from '../../../src/rollout/ports';
 import { RollingUpdateStrategy } from '../../../src/rollout/engine/rolling-update.strategy';
 import { RolloutProcessor, rolloutWorkerOptions } from '../../../src/worker/rollout.processor';
 import { testConfig, waitForJobState } from './test-redis';
+import { defined } from '../../support/defined';
 import { waitFor } from '../../support/wait';
 import { deleteKeys } from '../../support/redis';
 
@@ -29,13 +30,14 @@ class FakeStrategy {
     if (this.failWith) throw new Error(this.failWith);
   }
 
-  async abandon(deploymentId: number, reason: string): Promise<void> {
+  abandon(deploymentId: number, reason: string): Promise<void> {
     this.abandoned.push([deploymentId, reason]);
+    return Promise.resolve();
   }
 }
 
 /** Every deployment belongs to one team (the team limits are tested in team-slots.spec.ts). */
-const oneTeam = { teamOf: async () => 1 } as unknown as RolloutStore;
+const oneTeam = { teamOf: () => Promise.resolve(1) } as unknown as RolloutStore;
 
 describe('deployments queue (BullMQ, real Redis)', () => {
   const config = testConfig();
@@ -69,11 +71,12 @@ describe('deployments queue (BullMQ, real Redis)', () => {
 
     const jobs = await queue.getJobs(['waiting', 'active', 'delayed']);
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ id: 'deployment-7', name: 'rolling-update', data: { deploymentId: 7 } });
-    expect(Object.keys(jobs[0].data)).toEqual(['deploymentId']);
-    expect(jobs[0].opts).toMatchObject({ attempts: 3 });
-    expect(jobs[0].opts.removeOnComplete).toBeTruthy();
-    expect(jobs[0].opts.removeOnFail).toBeTruthy();
+    const job = defined(jobs[0], 'the enqueued job');
+    expect(job).toMatchObject({ id: 'deployment-7', name: 'rolling-update', data: { deploymentId: 7 } });
+    expect(Object.keys(job.data as object)).toEqual(['deploymentId']);
+    expect(job.opts).toMatchObject({ attempts: 3 });
+    expect(job.opts.removeOnComplete).toBeTruthy();
+    expect(job.opts.removeOnFail).toBeTruthy();
     expect(queue.opts.prefix).toBe(config.queuePrefix);
   });
 

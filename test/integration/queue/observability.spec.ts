@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { ApplicationEntity } from '../../../src/applications/application.entity';
@@ -18,12 +19,13 @@ import { QueueModule } from '../../../src/infra/queue/queue.module';
 import { SystemClock } from '../../../src/common/clock';
 import type { BatchView } from '../../../src/rollout/domain';
 import { type TestDatabase, createTestDatabase } from '../support/database';
+import { queryRow } from '../support/sql';
 import { TEST_REDIS_URL, testConfig } from './test-redis';
 import { deleteKeys } from '../../support/redis';
 
 jest.setTimeout(30_000);
 
-async function createApp(config: AppConfig, modules: unknown[]): Promise<INestApplication> {
+async function createApp(config: AppConfig, modules: unknown[]): Promise<INestApplication<Server>> {
   const moduleRef = await Test.createTestingModule({
     imports: [AppConfigModule, DatabaseModule, AuthModule, ...(modules as never[])],
   })
@@ -31,7 +33,7 @@ async function createApp(config: AppConfig, modules: unknown[]): Promise<INestAp
     .useValue(config)
     .compile();
   moduleRef.useLogger(false);
-  const app = moduleRef.createNestApplication();
+  const app = moduleRef.createNestApplication<INestApplication<Server>>();
   configureHttpApp(app);
   await app.init();
   return app;
@@ -57,7 +59,7 @@ function completedBatch(id: number, seconds: number): BatchView {
 describe('/health and /metrics', () => {
   let db: TestDatabase;
   let config: AppConfig;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   const workerClients: Redis[] = [];
 
   beforeAll(async () => {
@@ -99,9 +101,12 @@ describe('/health and /metrics', () => {
 
   it('GET /metrics serves queue depth, deployments by status and HTTP timings, without a token', async () => {
     const applications = db.dataSource.getRepository(ApplicationEntity);
-    const team = await db.dataSource.query(`INSERT INTO teams (name) VALUES ('metrics') RETURNING id`);
+    const team = await queryRow<{ id: number }>(
+      db.dataSource,
+      `INSERT INTO teams (name) VALUES ('metrics') RETURNING id`,
+    );
     const application = await applications.save({
-      teamId: (team as { id: number }[])[0].id,
+      teamId: team.id,
       name: 'shop',
       image: 'ghcr.io/acme/shop',
       tag: 'v1',

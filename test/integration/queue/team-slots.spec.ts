@@ -48,8 +48,9 @@ class BlockingStrategy {
     this.releases.get(deploymentId)?.();
   }
 
-  async abandon(deploymentId: number): Promise<void> {
+  abandon(deploymentId: number): Promise<void> {
     this.abandoned.push(deploymentId);
+    return Promise.resolve();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Socket, io } from 'socket.io-client';
 import { ApplicationEntity } from '../../../src/applications/application.entity';
@@ -66,7 +67,7 @@ function batchView(id: number): BatchView {
 describe('DeploymentsGateway over the socket.io Redis adapter', () => {
   let db: TestDatabase;
   let config: AppConfig;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let url: string;
   let tokenA: string;
   let tokenB: string;
@@ -108,7 +109,7 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
       .useValue(config)
       .compile();
     moduleRef.useLogger(false);
-    app = moduleRef.createNestApplication();
+    app = moduleRef.createNestApplication<INestApplication<Server>>();
     const adapter = new RedisIoAdapter(app, config);
     await adapter.connect();
     app.useWebSocketAdapter(adapter);
@@ -177,7 +178,7 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
     for (const bad of [{}, { deploymentId: String(deploymentA1) }, { deploymentId: -1 }, 'x']) {
       expect(await socket.emitWithAck('subscribe', bad)).toMatchObject({
         ok: false,
-        error: expect.any(String),
+        error: expect.any(String) as string,
       });
     }
   });
@@ -227,12 +228,15 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
     expect(seen.slice(2, 52).map((r) => r.payload.message)).toEqual(
       Array.from({ length: 50 }, (_, i) => `step ${i + 1}`),
     );
-    expect(seen[1].payload).toMatchObject({ id: 31, deploymentId: deploymentA1, status: 'in_progress' });
-    expect(seen[52].payload).toMatchObject({ id: deploymentA1, status: 'completed' });
+    expect(seen[1]?.payload).toMatchObject({ id: 31, deploymentId: deploymentA1, status: 'in_progress' });
+    expect(seen[52]?.payload).toMatchObject({ id: deploymentA1, status: 'completed' });
     expect(seenByOther).toEqual([
       {
         event: 'instance.updated',
-        payload: expect.objectContaining({ deploymentId: deploymentA2, message: 'a2' }),
+        payload: expect.objectContaining({
+          deploymentId: deploymentA2,
+          message: 'a2',
+        }) as Received['payload'],
       },
     ]);
     expect(seenByOutsider).toEqual([]);
