@@ -47,7 +47,9 @@ export async function startHostNamespaces(options: HostNamespacesOptions): Promi
     peerAddress: `${subnet}.${i + 1}.1`,
     link: `rns${process.pid}-${i + 1}`,
   }));
-  const rootAddress = hosts[0].peerAddress;
+  const [first] = hosts;
+  if (first === undefined) throw new Error('host namespaces need a count of at least 1');
+  const rootAddress = first.peerAddress;
   await assertUnused(subnet, hosts);
 
   let stopped = false;

@@ -43,10 +43,10 @@ export interface PodmanHost {
   binDir: string;
   /** podman's `--root` for this host. */
   graphRoot: string;
-  /** Runs the host's `docker` locally, for set-up and assertions. */
-  docker(args: string[]): Promise<ExecResult>;
+  /** Runs the host's `docker` locally, for set-up and assertions (a closure: safe to pass around). */
+  docker: (args: string[]) => Promise<ExecResult>;
   /** Every container of the host's storage, running or not, by name. */
-  containers(): Promise<LabContainer[]>;
+  containers: () => Promise<LabContainer[]>;
 }
 
 /** A real container runtime for test hosts: podman on storage of their own, and a local registry. */
@@ -271,6 +271,8 @@ export async function startPodmanLab(
     });
   }
   const builder = (args: string[]) => run(PODMAN, [...builderStorage, ...args], { env, timeoutMs: 60_000 });
+  const [first] = hosts;
+  if (first === undefined) throw new Error('a podman lab needs at least one host');
 
   const cleanUpNow = () => {
     if (stopped) return;
@@ -300,12 +302,12 @@ export async function startPodmanLab(
 
   const lab: PodmanLab = {
     dir,
-    binDir: hosts[0].binDir,
+    binDir: first.binDir,
     registry,
     image,
     hosts,
-    docker: hosts[0].docker,
-    containers: hosts[0].containers,
+    docker: first.docker,
+    containers: first.containers,
     async push(images) {
       await pushImages(dir, image, images, builder);
       // The images live only in the registry: the hosts must really pull them.
@@ -360,13 +362,11 @@ async function containersOf(docker: (args: string[]) => Promise<ExecResult>): Pr
     Labels: Record<string, string> | null;
   }>;
   return rows
-    .map((row) => ({
-      id: row.Id,
-      name: row.Names[0],
-      image: row.Image,
-      state: row.State,
-      labels: row.Labels ?? {},
-    }))
+    .map((row) => {
+      const [name] = row.Names;
+      if (name === undefined) throw new Error(`podman ps lists container ${row.Id} without a name`);
+      return { id: row.Id, name, image: row.Image, state: row.State, labels: row.Labels ?? {} };
+    })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -1,6 +1,7 @@
 import { Fleet, FleetHost, startFleet } from '../fleet/fleet';
 import { Deployment, registerServers, rollOut, servedTag, waitForFinish } from '../e2e/support/scenario';
 import { freePort, Stack, startStack } from '../e2e/support/stack';
+import { defined } from '../support/defined';
 import { LabContainer, PodmanLab, SHOP_CONTAINER_PORT, startPodmanLab, summary } from './podman';
 
 jest.setTimeout(180_000);
@@ -61,7 +62,7 @@ describe('rolling updates against a real container runtime (podman with the Dock
       } finally {
         stack = await stackStarted;
       }
-      host = fleet.hosts[0];
+      host = fleet.host(0);
       // In the root network namespace `-p PORT:…` takes the port on every local address.
       hostPort = await freePort('0.0.0.0');
       const [serverId] = await registerServers(stack, fleet, [host]);
@@ -104,18 +105,19 @@ describe('rolling updates against a real container runtime (podman with the Dock
       rollOut(stack, applicationId, 'v1', ONE_HOST),
     );
     expect(deployment).toMatchObject({ status: 'completed', completedBatches: 1, failureReason: null });
-    expect(batches[0].healthCheckResults[String(batches[0].serverIds[0])]).toMatchObject({
+    const batch = defined(batches[0], 'the batch');
+    expect(batch.healthCheckResults[String(batch.serverIds[0])]).toMatchObject({
       healthy: true,
       statusCode: 200,
     });
 
     const containers = await lab.containers();
     expect(summary(containers)).toEqual([{ name: 'shop', image: `${lab.image}:v1`, state: 'running' }]);
-    expect(containers[0].labels).toMatchObject({
+    v1Container = defined(containers[0], 'the shop container');
+    expect(v1Container.labels).toMatchObject({
       'rollout.application': 'shop',
       'rollout.deployment': String(deployment.id),
     });
-    v1Container = containers[0];
     expect(await servedTag(host, hostPort)).toBe('v1');
     expect(await health()).toBe('200 v1');
   });
@@ -139,8 +141,8 @@ describe('rolling updates against a real container runtime (podman with the Dock
       { name: 'shop-previous', image: `${lab.image}:v1`, state: 'exited' },
     ]);
     // Renamed, not recreated: the very container that ran v1.
-    expect(containers[1].id).toBe(v1Container.id);
-    v2Container = containers[0];
+    expect(containers[1]?.id).toBe(v1Container.id);
+    v2Container = defined(containers[0], 'the shop container');
     expect(await servedTag(host, hostPort)).toBe('v2');
   });
 
@@ -149,18 +151,19 @@ describe('rolling updates against a real container runtime (podman with the Dock
       rollOut(stack, applicationId, 'broken', { ...ONE_HOST, failureThreshold: 1, maxHealthCheckRetries: 3 }),
     );
     expect(deployment.status).toBe('rolled_back');
-    expect(batches[0].status).toBe('rolled_back');
-    expect(batches[0].healthCheckResults[String(batches[0].serverIds[0])]).toMatchObject({
+    const batch = defined(batches[0], 'the batch');
+    expect(batch.status).toBe('rolled_back');
+    expect(batch.healthCheckResults[String(batch.serverIds[0])]).toMatchObject({
       healthy: false,
       statusCode: 404,
     });
-    expect(batches[0].failureReason).toContain('HTTP 404');
+    expect(batch.failureReason).toContain('HTTP 404');
 
     // The broken container is gone; the v2 container is back under its name. The v1 container was
     // removed when v2 became the retained previous one, so nothing else remains.
     const containers = await lab.containers();
     expect(summary(containers)).toEqual([{ name: 'shop', image: `${lab.image}:v2`, state: 'running' }]);
-    expect(containers[0].id).toBe(v2Container.id);
+    expect(containers[0]?.id).toBe(v2Container.id);
     expect(await servedTag(host, hostPort)).toBe('v2');
     expect(await health()).toBe('200 v2');
   });
@@ -170,9 +173,9 @@ describe('rolling updates against a real container runtime (podman with the Dock
     const { deployment, batches, events } = await timed('missingMs', () =>
       rollOut(stack, applicationId, 'v9', { ...ONE_HOST, failureThreshold: 1 }),
     );
-    expect(batches[0].status).toBe('failed');
-    expect(batches[0].failureReason).toContain('pull failed');
-    expect(batches[0].failureReason).toContain('manifest unknown');
+    expect(batches[0]?.status).toBe('failed');
+    expect(batches[0]?.failureReason).toContain('pull failed');
+    expect(batches[0]?.failureReason).toContain('manifest unknown');
     expect(deployment.failureReason).toContain('manifest unknown');
     const phases = events.filter((e) => e.name === 'instance.updated').map((e) => e.payload.phase);
     expect(phases).toContain('pulling');
@@ -193,13 +196,13 @@ describe('rolling updates against a real container runtime (podman with the Dock
       { name: 'shop', image: `${lab.image}:v1`, state: 'running' },
       { name: 'shop-previous', image: `${lab.image}:v2`, state: 'exited' },
     ]);
-    expect(containers[1].id).toBe(v2Container.id);
+    expect(containers[1]?.id).toBe(v2Container.id);
     expect(await servedTag(host, hostPort)).toBe('v1');
     expect(await health()).toBe('200 v1');
   });
 
   it('leaves the running container alone for the same tag, and replaces it once the tag is pushed again', async () => {
-    const [running] = await lab.containers();
+    const running = defined((await lab.containers())[0], 'the running container');
     const same = await timed('sameTagMs', () => rollOut(stack, applicationId, 'v1', ONE_HOST));
     expect(same.deployment).toMatchObject({ status: 'completed', failureReason: null });
     expect((await lab.containers()).find((c) => c.name === 'shop')?.id).toBe(running.id);
@@ -213,8 +216,8 @@ describe('rolling updates against a real container runtime (podman with the Dock
       { name: 'shop', image: `${lab.image}:v1`, state: 'running' },
       { name: 'shop-previous', image: `${lab.image}:v1`, state: 'exited' },
     ]);
-    expect(containers[0].id).not.toBe(running.id);
-    expect(containers[1].id).toBe(running.id);
+    expect(containers[0]?.id).not.toBe(running.id);
+    expect(containers[1]?.id).toBe(running.id);
     expect(await health()).toBe('200 v1 build 2');
   });
 });

@@ -4,6 +4,7 @@ import { countersSince, RunningHaproxy, startHaproxy } from '../fleet/load-balan
 import { LoadReport, RunningLoad, startLoad } from '../fleet/load';
 import { registerServers, rollOut, servedTag } from '../e2e/support/scenario';
 import { freePort, Stack, startStack } from '../e2e/support/stack';
+import { defined } from '../support/defined';
 import { HostNamespaces, startHostNamespaces } from './namespaces';
 import { LabContainer, PodmanLab, SHOP_CONTAINER_PORT, startPodmanLab, summary } from './podman';
 
@@ -64,7 +65,7 @@ describe(`zero downtime on real containers: ${HOSTS} podman hosts in network nam
             name: `host${i + 1}`,
             address: h.address,
             netns: h.netns,
-            binDir: lab.hosts[i].binDir,
+            binDir: defined(lab.hosts[i], `lab host ${i + 1}`).binDir,
           })),
           { name: 'lb', address: `${LB_PREFIX}11` },
         ],
@@ -80,7 +81,7 @@ describe(`zero downtime on real containers: ${HOSTS} podman hosts in network nam
       stack = await stackStarted;
     }
     serverIds = await registerServers(stack, fleet, hosts);
-    const [lbId] = await registerServers(stack, fleet, [fleet.hosts[HOSTS]], 'lb');
+    const [lbId] = await registerServers(stack, fleet, [fleet.host(HOSTS)], 'lb');
     const app = await stack.call<{ id: number }>('POST', '/api/applications', {
       name: 'shop',
       image: lab.image,
@@ -155,7 +156,7 @@ describe(`zero downtime on real containers: ${HOSTS} podman hosts in network nam
       expect(summary(await labHost.containers())).toEqual([
         { name: 'shop', image: `${lab.image}:v1`, state: 'running' },
       ]);
-      expect(await servedTag(hosts[i], HOST_PORT)).toBe('v1');
+      expect(await servedTag(fleet.host(i), HOST_PORT)).toBe('v1');
     }
     // 'no check' is HAProxy's READY without health checks.
     expect(await backendStatuses()).toEqual(hosts.map((_, i) => [`web-${i + 1}`, 'no check']));
@@ -195,8 +196,8 @@ describe(`zero downtime on real containers: ${HOSTS} podman hosts in network nam
         { name: 'shop', image: `${lab.image}:v2`, state: 'running' },
         { name: 'shop-previous', image: `${lab.image}:v1`, state: 'exited' },
       ]);
-      v2Containers.push(containers[0]);
-      expect(await servedTag(hosts[i], HOST_PORT)).toBe('v2');
+      v2Containers.push(defined(containers[0], 'the shop container'));
+      expect(await servedTag(fleet.host(i), HOST_PORT)).toBe('v2');
     }
     expect(await backendStatuses()).toEqual(hosts.map((_, i) => [`web-${i + 1}`, 'no check']));
 
@@ -224,7 +225,7 @@ describe(`zero downtime on real containers: ${HOSTS} podman hosts in network nam
 
     expect(deployment.status).toBe('rolled_back');
     expect(batches.map((b) => b.status)).toEqual(['rolled_back', 'pending', 'pending']);
-    expect(batches[0].healthCheckResults[String(serverIds[0])]).toMatchObject({
+    expect(batches[0]?.healthCheckResults[String(serverIds[0])]).toMatchObject({
       healthy: false,
       statusCode: 404,
     });
@@ -236,8 +237,8 @@ describe(`zero downtime on real containers: ${HOSTS} podman hosts in network nam
         { name: 'shop', image: `${lab.image}:v2`, state: 'running' },
         ...(i === 0 ? [] : [{ name: 'shop-previous', image: `${lab.image}:v1`, state: 'exited' }]),
       ]);
-      expect(containers[0].id).toBe(v2Containers[i].id);
-      expect(await servedTag(hosts[i], HOST_PORT)).toBe('v2');
+      expect(containers[0]?.id).toBe(defined(v2Containers[i], `the v2 container of host ${i + 1}`).id);
+      expect(await servedTag(fleet.host(i), HOST_PORT)).toBe('v2');
     }
     expect(await backendStatuses()).toEqual(hosts.map((_, i) => [`web-${i + 1}`, 'no check']));
 

@@ -126,7 +126,7 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
     );
     // the last server was registered without a fingerprint: the first connection pinned it
     const tofu = await stack.call<{ hostKeyFingerprint: string }>('GET', `/api/servers/${serverIds[5]}`);
-    expect(tofu.hostKeyFingerprint).toBe(fleet.hosts[5].hostKeyFingerprint);
+    expect(tofu.hostKeyFingerprint).toBe(fleet.host(5).hostKeyFingerprint);
   });
 
   it('restores a broken version batch and, with failureThreshold 1, rolls back with zero failed requests', async () => {
@@ -150,7 +150,7 @@ describe('rolling updates through HAProxy on a fleet of 6 OpenSSH hosts', () => 
     expect(deployment.status).toBe('rolled_back');
     expect(deployment.failureReason).toContain('health check failed');
     expect(batches[0]).toMatchObject({ status: 'rolled_back', failedInstances: 2 });
-    expect(batches[0].healthCheckResults[String(serverIds[0])]).toMatchObject({
+    expect(batches[0]?.healthCheckResults[String(serverIds[0])]).toMatchObject({
       healthy: false,
       statusCode: 500,
       attempts: 3,

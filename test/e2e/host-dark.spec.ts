@@ -1,6 +1,7 @@
 import type { Fleet } from '../fleet/fleet';
 import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
+import { defined } from '../support/defined';
 import {
   IMAGE,
   phasesOf,
@@ -41,7 +42,7 @@ describe('a server whose SSH goes dark during a rollout', () => {
   });
 
   it('fails that server’s batch naming it, keeps it serving in rotation, and updates the others', async () => {
-    const dark = fleet.hosts[2];
+    const dark = fleet.host(2);
     const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
     await load.waitForOk(50);
     await fleet.takeDark(dark);
@@ -60,7 +61,7 @@ describe('a server whose SSH goes dark during a rollout', () => {
       ...traffic,
       rolloutMs: durationMs,
       haproxyErrors,
-      reason: batches[2].failureReason,
+      reason: batches[2]?.failureReason,
     });
 
     expect(deployment).toMatchObject({
@@ -69,10 +70,10 @@ describe('a server whose SSH goes dark during a rollout', () => {
       failedBatches: 1,
     });
     expect(batches.map((b) => b.status)).toEqual(['completed', 'completed', 'failed', 'completed']);
-    expect(batches[2].failureReason).toMatch(/web-3/);
-    expect(batches[2].failureReason).toMatch(/SSH|ssh/);
-    expect(phasesOf(events, serverIds[2])).not.toContain('draining');
-    for (const host of [0, 1, 3].map((i) => fleet.hosts[i])) expect(await servedTag(host)).toBe('v2');
+    expect(batches[2]?.failureReason).toMatch(/web-3/);
+    expect(batches[2]?.failureReason).toMatch(/SSH|ssh/);
+    expect(phasesOf(events, defined(serverIds[2], 'the id of web-3'))).not.toContain('draining');
+    for (const host of [0, 1, 3].map((i) => fleet.host(i))) expect(await servedTag(host)).toBe('v2');
     expect(await servedTag(dark)).toBe('v1');
     const states = (await haproxy.showStat()).filter(
       (r) => r.pxname === 'shop' && r.svname.startsWith('web-'),

@@ -45,7 +45,7 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
     // Rollout's file listens on every address; start from the same shape so reloads never rebind.
     await writeFile(includeFile, `server {\n  listen ${port};\n  return 503;\n}\n`);
     nginx = await startNginx({ listenPort: port, includeFile });
-    ({ applicationId } = await createShop(stack, fleet, fleet.hosts.slice(0, 4), fleet.hosts[4], {
+    ({ applicationId } = await createShop(stack, fleet, fleet.hosts.slice(0, 4), fleet.host(4), {
       type: 'nginx',
       configPath: includeFile,
       listenPort: port,
@@ -112,9 +112,9 @@ describe('rolling updates through nginx on a fleet of 4 OpenSSH hosts', () => {
       batchSizeIsPercentage: false,
       failureThreshold: 1,
     });
-    expect(batches[0].status).toBe('failed');
-    expect(batches[0].failureReason).toContain('pull failed');
-    expect(batches[0].failureReason).toContain('manifest unknown');
+    expect(batches[0]?.status).toBe('failed');
+    expect(batches[0]?.failureReason).toContain('pull failed');
+    expect(batches[0]?.failureReason).toContain('manifest unknown');
     expect(deployment.failureReason).toContain('manifest unknown');
     expect(events.some((e) => e.name === 'instance.updated' && e.payload.phase === 'draining')).toBe(false);
     expect(await readFile(nginx.includeFile, 'utf8')).toBe(before);

@@ -46,7 +46,7 @@ describe('rolling updates with Traefik file-provider configuration', () => {
     [stack, fleet] = await Promise.all([startStack(), startFleet({ count: 5, addressPrefix: '127.0.32.' })]);
     dir = await mkdtemp(join(tmpdir(), 'rollout-e2e-traefik-'));
     configPath = join(dir, 'dynamic', 'shop.yaml');
-    ({ applicationId } = await createShop(stack, fleet, fleet.hosts.slice(0, 4), fleet.hosts[4], {
+    ({ applicationId } = await createShop(stack, fleet, fleet.hosts.slice(0, 4), fleet.host(4), {
       type: 'traefik',
       configPath,
       domain: 'shop.example.com',
@@ -95,6 +95,6 @@ describe('rolling updates with Traefik file-provider configuration', () => {
     expect(lists).toEqual([2, 4, 2, 4, 2, 4]);
     const final = parse(watcher.versions.at(-1)!) as TraefikDocument;
     expect(serversOf(final)).toEqual([hosts]);
-    expect(Object.values(final.http?.routers ?? {})[0].rule).toBe('Host(`shop.example.com`)');
+    expect(Object.values(final.http?.routers ?? {})[0]?.rule).toBe('Host(`shop.example.com`)');
   });
 });

@@ -1,6 +1,7 @@
 import type { Fleet } from '../fleet/fleet';
 import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
+import { defined } from '../support/defined';
 import {
   IMAGE,
   phasesOf,
@@ -41,11 +42,12 @@ describe('a worker killed in the middle of a batch', () => {
     const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
     await load.waitForOk(50);
     const errorsBefore = await haproxy.errorCounters();
-    let killed: Promise<void> | null = null;
+    // Set from the event callback, so held in an object: TypeScript would narrow a `let` to its initial null.
+    const crash: { restarted: Promise<void> | null } = { restarted: null };
     const killDuringSecondBatch = (event: ReceivedEvent) => {
-      if (killed || event.name !== 'instance.updated') return;
+      if (crash.restarted || event.name !== 'instance.updated') return;
       if (event.payload.batchNumber === 2 && event.payload.phase === 'starting') {
-        killed = stack.restartWorker('SIGKILL');
+        crash.restarted = stack.restartWorker('SIGKILL');
       }
     };
     const { deployment, batches, events, durationMs } = await rollOut(
@@ -56,17 +58,21 @@ describe('a worker killed in the middle of a batch', () => {
       180_000,
       killDuringSecondBatch,
     );
-    await killed;
+    await crash.restarted;
     const traffic = await load.stop();
     const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
     report('worker SIGKILL mid-batch', { ...traffic, rolloutMs: durationMs, haproxyErrors });
 
-    expect(killed).not.toBeNull();
+    expect(crash.restarted).not.toBeNull();
     expect(deployment).toMatchObject({ status: 'completed', completedBatches: 3, failedBatches: 0 });
     expect(batches.map((b) => b.status)).toEqual(['completed', 'completed', 'completed']);
     // batch 1 ran once; batch 2 ran again from its start after the crash
-    expect(phasesOf(events, serverIds[0]).filter((p) => p === 'pulling')).toHaveLength(1);
-    expect(phasesOf(events, serverIds[1]).filter((p) => p === 'pulling')).toHaveLength(2);
+    const [first, second] = [
+      defined(serverIds[0], 'the id of web-1'),
+      defined(serverIds[1], 'the id of web-2'),
+    ];
+    expect(phasesOf(events, first).filter((p) => p === 'pulling')).toHaveLength(1);
+    expect(phasesOf(events, second).filter((p) => p === 'pulling')).toHaveLength(2);
     for (const host of fleet.hosts.slice(0, 3)) expect(await servedTag(host)).toBe('v2');
     const states = (await haproxy.showStat()).filter(
       (r) => r.pxname === 'shop' && r.svname.startsWith('web-'),

@@ -4,9 +4,16 @@ import { SshRemoteExecutor } from '../../src/infra/ssh/ssh-remote-executor';
 import { HostKeyPinning } from '../../src/rollout/ports';
 import { Fleet, FleetHost, startFleet } from './fleet';
 import { listProcesses } from './processes';
+import { defined } from '../support/defined';
 import { eventually } from '../support/wait';
 
 jest.setTimeout(30_000);
+
+/** The parts of `docker inspect` read here beyond what toMatchObject checks. */
+interface InspectedContainer {
+  Config: { Env: string[] };
+  State: { Pid: number };
+}
 
 interface HttpAnswer {
   status: number;
@@ -47,7 +54,7 @@ describe('test fleet: the docker stand-in over real SSH', () => {
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 2, addressPrefix: '127.0.21.' });
-    host = fleet.hosts[0];
+    host = fleet.host(0);
   });
   afterAll(async () => {
     await executor.release();
@@ -61,7 +68,7 @@ describe('test fleet: the docker stand-in over real SSH', () => {
     ]);
     expect(host.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     const env = await fleet.ssh(
-      fleet.hosts[1],
+      fleet.host(1),
       'echo $HOST_ID $HOST_ADDRESS; command -v docker; command -v node',
     );
     expect(env.stdout.split('\n')).toEqual([
@@ -82,9 +89,12 @@ describe('test fleet: the docker stand-in over real SSH', () => {
     const run = await docker(
       "run -d --name shop --restart unless-stopped -p 18080:3000 -e 'GREETING=hi there' --label rollout.app=shop ghcr.io/acme/shop:v1",
     );
-    expect(run).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^[0-9a-f]{64}\n$/) });
+    expect(run).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^[0-9a-f]{64}\n$/) as string });
 
-    const inspected = JSON.parse((await docker('inspect --type container shop')).stdout)[0];
+    const inspection = JSON.parse(
+      (await docker('inspect --type container shop')).stdout,
+    ) as InspectedContainer[];
+    const inspected = defined(inspection[0], 'the inspected container');
     expect(inspected).toMatchObject({
       Id: run.stdout.trim(),
       Name: '/shop',
@@ -219,7 +229,9 @@ describe('test fleet: the docker stand-in over real SSH', () => {
     expect((await docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' stubborn")).stdout).toBe(
       'exited 137\n',
     );
-    expect(await pending).toMatchObject({ message: expect.stringMatching(/socket hang up|ECONNRESET/) });
+    expect(await pending).toMatchObject({
+      message: expect.stringMatching(/socket hang up|ECONNRESET/) as string,
+    });
     await docker('rm stubborn');
   });
 
@@ -239,7 +251,7 @@ describe('test fleet: the docker stand-in over real SSH', () => {
 describe('test fleet: teardown', () => {
   it('leaves no sshd or container process and no files behind', async () => {
     const fleet = await startFleet({ count: 1, addressPrefix: '127.0.24.' });
-    const [host] = fleet.hosts;
+    const host = fleet.host(0);
     await fleet.ssh(
       host,
       'docker run -d --name a -p 18200:3000 img:v1 && docker run -d --name b -p 18201:3000 img:v1',

@@ -66,6 +66,8 @@ export interface FleetContainer {
 export interface Fleet {
   dir: string;
   hosts: FleetHost[];
+  /** `hosts[index]`, or an error naming how many hosts there are. */
+  host(index: number): FleetHost;
   privateKey: string;
   privateKeyPath: string;
   /** Runs the docker stand-in locally with the host's environment, for assertions and set-up. */
@@ -137,7 +139,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await fleet.stop();
     throw err;
   }
-  const stop = fleet.stop;
+  const stop = fleet.stop.bind(fleet);
   fleet.stop = async () => {
     cancelEmergencyStop();
     await stop();
@@ -170,6 +172,12 @@ function createFleet(
   const fleet: Fleet = {
     dir,
     hosts: [],
+    host(index) {
+      const host = fleet.hosts[index];
+      if (host === undefined)
+        throw new Error(`the fleet has ${fleet.hosts.length} hosts, none at index ${index}`);
+      return host;
+    },
     privateKey,
     privateKeyPath,
     docker: (host, args) =>
@@ -190,7 +198,7 @@ function createFleet(
         .split('\n')
         .filter(Boolean)
         .map((line) => {
-          const row = JSON.parse(line) as Record<string, string>;
+          const row = JSON.parse(line) as { ID: string; Names: string; Image: string; Status: string };
           return { id: row.ID, name: row.Names, image: row.Image, status: row.Status };
         });
     },
@@ -274,6 +282,7 @@ async function startHost(args: {
   const hostKey = join(dir, 'ssh_host_ed25519_key');
   await sshKeygen(['-t', 'ed25519', '-N', '', '-q', '-C', name, '-f', hostKey]);
   const fingerprint = (await sshKeygen(['-lf', `${hostKey}.pub`])).split(' ')[1];
+  if (fingerprint === undefined) throw new Error(`ssh-keygen printed no fingerprint for ${hostKey}.pub`);
   const config = join(dir, 'sshd_config');
   const sshdLog = join(dir, 'sshd.log');
   await writeFile(
@@ -297,7 +306,7 @@ async function startHost(args: {
       '',
     ].join('\n'),
   );
-  const sshd = ['/usr/sbin/sshd', '-D', '-f', config, '-E', sshdLog];
+  const sshd = ['/usr/sbin/sshd', '-D', '-f', config, '-E', sshdLog] as const;
   // nsenter execs sshd: the child's pid is sshd's, whatever the namespace.
   const [file, ...argv] = netns === undefined ? sshd : [NSENTER, `--net=/run/netns/${netns}`, ...sshd];
   const child = spawn(file, argv, { stdio: 'ignore' });

@@ -35,7 +35,7 @@ describe('load balancers and load for end-to-end tests', () => {
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 1, addressPrefix: '127.0.23.' });
-    host = fleet.hosts[0];
+    host = fleet.host(0);
     const started = await fleet.docker(host, [
       'run',
       '-d',

@@ -100,7 +100,7 @@ export function run(
       { env: options.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = (error as { code?: unknown } | null)?.code;
-        if (error && typeof code !== 'number') return reject(error);
+        if (error instanceof Error && typeof code !== 'number') return reject(error);
         resolve({ exitCode: typeof code === 'number' ? code : 0, stdout, stderr });
       },
     );

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { createServer, Server } from 'node:http';
 import { connect } from 'node:net';
-import { Clock, SystemClock } from '../../src/common/clock';
+import { SystemClock } from '../../src/common/clock';
 import { HostPolicy } from '../../src/common/network/host-policy';
 import { Lookup, ResolvedAddresses } from '../../src/common/network/resolved-addresses';
 import { loadConfig } from '../../src/config/app-config';
@@ -29,18 +29,21 @@ function worker(denylist: string | undefined, lookup?: Lookup) {
   });
   const addresses = new ResolvedAddresses(new HostPolicy(config.serverHostDenylist), lookup);
   const executor = createSshRemoteExecutor(config, new NoPinning(), addresses);
-  const probe = new UndiciHealthProbe(new SystemClock() as Clock, addresses);
+  const probe = new UndiciHealthProbe(new SystemClock(), addresses);
   return { config, addresses, executor, probe };
 }
 
 /** A resolver for made-up names (nothing reaches DNS), counting its calls; each answer in turn. */
 function tableLookup(table: Record<string, string[]>) {
   const calls: string[] = [];
-  const lookup: Lookup = async (name) => {
+  const lookup: Lookup = (name) => {
     calls.push(name);
-    const answers = table[name];
-    if (!answers) throw Object.assign(new Error('not in the table'), { code: 'ENOTFOUND' });
-    return { address: answers.length > 1 ? (answers.shift() as string) : answers[0] };
+    const answers = table[name] ?? [];
+    const address = answers.length > 1 ? answers.shift() : answers[0];
+    if (address === undefined) {
+      return Promise.reject(Object.assign(new Error('not in the table'), { code: 'ENOTFOUND' }));
+    }
+    return Promise.resolve({ address });
   };
   return { lookup, calls };
 }
@@ -48,7 +51,9 @@ function tableLookup(table: Record<string, string[]>) {
 /** `SSH_CONNECTION` on the host: "client port server-address server-port". */
 async function serverAddressSeenBySshd(executor: SshRemoteExecutor, server: ServerTarget): Promise<string> {
   const result = await executor.run(server, { argv: ['sh', '-c', 'echo "$SSH_CONNECTION"'] });
-  return result.stdout.trim().split(' ')[2];
+  const address = result.stdout.trim().split(' ')[2];
+  if (address === undefined) throw new Error(`SSH_CONNECTION without a server address: ${result.stdout}`);
+  return address;
 }
 
 async function failure(promise: Promise<unknown>): Promise<RemoteConnectionError> {
@@ -97,7 +102,7 @@ describe('server addresses: SERVER_HOST_DENYLIST and one resolved address per co
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 2, addressPrefix: '127.0.73.' });
-    [host11, host12] = fleet.hosts;
+    [host11, host12] = [fleet.host(0), fleet.host(1)];
     // `localhost` resolves through /etc/hosts; a host of its own on a port of its own answers there.
     const { address } = await dnsLookup('localhost');
     if (address !== '127.0.0.1')
@@ -127,7 +132,7 @@ describe('server addresses: SERVER_HOST_DENYLIST and one resolved address per co
       return dnsLookup(name);
     };
     const { executor, addresses } = track(worker(undefined, counting));
-    const server = { ...local.serverTarget(local.hosts[0], 1), host: 'localhost' };
+    const server = { ...local.serverTarget(local.host(0), 1), host: 'localhost' };
 
     expect(await serverAddressSeenBySshd(executor, server)).toBe('127.0.0.1');
     await Promise.all([1, 2, 3].map(() => executor.run(server, { argv: ['true'] })));
@@ -141,8 +146,8 @@ describe('server addresses: SERVER_HOST_DENYLIST and one resolved address per co
 
   it('refuses a server whose name resolves into the denylist, naming the server, the address and the variable', async () => {
     const { executor } = track(worker('127.0.0.0/8'));
-    const server = { ...local.serverTarget(local.hosts[0], 1), host: 'localhost' };
-    const before = await sshdLog(local.hosts[0]);
+    const server = { ...local.serverTarget(local.host(0), 1), host: 'localhost' };
+    const before = await sshdLog(local.host(0));
     const err = await failure(executor.run(server, { argv: ['true'] }));
     expect(err.serverName).toBe('local73');
     expect(err.message).toBe(
@@ -150,7 +155,7 @@ describe('server addresses: SERVER_HOST_DENYLIST and one resolved address per co
         'which is inside SERVER_HOST_DENYLIST (127.0.0.0/8)',
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await sshdLog(local.hosts[0])).toBe(before);
+    expect(await sshdLog(local.host(0))).toBe(before);
   });
 
   it('with SERVER_HOST_DENYLIST=127.0.73.0/24, refuses a fleet host before any TCP connection reaches sshd', async () => {
@@ -203,7 +208,7 @@ describe('server addresses: SERVER_HOST_DENYLIST and one resolved address per co
       'Cannot connect to server host11 (nowhere.rollout.test:22): cannot resolve nowhere.rollout.test (ENOTFOUND)',
     );
     const real = track(worker(undefined));
-    const closed = { ...local.serverTarget(local.hosts[0], 1), host: 'localhost', port: 1 };
+    const closed = { ...local.serverTarget(local.host(0), 1), host: 'localhost', port: 1 };
     expect((await failure(real.executor.run(closed, { argv: ['true'] }))).message).toBe(
       'SSH connection to server local73 (localhost:1 at 127.0.0.1) refused (ECONNREFUSED)',
     );
@@ -262,7 +267,7 @@ describe('server addresses: SERVER_HOST_DENYLIST and one resolved address per co
         '127.0.73.11 is inside SERVER_HOST_DENYLIST (127.0.73.0/24)',
       ],
       [`http://2130725131:${http.port}/health`, '127.0.73.11 is inside SERVER_HOST_DENYLIST (127.0.73.0/24)'],
-    ]) {
+    ] as const) {
       expect(await probe.check({ ...PROBE, url })).toMatchObject({
         healthy: false,
         attempts: 0,

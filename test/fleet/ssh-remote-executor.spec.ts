@@ -11,8 +11,9 @@ jest.setTimeout(30_000);
 
 class RecordingPinning extends HostKeyPinning {
   readonly pins: Array<[number, string]> = [];
-  async pin(serverId: number, fingerprint: string): Promise<void> {
+  pin(serverId: number, fingerprint: string): Promise<void> {
     this.pins.push([serverId, fingerprint]);
+    return Promise.resolve();
   }
 }
 
@@ -54,7 +55,7 @@ describe('SshRemoteExecutor against real OpenSSH hosts', () => {
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 3, addressPrefix: '127.0.22.' });
-    server = fleet.serverTarget(fleet.hosts[0], 1);
+    server = fleet.serverTarget(fleet.host(0), 1);
   });
   beforeEach(() => {
     pinning = new RecordingPinning();
@@ -99,15 +100,15 @@ describe('SshRemoteExecutor against real OpenSSH hosts', () => {
   });
 
   it('reuses one connection for many commands', async () => {
-    const before = await fleet.acceptedConnections(fleet.hosts[0]);
+    const before = await fleet.acceptedConnections(fleet.host(0));
     for (let i = 0; i < 5; i++) await executor.run(server, { argv: ['true'] });
     await Promise.all(Array.from({ length: 10 }, () => executor.run(server, { argv: ['true'] })));
-    expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 1);
+    expect(await fleet.acceptedConnections(fleet.host(0))).toBe(before + 1);
   });
 
   it('queues commands beyond the channel cap on the same connection', async () => {
     const capped = newExecutor({ maxChannelsPerConnection: 3 });
-    const before = await fleet.acceptedConnections(fleet.hosts[0]);
+    const before = await fleet.acceptedConnections(fleet.host(0));
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 9 }, (_, i) => capped.run(server, { argv: ['sh', '-c', `sleep 0.3; echo ${i}`] })),
@@ -115,18 +116,18 @@ describe('SshRemoteExecutor against real OpenSSH hosts', () => {
     expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 9 }, (_, i) => `${i}\n`));
     // Three rounds of three: at least 0.9 s, where unlimited channels would take about 0.3 s.
     expect(Date.now() - started).toBeGreaterThanOrEqual(850);
-    expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 1);
+    expect(await fleet.acceptedConnections(fleet.host(0))).toBe(before + 1);
   });
 
   it('closes a connection left idle and reconnects for the next command', async () => {
     const idle = newExecutor({ idleTimeoutMs: 200 });
-    const before = await fleet.acceptedConnections(fleet.hosts[0]);
+    const before = await fleet.acceptedConnections(fleet.host(0));
     await idle.run(server, { argv: ['true'] });
     await idle.run(server, { argv: ['true'] });
-    expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 1);
+    expect(await fleet.acceptedConnections(fleet.host(0))).toBe(before + 1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await idle.run(server, { argv: ['echo', 'back'] })).stdout).toBe('back\n');
-    expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 2);
+    expect(await fleet.acceptedConnections(fleet.host(0))).toBe(before + 2);
   });
 
   it('caps the captured output', async () => {
@@ -143,38 +144,38 @@ describe('SshRemoteExecutor against real OpenSSH hosts', () => {
   });
 
   it('reconnects transparently once the connection is gone', async () => {
-    const before = await fleet.acceptedConnections(fleet.hosts[0]);
+    const before = await fleet.acceptedConnections(fleet.host(0));
     await executor.run(server, { argv: ['true'] });
     // Kill this connection's sshd process from inside the session.
     const lost = await failure(executor.run(server, { argv: ['sh', '-c', 'kill -9 $PPID; sleep 2'] }));
     expect(lost.message).toMatch(/^SSH connection to server host11 \(127\.0\.22\.11:22\) was lost/);
     expect((await executor.run(server, { argv: ['echo', 'again'] })).stdout).toBe('again\n');
-    expect(await fleet.acceptedConnections(fleet.hosts[0])).toBe(before + 2);
+    expect(await fleet.acceptedConnections(fleet.host(0))).toBe(before + 2);
   });
 
   it('trusts an unpinned host key on first use and pins it once', async () => {
-    const unpinned = fleet.serverTarget(fleet.hosts[1], 2, { pinned: false });
+    const unpinned = fleet.serverTarget(fleet.host(1), 2, { pinned: false });
     await executor.run(unpinned, { argv: ['true'] });
     await executor.release();
     await executor.run(unpinned, { argv: ['true'] });
-    expect(pinning.pins).toEqual([[2, fleet.hosts[1].hostKeyFingerprint]]);
+    expect(pinning.pins).toEqual([[2, fleet.host(1).hostKeyFingerprint]]);
 
     // The same server id now answering with another key is refused: the pin holds in this process.
-    const moved = { ...fleet.serverTarget(fleet.hosts[2], 2, { pinned: false }), name: fleet.hosts[1].name };
+    const moved = { ...fleet.serverTarget(fleet.host(2), 2, { pinned: false }), name: fleet.host(1).name };
     const err = await failure(executor.run(moved, { argv: ['true'] }));
     expect(err.message).toBe(
-      `Host key mismatch for server host12 (127.0.22.13:22): expected ${fleet.hosts[1].hostKeyFingerprint}, ` +
-        `got ${fleet.hosts[2].hostKeyFingerprint}`,
+      `Host key mismatch for server host12 (127.0.22.13:22): expected ${fleet.host(1).hostKeyFingerprint}, ` +
+        `got ${fleet.host(2).hostKeyFingerprint}`,
     );
     expect(pinning.pins).toHaveLength(1);
   });
 
   it('refuses a host key that differs from the registered fingerprint', async () => {
-    const wrong = { ...server, hostKeyFingerprint: fleet.hosts[1].hostKeyFingerprint };
+    const wrong = { ...server, hostKeyFingerprint: fleet.host(1).hostKeyFingerprint };
     const err = await failure(executor.run(wrong, { argv: ['true'] }));
     expect(err.message).toBe(
-      `Host key mismatch for server host11 (127.0.22.11:22): expected ${fleet.hosts[1].hostKeyFingerprint}, ` +
-        `got ${fleet.hosts[0].hostKeyFingerprint}`,
+      `Host key mismatch for server host11 (127.0.22.11:22): expected ${fleet.host(1).hostKeyFingerprint}, ` +
+        `got ${fleet.host(0).hostKeyFingerprint}`,
     );
     expect(pinning.pins).toEqual([]);
   });
@@ -204,7 +205,7 @@ describe('SshRemoteExecutor against real OpenSSH hosts', () => {
   });
 
   it('fails at the connect timeout on a host gone dark, and reports a dropped connection', async () => {
-    const host = fleet.hosts[2];
+    const host = fleet.host(2);
     const target = fleet.serverTarget(host, 3);
     const quick = newExecutor({ connectTimeoutMs: 600, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
     await quick.run(target, { argv: ['true'] });

@@ -210,7 +210,7 @@ export async function startHaproxyShop(options: {
       servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
     });
     const loadBalancer = { type: 'haproxy', backend: 'shop', socketPath: haproxy.socketPath, drainSeconds };
-    const lbHost = fleet.hosts[options.appHosts];
+    const lbHost = fleet.host(options.appHosts);
     const shop = await createShop(stack, fleet, appHosts, lbHost, loadBalancer, extra);
     if (options.deployed !== undefined) {
       const first = await rollOut(stack, shop.applicationId, options.deployed, {

@@ -125,7 +125,7 @@ describe('shell round trip on a real OpenSSH host (fast-check)', () => {
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 1, addressPrefix: '127.0.72.' });
-    server = fleet.serverTarget(fleet.hosts[0], 1);
+    server = fleet.serverTarget(fleet.host(0), 1);
     executor = new SshRemoteExecutor(
       {
         connectTimeoutMs: 5000,

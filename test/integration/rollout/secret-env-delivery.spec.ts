@@ -15,6 +15,7 @@ import {
 } from '../../../src/rollout/ports/remote-executor.port';
 import { ServerOperations, ServerStepError } from '../../../src/rollout/engine/server-operations';
 import { Fleet, FleetHost, startFleet } from '../../fleet/fleet';
+import { defined } from '../../support/defined';
 
 jest.setTimeout(60_000);
 
@@ -107,7 +108,7 @@ describe('secret env reaches the container over SSH without any command line car
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 1, addressPrefix: '127.0.71.' });
-    host = fleet.hosts[0];
+    host = fleet.host(0);
     server = fleet.serverTarget(host, 1);
     ssh = new SshRemoteExecutor(
       {
@@ -141,11 +142,12 @@ describe('secret env reaches the container over SSH without any command line car
 
     const files = envFilesIn(executor.sent);
     expect(files).toHaveLength(1);
+    const file = defined(files[0], 'the env file');
     const write = executor.sent.find((s) => s.argv[0] === 'sh');
     expect(write?.fileMode).toBe('600 root');
-    expect(executor.sent.map((s) => s.line)).toContain(`rm -f ${files[0]}`);
-    expect(existsSync(files[0])).toBe(false);
-    expect((await fleet.ssh(host, `test -e ${files[0]}; echo $?`)).stdout.trim()).toBe('1');
+    expect(executor.sent.map((s) => s.line)).toContain(`rm -f ${file}`);
+    expect(existsSync(file)).toBe(false);
+    expect((await fleet.ssh(host, `test -e ${file}; echo $?`)).stdout.trim()).toBe('1');
 
     // No command line sent to the host carries a value; only the write's stdin does.
     for (const { argv, line } of executor.sent) {
@@ -166,8 +168,8 @@ describe('secret env reaches the container over SSH without any command line car
     expect(error).toBeInstanceOf(ServerStepError);
     expect((error as Error).message).toMatch(/start failed: .*port is already allocated/);
     for (const value of Object.values(SECRETS)) expect((error as Error).message).not.toContain(value);
-    const [file] = envFilesIn(executor.sent);
-    expect(executor.sent.slice(-1)[0].line).toBe(`rm -f ${file}`);
+    const file = defined(envFilesIn(executor.sent)[0], 'the env file');
+    expect(executor.sent.at(-1)?.line).toBe(`rm -f ${file}`);
     expect(existsSync(file)).toBe(false);
   });
 
