@@ -126,7 +126,7 @@ describe('HAProxy load balancer against a real HAProxy', () => {
     reply: Promise<{ status: number; body: string }>;
   }> {
     const reply = get(frontendPort, '/slow');
-    const holder = await waitFor('a backend to hold the slow request', async () =>
+    const holder = await waitFor('a backend to hold the slow request', () =>
       backends['web-1'].slowInFlight > 0 ? 'web-1' : backends['web-2'].slowInFlight > 0 ? 'web-2' : undefined,
     );
     return { holder, reply };
