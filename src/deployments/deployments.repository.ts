@@ -150,7 +150,7 @@ export class DeploymentsRepository {
   private async appendEvent(
     manager: EntityManager,
     deploymentId: number,
-    type: DeploymentStatus | string,
+    type: DeploymentStatus | 'cancel_requested',
     message: string,
   ): Promise<void> {
     await manager.insert(DeploymentEventEntity, {

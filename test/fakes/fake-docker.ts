@@ -37,7 +37,9 @@ export class FakeDocker {
   readonly responder: Responder = (server, _line, command) => {
     const [, verb, ...args] = command.argv;
     const host = this.host(server.name);
-    const name = args[args.length - 1];
+    const name = args.at(-1);
+    // Every command the engine sends names its image or container last; anything else is not ours to answer.
+    if (verb === undefined || name === undefined) return undefined;
     const missing = { exitCode: 1, stderr: `Error response from daemon: No such container: ${name}` };
     switch (verb) {
       case 'pull':
@@ -64,6 +66,7 @@ export class FakeDocker {
       }
       case 'run': {
         const containerName = args[args.indexOf('--name') + 1];
+        if (containerName === undefined) return { exitCode: 125, stderr: 'fake docker: run without --name' };
         if (host.has(containerName))
           return {
             exitCode: 125,
@@ -85,6 +88,8 @@ export class FakeDocker {
         return { stdout: `${name}\n` };
       case 'rename': {
         const [from, to] = args;
+        if (from === undefined || to === undefined)
+          return { exitCode: 1, stderr: '"docker rename" requires exactly 2 arguments.' };
         const c = host.get(from);
         if (!c) return { exitCode: 1, stderr: `Error response from daemon: No such container: ${from}` };
         host.delete(from);

@@ -23,10 +23,10 @@ export class FixedClock extends Clock {
     this.current += ms;
   }
 
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
     this.onSleep?.(ms);
-    if (signal?.aborted) return;
-    this.current += Math.max(0, ms);
+    if (!signal?.aborted) this.current += Math.max(0, ms);
+    return Promise.resolve();
   }
 }

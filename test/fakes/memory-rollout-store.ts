@@ -95,33 +95,35 @@ export class MemoryRolloutStore extends RolloutStore {
     return this;
   }
 
-  async loadContext(deploymentId: number): Promise<RolloutContext> {
-    if (deploymentId !== this.deployment.id) throw gone('deployment', deploymentId);
-    return structuredClone({
-      deployment: this.deployment,
-      cancelRequested: this.cancelRequested,
-      application: this.application,
-      servers: this.servers,
-      loadBalancerServer: this.loadBalancerServer,
-      instances: this.application.serverIds.map(
-        (id) =>
-          this.instances.get(id) ?? {
-            serverId: id,
-            image: null,
-            tag: null,
-            status: 'absent' as const,
-            inRotation: false,
-            hostPort: this.application.hostPort,
-            previousImage: null,
-            previousTag: null,
-          },
-      ),
-      batches: this.batches,
-    });
+  loadContext(deploymentId: number): Promise<RolloutContext> {
+    if (deploymentId !== this.deployment.id) return Promise.reject(gone('deployment', deploymentId));
+    return Promise.resolve(
+      structuredClone({
+        deployment: this.deployment,
+        cancelRequested: this.cancelRequested,
+        application: this.application,
+        servers: this.servers,
+        loadBalancerServer: this.loadBalancerServer,
+        instances: this.application.serverIds.map(
+          (id) =>
+            this.instances.get(id) ?? {
+              serverId: id,
+              image: null,
+              tag: null,
+              status: 'absent' as const,
+              inRotation: false,
+              hostPort: this.application.hostPort,
+              previousImage: null,
+              previousTag: null,
+            },
+        ),
+        batches: this.batches,
+      }),
+    );
   }
 
-  async updateDeployment(deploymentId: number, patch: DeploymentPatch): Promise<DeploymentView> {
-    if (deploymentId !== this.deployment.id) throw gone('deployment', deploymentId);
+  updateDeployment(deploymentId: number, patch: DeploymentPatch): Promise<DeploymentView> {
+    if (deploymentId !== this.deployment.id) return Promise.reject(gone('deployment', deploymentId));
     const { startedAt, completedAt, ...rest } = definedOnly(patch);
     this.deployment = {
       ...this.deployment,
@@ -129,11 +131,11 @@ export class MemoryRolloutStore extends RolloutStore {
       ...(startedAt !== undefined ? { startedAt: iso(startedAt) } : {}),
       ...(completedAt !== undefined ? { completedAt: iso(completedAt) } : {}),
     };
-    return structuredClone(this.deployment);
+    return Promise.resolve(structuredClone(this.deployment));
   }
 
-  async ensureBatches(deploymentId: number, planned: PlannedBatch[]): Promise<BatchView[]> {
-    if (deploymentId !== this.deployment.id) throw gone('deployment', deploymentId);
+  ensureBatches(deploymentId: number, planned: PlannedBatch[]): Promise<BatchView[]> {
+    if (deploymentId !== this.deployment.id) return Promise.reject(gone('deployment', deploymentId));
     // As the Postgres store's insert-or-ignore: a batch number already there is left untouched.
     const missing = planned.filter((p) => !this.batches.some((b) => b.batchNumber === p.batchNumber));
     this.nextBatchId = Math.max(this.nextBatchId, ...this.batches.map((b) => b.id + 1));
@@ -154,13 +156,13 @@ export class MemoryRolloutStore extends RolloutStore {
         failureReason: null,
       })),
     ].sort((a, b) => a.batchNumber - b.batchNumber);
-    return structuredClone(this.batches);
+    return Promise.resolve(structuredClone(this.batches));
   }
 
-  async updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView> {
+  updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView> {
     const index = this.batches.findIndex((b) => b.id === batchId);
     const batch = this.batches[index];
-    if (!batch) throw gone('deployment batch', batchId);
+    if (!batch) return Promise.reject(gone('deployment batch', batchId));
     const { startedAt, completedAt, ...rest } = structuredClone(definedOnly(patch));
     const next: BatchView = {
       ...batch,
@@ -169,18 +171,21 @@ export class MemoryRolloutStore extends RolloutStore {
       ...(completedAt !== undefined ? { completedAt: iso(completedAt) } : {}),
     };
     this.batches[index] = next;
-    return structuredClone(next);
+    return Promise.resolve(structuredClone(next));
   }
 
-  async saveInstance(applicationId: number, instance: InstanceState): Promise<void> {
-    if (applicationId !== this.application.id) throw gone('application', applicationId);
+  saveInstance(applicationId: number, instance: InstanceState): Promise<void> {
+    if (applicationId !== this.application.id) return Promise.reject(gone('application', applicationId));
     this.instances.set(instance.serverId, { ...instance });
     this.instanceWrites.push({ ...instance });
+    return Promise.resolve();
   }
 
-  async appendEvent(event: RolloutEventRecord): Promise<void> {
-    if (event.deploymentId !== this.deployment.id) throw gone('deployment', event.deploymentId);
+  appendEvent(event: RolloutEventRecord): Promise<void> {
+    if (event.deploymentId !== this.deployment.id)
+      return Promise.reject(gone('deployment', event.deploymentId));
     this.events.push(structuredClone(event));
+    return Promise.resolve();
   }
 
   get deployment(): DeploymentView {
@@ -219,7 +224,7 @@ export class MemoryRolloutStore extends RolloutStore {
     for (const watch of this.watches) watch.abort();
   }
 
-  async teamOf(deploymentId: number): Promise<number | null> {
-    return deploymentId === this.deployment.id ? this.teamId : null;
+  teamOf(deploymentId: number): Promise<number | null> {
+    return Promise.resolve(deploymentId === this.deployment.id ? this.teamId : null);
   }
 }

@@ -33,20 +33,21 @@ export class RecordingExecutor extends RemoteExecutor {
     return this;
   }
 
-  async run(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
+  run(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
     const line = shellJoin(command.argv);
     this.commands.push({
       server: server.name,
       line,
       ...(command.stdin !== undefined ? { stdin: command.stdin } : {}),
     });
-    for (let i = this.responders.length - 1; i >= 0; i--) {
-      const reply = this.responders[i](server, line, command);
+    // The responder added last answers first.
+    for (const responder of [...this.responders].reverse()) {
+      const reply = responder(server, line, command);
       if (reply === undefined) continue;
-      if (reply instanceof RemoteConnectionError) throw reply;
-      return { exitCode: 0, stdout: '', stderr: '', ...reply };
+      if (reply instanceof RemoteConnectionError) return Promise.reject(reply);
+      return Promise.resolve({ exitCode: 0, stdout: '', stderr: '', ...reply });
     }
-    return { exitCode: 0, stdout: '', stderr: '' };
+    return Promise.resolve({ exitCode: 0, stdout: '', stderr: '' });
   }
 
   async release(): Promise<void> {}

@@ -10,27 +10,32 @@ export class RecordingLoadBalancer extends LoadBalancer {
   onRemove: (() => void) | null = null;
   failNext: Error | null = null;
 
-  async removeFromRotation(
+  removeFromRotation(
     _t: LoadBalancerTarget,
     remaining: RotationMember[],
     leaving: RotationMember[],
     signal?: AbortSignal,
-  ) {
-    this.maybeFail();
+  ): Promise<void> {
+    const failure = this.takeFailure();
+    if (failure) return Promise.reject(failure);
     this.calls.push(`remove ${names(leaving)} → [${names(remaining)}]`);
     this.removalSignals.push(signal);
     this.onRemove?.();
+    return Promise.resolve();
   }
 
-  async addToRotation(_t: LoadBalancerTarget, all: RotationMember[], joining: RotationMember[]) {
-    this.maybeFail();
+  addToRotation(_t: LoadBalancerTarget, all: RotationMember[], joining: RotationMember[]): Promise<void> {
+    const failure = this.takeFailure();
+    if (failure) return Promise.reject(failure);
     this.calls.push(`add ${names(joining)} → [${names(all)}]`);
+    return Promise.resolve();
   }
 
-  private maybeFail() {
+  /** `failNext`, once: the next call after it succeeds again. */
+  private takeFailure(): Error | null {
     const error = this.failNext;
     this.failNext = null;
-    if (error) throw error;
+    return error;
   }
 }
 

@@ -9,13 +9,14 @@ export class RecordingQueue extends DeploymentQueue {
     this.failure = error;
   }
 
-  async enqueue(deploymentId: number): Promise<void> {
+  enqueue(deploymentId: number): Promise<void> {
     if (this.failure) {
       const error = this.failure;
       this.failure = null;
-      throw error;
+      return Promise.reject(error);
     }
     this.enqueued.push(deploymentId);
+    return Promise.resolve();
   }
 
   clear(): void {

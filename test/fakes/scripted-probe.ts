@@ -22,42 +22,44 @@ export class ScriptedProbe extends HealthProbe {
     return this;
   }
 
-  async check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome> {
+  check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome> {
     this.checks.push(spec);
     this.signals.push(signal);
     this.onCheck?.(spec);
     if (signal?.aborted) {
-      return {
+      return Promise.resolve({
         healthy: false,
         statusCode: null,
         attempts: 0,
         elapsedMs: 0,
         message: HEALTH_CHECK_STOPPED,
         lastError: null,
-      };
+      });
     }
     const script = this.scripts.find((s) => spec.url.includes(s.match));
-    const healthy = script
-      ? script.outcomes.length > 1
-        ? script.outcomes.shift()!
-        : script.outcomes[0]
-      : true;
-    return healthy
-      ? {
-          healthy,
-          statusCode: 200,
-          attempts: 1,
-          elapsedMs: 5,
-          message: 'Health check passed',
-          lastError: null,
-        }
-      : {
-          healthy,
-          statusCode: 500,
-          attempts: spec.maxAttempts,
-          elapsedMs: 50,
-          message: `Health check failed after ${spec.maxAttempts} attempts`,
-          lastError: 'HTTP 500',
-        };
+    // Each scripted outcome is used once, the last one from then on; no script is healthy, an empty one not.
+    const healthy =
+      script === undefined
+        ? true
+        : (script.outcomes.length > 1 ? script.outcomes.shift() : script.outcomes[0]) === true;
+    return Promise.resolve(
+      healthy
+        ? {
+            healthy,
+            statusCode: 200,
+            attempts: 1,
+            elapsedMs: 5,
+            message: 'Health check passed',
+            lastError: null,
+          }
+        : {
+            healthy,
+            statusCode: 500,
+            attempts: spec.maxAttempts,
+            elapsedMs: 50,
+            message: `Health check failed after ${spec.maxAttempts} attempts`,
+            lastError: 'HTTP 500',
+          },
+    );
   }
 }

@@ -15,6 +15,28 @@ const row = serverPrivateKeyRow(5);
 const privateKey =
   '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
 
+/** The five fields of a v2 value: version, key id, iv, tag, ciphertext. */
+function v2Fields(sealed: string): [string, string, string, string, string] {
+  const [version, id, iv, tag, ciphertext, ...rest] = sealed.split(':');
+  if (
+    version !== 'v2' ||
+    id === undefined ||
+    iv === undefined ||
+    tag === undefined ||
+    ciphertext === undefined
+  )
+    throw new Error(`not a v2 value: ${sealed}`);
+  if (rest.length > 0) throw new Error(`more than five fields: ${sealed}`);
+  return [version, id, iv, tag, ciphertext];
+}
+
+/** `base64` with the lowest bit of byte `index` flipped. */
+function flipBit(base64: string, index: number): string {
+  const bytes = Buffer.from(base64, 'base64');
+  bytes.writeUInt8(bytes.readUInt8(index) ^ 1, index);
+  return bytes.toString('base64');
+}
+
 function errorOf(work: () => unknown): Error {
   try {
     work();
@@ -91,23 +113,19 @@ describe('secret box', () => {
   });
 
   it('detects a forged key id: the tag still has to verify under the real key', () => {
-    const [, , iv, tag, ciphertext] = encryptSecret(privateKey, otherKey, row).split(':');
+    const [, , iv, tag, ciphertext] = v2Fields(encryptSecret(privateKey, otherKey, row));
     const forged = ['v2', keyId(key), iv, tag, ciphertext].join(':');
     expect(() => decryptSecret(forged, key, row)).toThrow(/sealed for another row, or the data was altered/);
   });
 
   it('detects tampering with the ciphertext or the tag', () => {
-    const [version, id, iv, tag, ciphertext] = encryptSecret(privateKey, key, row).split(':');
-    const flipped = Buffer.from(ciphertext, 'base64');
-    flipped[0] ^= 1;
-    expect(() =>
-      decryptSecret([version, id, iv, tag, flipped.toString('base64')].join(':'), key, row),
-    ).toThrow(/data was altered/);
-    const otherTag = Buffer.from(tag, 'base64');
-    otherTag[3] ^= 1;
-    expect(() =>
-      decryptSecret([version, id, iv, otherTag.toString('base64'), ciphertext].join(':'), key, row),
-    ).toThrow(/data was altered/);
+    const [version, id, iv, tag, ciphertext] = v2Fields(encryptSecret(privateKey, key, row));
+    expect(() => decryptSecret([version, id, iv, tag, flipBit(ciphertext, 0)].join(':'), key, row)).toThrow(
+      /data was altered/,
+    );
+    expect(() => decryptSecret([version, id, iv, flipBit(tag, 3), ciphertext].join(':'), key, row)).toThrow(
+      /data was altered/,
+    );
   });
 
   it('still reads v1 values (no row binding, no key id) so existing databases keep working', () => {

@@ -80,13 +80,14 @@ export function sealedKeyId(sealed: string): string | null {
  */
 export function decryptSecret(sealed: string, key: Buffer, row: SecretRow): string {
   checkKey(key);
-  const parts = sealed.split(':');
-  const version = parts[0];
+  // split always yields a first part; the fields after it are checked by count below.
+  const [version = '', ...fields] = sealed.split(':');
   if (version === 'v1') {
-    if (parts.length !== 4) {
+    const [iv, tag, ciphertext] = fields;
+    if (fields.length !== 3 || iv === undefined || tag === undefined || ciphertext === undefined) {
       throw new SecretBoxError('encrypted secret is malformed: expected v1:<iv>:<tag>:<ciphertext>');
     }
-    const plaintext = open(parts[1], parts[2], parts[3], key, null);
+    const plaintext = open(iv, tag, ciphertext, key, null);
     if (plaintext === null) {
       throw new SecretBoxError(
         'encrypted secret cannot be decrypted: APP_KEY differs from the one that encrypted it, or the data was altered',
@@ -95,10 +96,16 @@ export function decryptSecret(sealed: string, key: Buffer, row: SecretRow): stri
     return plaintext;
   }
   if (version === 'v2') {
-    if (parts.length !== 5) {
+    const [sealedBy, iv, tag, ciphertext] = fields;
+    if (
+      fields.length !== 4 ||
+      sealedBy === undefined ||
+      iv === undefined ||
+      tag === undefined ||
+      ciphertext === undefined
+    ) {
       throw new SecretBoxError('encrypted secret is malformed: expected v2:<key id>:<iv>:<tag>:<ciphertext>');
     }
-    const sealedBy = parts[1];
     if (!KEY_ID.test(sealedBy)) {
       throw new SecretBoxError('encrypted secret is malformed: the key id is not 8 hex digits');
     }
@@ -108,7 +115,7 @@ export function decryptSecret(sealed: string, key: Buffer, row: SecretRow): stri
         `encrypted secret of ${row} cannot be decrypted: it was encrypted with key ${sealedBy} but APP_KEY is key ${current} (APP_KEY differs from the one that encrypted it)`,
       );
     }
-    const plaintext = open(parts[2], parts[3], parts[4], key, row);
+    const plaintext = open(iv, tag, ciphertext, key, row);
     if (plaintext === null) {
       throw new SecretBoxError(
         `encrypted secret of ${row} cannot be decrypted: it was sealed for another row, or the data was altered`,

@@ -44,10 +44,14 @@ describe('UndiciHealthProbe addresses', () => {
   /** A resolver table for made-up names; each answer in turn, the last one repeating. */
   function resolver(policy: HostPolicy, table: Record<string, string[]>) {
     const calls: string[] = [];
-    const addresses = new ResolvedAddresses(policy, async (name) => {
+    const addresses = new ResolvedAddresses(policy, (name) => {
       calls.push(name);
-      const answers = table[name];
-      return { address: answers.length > 1 ? (answers.shift() as string) : answers[0] };
+      const answers = table[name] ?? [];
+      const address = answers.length > 1 ? answers.shift() : answers[0];
+      if (address === undefined) {
+        return Promise.reject(Object.assign(new Error('not in the table'), { code: 'ENOTFOUND' }));
+      }
+      return Promise.resolve({ address });
     });
     return { addresses, calls };
   }
@@ -106,7 +110,7 @@ describe('UndiciHealthProbe addresses', () => {
       healthy: false,
       statusCode: null,
       attempts: 0,
-      elapsedMs: expect.any(Number),
+      elapsedMs: expect.any(Number) as number,
       message:
         'Health check refused: app.test resolves to 127.0.73.21, which is inside SERVER_HOST_DENYLIST (127.0.73.0/24)',
       lastError: null,
@@ -145,9 +149,9 @@ describe('UndiciHealthProbe addresses', () => {
 
   it('counts a name that does not resolve as a failed attempt and retries the lookup', async () => {
     const lookups: string[] = [];
-    const addresses = new ResolvedAddresses(new HostPolicy(), async (name) => {
+    const addresses = new ResolvedAddresses(new HostPolicy(), (name) => {
       lookups.push(name);
-      throw Object.assign(new Error('nope'), { code: 'ENOTFOUND' });
+      return Promise.reject(Object.assign(new Error('nope'), { code: 'ENOTFOUND' }));
     });
     const result = await withAddresses(addresses).check({
       ...spec,

@@ -25,10 +25,12 @@ async function serve(
   delayMs = 0,
   headers: Record<string, string> = {},
 ): Promise<Scripted> {
+  const last = statuses.at(-1);
+  if (last === undefined) throw new Error('serve() needs at least one status to answer with');
   const state = { requests: 0 };
   const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((_req, res) => {
-    const status = statuses[Math.min(state.requests, statuses.length - 1)];
+    const status = statuses[state.requests] ?? last;
     state.requests++;
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -89,7 +91,7 @@ describe('UndiciHealthProbe', () => {
       healthy: true,
       statusCode: 200,
       attempts: 3,
-      elapsedMs: expect.any(Number),
+      elapsedMs: expect.any(Number) as number,
       message: 'Health check passed',
       lastError: null,
     });

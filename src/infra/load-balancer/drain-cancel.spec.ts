@@ -10,7 +10,7 @@ const lbServer = serverTarget(9, { name: 'lb', privateKey: 'unused' });
 const web1: RotationMember = { serverId: 1, serverName: 'web-1', host: '10.0.0.1', port: 8080 };
 const web2: RotationMember = { serverId: 2, serverName: 'web-2', host: '10.0.0.2', port: 8080 };
 
-const configs: Record<string, Exclude<LoadBalancerConfig, { type: 'none' }>> = {
+const configs = {
   traefik: {
     type: 'traefik',
     serverId: 9,
@@ -35,15 +35,15 @@ const configs: Record<string, Exclude<LoadBalancerConfig, { type: 'none' }>> = {
     socketPath: '/run/haproxy/admin.sock',
     drainSeconds: HOUR,
   },
-};
+} satisfies Record<string, Exclude<LoadBalancerConfig, { type: 'none' }>>;
 
 /** HAProxy keeps reporting a session on web-1, so only drainSeconds (or a cancel) ends its wait. */
 const BUSY_STAT = '# pxname,svname,qcur,qmax,scur,smax,slim,stot,status\nbe_shop,web-1,0,0,1,9,,40,DRAIN\n\n';
 
 describe('a cancel ends the drain wait of every load balancer at once (real clock)', () => {
-  it.each(Object.keys(configs))(
+  it.each(Object.entries(configs))(
     '%s: an hour of drainSeconds ends within a second of the abort',
-    async (type) => {
+    async (_type, config) => {
       const executor: RecordingExecutor = new RecordingExecutor().when('UNIX-CONNECT', () => ({
         stdout: executor.commands.at(-1)?.stdin?.startsWith('show stat') ? BUSY_STAT : '\n',
       }));
@@ -51,7 +51,7 @@ describe('a cancel ends the drain wait of every load balancer at once (real cloc
       const target: LoadBalancerTarget = {
         application: { id: 1, name: 'shop' },
         server: lbServer,
-        config: configs[type],
+        config,
       };
       const cancel = new AbortController();
       setTimeout(() => cancel.abort(), 50);
@@ -76,7 +76,7 @@ describe('a cancel ends the drain wait of every load balancer at once (real cloc
     const started = Date.now();
     await loadBalancer.removeFromRotation(target, [web2], [web1], AbortSignal.abort());
     expect(Date.now() - started).toBeLessThan(500);
-    expect(executor.commands[0].stdin).toContain('http://10.0.0.2:8080');
-    expect(executor.commands[0].stdin).not.toContain('10.0.0.1');
+    expect(executor.commands[0]?.stdin).toContain('http://10.0.0.2:8080');
+    expect(executor.commands[0]?.stdin).not.toContain('10.0.0.1');
   });
 });

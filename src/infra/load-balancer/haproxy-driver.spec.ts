@@ -42,7 +42,7 @@ describe('HAProxy load balancer', () => {
   /** Every runtime command goes to the same socat line; the command itself is on stdin. */
   const runtimeCommands = (): string[] => executor.commands.map((command) => command.stdin ?? '');
   const answerRuntime = (answer: (stdin: string) => Partial<CommandResult>) =>
-    executor.when('UNIX-CONNECT', () => answer(executor.commands[executor.commands.length - 1].stdin ?? ''));
+    executor.when('UNIX-CONNECT', () => answer(executor.commands.at(-1)?.stdin ?? ''));
 
   beforeEach(() => {
     executor = new RecordingExecutor();

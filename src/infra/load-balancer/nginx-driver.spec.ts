@@ -52,7 +52,7 @@ describe('nginx load balancer', () => {
     await loadBalancer.removeFromRotation(target, [web2], [web1]);
 
     expect(executor.lines()).toEqual([READ, WRITE, TEST, RELOAD]);
-    expect(executor.commands[1].stdin).toContain(
+    expect(executor.commands[1]?.stdin).toContain(
       'upstream rollout_shop-1 {\n    server 10.0.0.2:8080;\n    keepalive 16;\n}',
     );
     expect(clock.sleeps).toEqual([5000]);
@@ -62,7 +62,7 @@ describe('nginx load balancer', () => {
     await loadBalancer.addToRotation(target, [web1, web2], [web2]);
 
     expect(executor.lines()).toEqual([READ, WRITE, TEST, RELOAD]);
-    expect(executor.commands[1].stdin).toContain('    server 10.0.0.1:8080;\n    server 10.0.0.2:8080;\n');
+    expect(executor.commands[1]?.stdin).toContain('    server 10.0.0.1:8080;\n    server 10.0.0.2:8080;\n');
     expect(clock.sleeps).toEqual([]);
   });
 
@@ -100,7 +100,7 @@ describe('nginx load balancer', () => {
       ),
     );
     expect(executor.lines()).toEqual([READ, WRITE, TEST, WRITE]);
-    expect(executor.commands[3].stdin).toBe(PREVIOUS);
+    expect(executor.commands[3]?.stdin).toBe(PREVIOUS);
     expect(clock.sleeps).toEqual([]);
   });
 
@@ -160,7 +160,7 @@ describe('nginx load balancer', () => {
 
   it('with nothing in rotation, writes a server block answering 503', async () => {
     await loadBalancer.removeFromRotation(target, [], [web1]);
-    expect(executor.commands[1].stdin).toContain('        return 503;\n');
-    expect(executor.commands[1].stdin).not.toContain('upstream');
+    expect(executor.commands[1]?.stdin).toContain('        return 503;\n');
+    expect(executor.commands[1]?.stdin).not.toContain('upstream');
   });
 });

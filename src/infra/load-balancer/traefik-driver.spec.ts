@@ -43,8 +43,8 @@ describe('Traefik load balancer', () => {
     await loadBalancer.removeFromRotation(target, [web2], [web1]);
 
     expect(executor.lines()).toEqual([WRITE]);
-    expect(executor.commands[0].stdin).toContain('- url: http://10.0.0.2:8080\n');
-    expect(executor.commands[0].stdin).not.toContain('10.0.0.1');
+    expect(executor.commands[0]?.stdin).toContain('- url: http://10.0.0.2:8080\n');
+    expect(executor.commands[0]?.stdin).not.toContain('10.0.0.1');
     expect(clock.sleeps).toEqual([2000 + 5000]);
   });
 
@@ -61,7 +61,7 @@ describe('Traefik load balancer', () => {
     await loadBalancer.addToRotation(target, [web1, web2], [web1]);
 
     expect(executor.lines()).toEqual([WRITE]);
-    expect(executor.commands[0].stdin).toContain(
+    expect(executor.commands[0]?.stdin).toContain(
       '- url: http://10.0.0.1:8080\n          - url: http://10.0.0.2:8080\n',
     );
     expect(clock.sleeps).toEqual([]);
@@ -69,7 +69,7 @@ describe('Traefik load balancer', () => {
 
   it('removing the last instance leaves no router and no service', async () => {
     await loadBalancer.removeFromRotation(target, [], [web1]);
-    expect(executor.commands[0].stdin).toBe('# Managed by Rollout — changes are overwritten\nhttp: {}\n');
+    expect(executor.commands[0]?.stdin).toBe('# Managed by Rollout — changes are overwritten\nhttp: {}\n');
   });
 
   it('a removal with nobody leaving does not wait', async () => {

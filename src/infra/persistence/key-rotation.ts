@@ -68,8 +68,9 @@ export async function rotateAppKey(
         await manager.query(`UPDATE ${column.table} SET ${column.column} = $1 WHERE id = $2`, [sealed, id]);
       }
     }
-    const [servers, applications] = resealed.map(({ rows }) => rows.length);
-    return { servers, applications };
+    const count = (table: SealedColumn['table']) =>
+      resealed.filter(({ column }) => column.table === table).reduce((sum, { rows }) => sum + rows.length, 0);
+    return { servers: count('servers'), applications: count('applications') };
   });
 }
 

@@ -7,7 +7,8 @@ const MAX_SUMMARY = 160;
 export function summarizeCommand(argv: readonly string[]): string {
   const line = argv
     .map((word, i) => {
-      if (i > 0 && ENV_FLAGS.has(argv[i - 1])) return maskEnv(word);
+      const previous = argv[i - 1];
+      if (previous !== undefined && ENV_FLAGS.has(previous)) return maskEnv(word);
       if (word.startsWith('--env=')) return `--env=${maskEnv(word.slice('--env='.length))}`;
       return shellQuote(word);
     })

@@ -87,7 +87,7 @@ export class ConnectionPool {
       ids.map((id) => {
         const connection = this.connections.get(id);
         this.connections.delete(id);
-        return connection ? closeClient(connection) : undefined;
+        return connection ? closeClient(connection) : Promise.resolve();
       }),
     );
   }

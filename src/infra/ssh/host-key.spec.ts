@@ -9,7 +9,10 @@ describe('openSshFingerprint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fingerprint-'));
     try {
       execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', join(dir, 'key')]);
-      const blob = Buffer.from(readFileSync(join(dir, 'key.pub'), 'utf8').split(' ')[1], 'base64');
+      // `ssh-ed25519 <base64 blob> <comment>`
+      const [, base64] = readFileSync(join(dir, 'key.pub'), 'utf8').split(' ');
+      if (base64 === undefined) throw new Error('key.pub has no key blob');
+      const blob = Buffer.from(base64, 'base64');
       const printed = execFileSync('ssh-keygen', ['-lf', join(dir, 'key.pub')], { encoding: 'utf8' }).split(
         ' ',
       )[1];

@@ -108,7 +108,7 @@ function openChannel(
       });
     } catch (err) {
       // ssh2 throws synchronously when the socket closed after the handshake.
-      reject(err as Error);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }

@@ -1,18 +1,29 @@
-/** One row of HAProxy's `show stat` CSV, keyed by the header's column names. */
-export type StatRow = Record<string, string>;
+/** One row of HAProxy's `show stat` CSV, keyed by the header's column names (pxname and svname always). */
+export interface StatRow {
+  pxname: string;
+  svname: string;
+  [column: string]: string;
+}
 
 /** Parses `show stat` output by its `# pxname,svname,…` header, so column order never matters. */
 export function parseShowStat(csv: string): StatRow[] {
   const lines = csv.split('\n').map((line) => line.replace(/\r$/, ''));
   const headerIndex = lines.findIndex((line) => line.startsWith('# '));
-  if (headerIndex === -1) throw new Error('no "# pxname,…" header in the show stat output');
-  const columns = lines[headerIndex].slice(2).split(',');
+  const columns = lines[headerIndex]?.slice(2).split(',') ?? [];
+  if (!columns.includes('pxname') || !columns.includes('svname')) {
+    throw new Error('no "# pxname,…" header in the show stat output');
+  }
   return lines
     .slice(headerIndex + 1)
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const cells = line.split(',');
-      return Object.fromEntries(columns.map((column, i) => [column, cells[i] ?? '']));
+      // The header has both names, so the row's own cells replace these defaults.
+      return {
+        pxname: '',
+        svname: '',
+        ...Object.fromEntries(columns.map((column, i) => [column, cells[i] ?? ''])),
+      };
     });
 }
 
@@ -37,11 +48,14 @@ export function currentSessions(
   return sessions;
 }
 
-/** The `status` column (UP, DOWN, DRAIN, MAINT, MAINT (via …), no check, …) of each server of `backend`. */
+/**
+ * The `status` column (UP, DOWN, DRAIN, MAINT, MAINT (via …), no check, …) of each server of `backend`; a
+ * server is left out when the output has no status column.
+ */
 export function serverStatuses(rows: readonly StatRow[], backend: string): Map<string, string> {
-  return new Map(
-    rows
-      .filter((row) => row.pxname === backend && row.svname !== 'BACKEND')
-      .map((row) => [row.svname, row.status]),
-  );
+  const statuses = new Map<string, string>();
+  for (const { pxname, svname, status } of rows) {
+    if (pxname === backend && svname !== 'BACKEND' && status !== undefined) statuses.set(svname, status);
+  }
+  return statuses;
 }

@@ -26,7 +26,7 @@ function draft04OnlyKeywords(node: unknown, found: string[] = []): string[] {
 const validators = traefikValidators();
 
 function expectValidTraefikDocument(text: string): Record<string, unknown> {
-  const document = parse(text);
+  const document = parse(text) as Record<string, unknown>;
   for (const version of ['v2', 'v3'] as const) {
     const valid = validators[version](document);
     expect({ version, valid, errors: validators[version].errors ?? null }).toEqual({

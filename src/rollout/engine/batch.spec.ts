@@ -62,7 +62,7 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
       failureReason:
         'web-2 (10.0.0.2): health check failed: Health check failed after 10 attempts (last: HTTP 500)',
     });
-    expect(t.store.batches[0].healthCheckResults['2']).toMatchObject({ healthy: false, statusCode: 500 });
+    expect(t.store.batches[0]?.healthCheckResults['2']).toMatchObject({ healthy: false, statusCode: 500 });
     // the restored container may take the whole healthCheckTimeout (120 s at 5 s → 25 attempts), not 10
     const restoreCheck = t.probe.checks.filter((c) => c.url.includes('10.0.0.2:'))[1];
     expect(restoreCheck).toMatchObject({ maxAttempts: 25, deadlineMs: 120000, intervalMs: 5000 });
@@ -71,7 +71,7 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
     expect(t.store.deployment.failureReason).toMatch(/^Rolled back after 1 consecutive failed batch\(es\)/);
     for (const id of [1, 2, 3, 4]) expect(imageOn(t.docker, id)).toBe(`${IMAGE}:v1`);
     expect(t.executor.lines('web-3')).toEqual([]);
-    expect(t.store.batches[1].status).toBe('pending');
+    expect(t.store.batches[1]?.status).toBe('pending');
   });
 
   it('fails a batch whose image cannot be pulled before anything is drained', async () => {
@@ -79,8 +79,8 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
     t.docker.failingPulls.add(`web-2/${IMAGE}:v2`);
     await t.run();
     expect(t.lb.calls).toEqual([]);
-    expect(t.store.batches[0].status).toBe('failed');
-    expect(t.store.batches[0].failureReason).toBe(
+    expect(t.store.batches[0]?.status).toBe('failed');
+    expect(t.store.batches[0]?.failureReason).toBe(
       `Nothing was drained: web-2 (10.0.0.2): pull failed: Error response from daemon: manifest for ${IMAGE}:v2 not found: manifest unknown`,
     );
     expect(t.store.deployment.status).toBe('rolled_back');
@@ -95,7 +95,7 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
       'web-1',
     );
     await t.run();
-    expect(t.store.batches[0].failureReason).toContain(
+    expect(t.store.batches[0]?.failureReason).toContain(
       'web-1 (10.0.0.1): SSH connect failed: connect ECONNREFUSED',
     );
   });

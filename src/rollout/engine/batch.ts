@@ -112,33 +112,36 @@ async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchO
   if (pass.cancel.aborted && handBackAllowed) return handBack(pass, batch, serving, 'while draining');
 
   // 4. The old container kept as `<name>-previous`, the new one started.
-  const swapErrors = await mapWithConcurrency(servers, limit, async (server) => {
+  const swaps = await mapWithConcurrency(servers, limit, async (server) => {
     await recorder.phase(n, server.id, 'starting', `Starting ${deployment.image}:${deployment.tag}`);
     try {
       const swap = await pass.operations(server).swap(deployment.image, deployment.tag);
       await fleet.recordSwap(server.id, swap.previousReference);
-      return null;
+      return { server, swapError: null };
     } catch (error) {
-      return messageOf(error);
+      return { server, swapError: messageOf(error) };
     }
   });
 
   // 5. Direct health checks of the new instances.
   await recorder.batch(batch.id, { status: 'health_checking' });
-  const results = await mapWithConcurrency(servers, limit, async (server, i): Promise<ServerResult> => {
-    const swapError = swapErrors[i];
-    if (swapError !== null) {
-      await recorder.phase(n, server.id, 'unhealthy', swapError);
-      const health = { healthy: false, statusCode: null, attempts: 0, elapsedMs: 0, message: swapError };
-      return { serverId: server.id, healthy: false, health, reason: swapError };
-    }
-    await recorder.phase(n, server.id, 'health_checking', 'Probing the new instance');
-    const outcome = await pass.probe(server.id);
-    const healthy = outcome.healthy;
-    await recorder.phase(n, server.id, healthy ? 'healthy' : 'unhealthy', outcome.message);
-    const reason = healthy ? null : healthCheckFailedReason(server, outcome);
-    return { serverId: server.id, healthy, health: recordedResult(outcome), reason };
-  });
+  const results = await mapWithConcurrency(
+    swaps,
+    limit,
+    async ({ server, swapError }): Promise<ServerResult> => {
+      if (swapError !== null) {
+        await recorder.phase(n, server.id, 'unhealthy', swapError);
+        const health = { healthy: false, statusCode: null, attempts: 0, elapsedMs: 0, message: swapError };
+        return { serverId: server.id, healthy: false, health, reason: swapError };
+      }
+      await recorder.phase(n, server.id, 'health_checking', 'Probing the new instance');
+      const outcome = await pass.probe(server.id);
+      const healthy = outcome.healthy;
+      await recorder.phase(n, server.id, healthy ? 'healthy' : 'unhealthy', outcome.message);
+      const reason = healthy ? null : healthCheckFailedReason(server, outcome);
+      return { serverId: server.id, healthy, health: recordedResult(outcome), reason };
+    },
+  );
 
   // 6. Healthy: back into rotation. Unhealthy: the previous container restored.
   const healthyIds = results.filter((r) => r.healthy).map((r) => r.serverId);

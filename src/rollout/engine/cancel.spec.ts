@@ -125,7 +125,7 @@ describe('RollingUpdateStrategy: a cancel ends any wait at once', () => {
     // threshold 1 would have rolled the fleet back; the cancel ends the deployment instead
     expect(t.store.deployment).toMatchObject({ status: 'cancelled', completedBatches: 0, failedBatches: 1 });
     expect(t.executor.lines('web-3')).toEqual([]);
-    expect(t.store.batches[1].status).toBe('pending');
+    expect(t.store.batches[1]?.status).toBe('pending');
   });
 
   it('a cancel that arrives once every probe passed lets the batch complete', async () => {
@@ -173,7 +173,7 @@ describe('RollingUpdateStrategy: a cancel ends any wait at once', () => {
       expect(imageOn(t.docker, id)).toBe(`${IMAGE}:v1`);
       expect(t.store.instances.get(id)).toMatchObject({ tag: 'v1', inRotation: true });
     }
-    expect(t.store.batches[0].status).toBe('rolled_back');
+    expect(t.store.batches[0]?.status).toBe('rolled_back');
     expect(t.store.deployment.status).toBe('cancelled');
   });
 });

@@ -30,7 +30,7 @@ describe('the fleet rollback', () => {
     const t = setup({ deployment: { failureThreshold: 1 } });
     t.probe.script('10.0.0.2:', false);
     await t.run();
-    expect(t.store.batches[0].status).toBe('failed');
+    expect(t.store.batches[0]?.status).toBe('failed');
     expect(t.store.deployment.status).toBe('rollback_failed');
     expect(t.store.deployment.failureReason).toContain('web-2 (10.0.0.2): restore failed');
     expect(t.store.instances.get(2)).toMatchObject({ tag: 'v1', inRotation: false });

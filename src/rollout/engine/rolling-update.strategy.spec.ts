@@ -35,7 +35,7 @@ describe('RollingUpdateStrategy: the loop', () => {
         [2, [3, 4], 'completed', 2],
       ],
     );
-    expect(t.store.batches[0].healthCheckResults['1']).toEqual({
+    expect(t.store.batches[0]?.healthCheckResults['1']).toEqual({
       healthy: true,
       statusCode: 200,
       attempts: 1,
@@ -56,8 +56,8 @@ describe('RollingUpdateStrategy: the loop', () => {
     const t = setup();
     await t.run();
     const first = t.events.emitted[0];
-    expect(first.name).toBe('deployment.updated');
-    expect(first.payload).toMatchObject({ status: 'in_progress', previousImage: IMAGE, previousTag: 'v1' });
+    expect(first?.name).toBe('deployment.updated');
+    expect(first?.payload).toMatchObject({ status: 'in_progress', previousImage: IMAGE, previousTag: 'v1' });
   });
 
   it('emits the events of one server in the order of the batch steps', async () => {

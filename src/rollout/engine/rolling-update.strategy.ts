@@ -155,7 +155,7 @@ export class RollingUpdateStrategy {
       deployment.id,
       plan.batches.map((serverIds, i) => ({ batchNumber: i + 1, serverIds, targetInstanceCount: 1 })),
     );
-    await recorder.batches(batches);
+    recorder.batches(batches);
     await recorder.note(
       'started',
       `Rolling update to ${deployment.image}:${deployment.tag} in ${plan.batches.length} batch(es)`,

@@ -1,5 +1,5 @@
 import type { BatchView, DeploymentView, InstancePhase } from '../domain';
-import type { BatchPatch, DeploymentPatch, RolloutEvents, RolloutStore } from '../ports';
+import type { BatchPatch, DeploymentPatch, RolloutEvents, RolloutStep, RolloutStore } from '../ports';
 import { SecretMask } from './secret-mask';
 
 /**
@@ -64,7 +64,7 @@ export class RolloutRecorder {
     return typeof reason === 'string' ? { failureReason: this.mask.text(reason) } : {};
   }
 
-  async batches(views: BatchView[]): Promise<void> {
+  batches(views: BatchView[]): void {
     for (const view of views) this.events.batchUpdated(this.deploymentId, view);
   }
 
@@ -80,7 +80,7 @@ export class RolloutRecorder {
     this.events.instanceUpdated({ deploymentId: this.deploymentId, batchNumber, serverId, phase, message });
   }
 
-  async note(type: string, message: string, data?: Record<string, unknown>): Promise<void> {
+  async note(type: RolloutStep, message: string, data?: Record<string, unknown>): Promise<void> {
     await this.store.appendEvent({
       deploymentId: this.deploymentId,
       batchNumber: null,

@@ -59,6 +59,7 @@ describe('RolloutRecorder with a secret mask', () => {
     const [batch] = await store.ensureBatches(7, [
       { batchNumber: 1, serverIds: [1], targetInstanceCount: 1 },
     ]);
+    if (batch === undefined) throw new Error('ensureBatches returned no batch');
     const events = new RecordingEvents();
     const recorder = new RolloutRecorder(store, events, 7);
     recorder.maskSecrets(secretMaskOf(application));
@@ -71,7 +72,7 @@ describe('RolloutRecorder with a secret mask', () => {
         '1': { healthy: false, statusCode: null, attempts: 0, elapsedMs: 0, message: 'x hunter2-value' },
       },
     });
-    await recorder.note('note', 'saw hunter2-value', { output: ['hunter2-value'] });
+    await recorder.note('waiting', 'saw hunter2-value', { output: ['hunter2-value'] });
     await recorder.finished({ status: 'failed', failureReason: 'Batch 1: hunter2-value' }, 'hunter2-value');
 
     const recorded = JSON.stringify({
@@ -86,8 +87,8 @@ describe('RolloutRecorder with a secret mask', () => {
     }
     // A secret that happens to equal a status word does not corrupt the state.
     expect(store.deployment.status).toBe('failed');
-    expect(store.batches[0].status).toBe('failed');
+    expect(store.batches[0]?.status).toBe('failed');
     expect(store.deployment.failureReason).toBe('Batch 1: ***');
-    expect(store.batches[0].healthCheckResults['1'].message).toBe('x ***');
+    expect(store.batches[0]?.healthCheckResults['1']?.message).toBe('x ***');
   });
 });

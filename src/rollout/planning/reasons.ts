@@ -145,7 +145,14 @@ export function finishReason(status: DeploymentStatus, facts: FinishFacts): stri
       return `Cancelled after ${facts.completedBatches + facts.failedBatches} of ${facts.totalBatches} batch(es)`;
     case 'completed_with_errors':
       return failedBatchesSummary(facts.batches, facts.totalBatches);
-    default:
+    // A fleet rollback writes its own reason (rolledBackReason, rollbackFailedReason); the others need none.
+    case 'rolled_back':
+    case 'rollback_failed':
+    case 'completed':
+    case 'pending':
+    case 'queued':
+    case 'in_progress':
+    case 'paused':
       return null;
   }
 }

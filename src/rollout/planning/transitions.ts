@@ -43,7 +43,10 @@ export function trailingFailures(batches: RolloutState['batches']): number {
     .sort((a, b) => a.batchNumber - b.batchNumber)
     .filter((b) => isFinishedBatch(b.status));
   let count = 0;
-  for (let i = finished.length - 1; i >= 0 && isFailedBatch(finished[i].status); i--) count++;
+  for (const batch of finished.reverse()) {
+    if (!isFailedBatch(batch.status)) break;
+    count++;
+  }
   return count;
 }
 

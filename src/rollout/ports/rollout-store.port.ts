@@ -37,12 +37,15 @@ export interface PlannedBatch {
   targetInstanceCount: number;
 }
 
+/** The deployment-level steps the engine records besides instance phases. */
+export type RolloutStep = 'started' | 'waiting' | 'batch_cancelled' | 'fleet_rollback' | 'finished';
+
 export interface RolloutEventRecord {
   deploymentId: number;
   batchNumber: number | null;
   serverId: number | null;
-  /** An instance phase, or a deployment-level step such as `started`, `budget_checked`, `finished`. */
-  type: InstancePhase | string;
+  /** An instance phase, or a deployment-level step. */
+  type: InstancePhase | RolloutStep;
   message: string;
   data?: Record<string, unknown>;
 }

@@ -39,7 +39,11 @@ export interface StoreSeed {
 }
 
 /** An event as the store kept it; a missing `data` reads as null. */
-export type RecordedEvent = Omit<RolloutEventRecord, 'data'> & { data: Record<string, unknown> | null };
+/** An event as read back: the column holds any text (the API writes statuses there too). */
+export type RecordedEvent = Omit<RolloutEventRecord, 'type' | 'data'> & {
+  type: string;
+  data: Record<string, unknown> | null;
+};
 
 export interface SeededStore {
   store: RolloutStore;
@@ -776,7 +780,7 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
           deploymentId: s.deploymentId,
           batchNumber: null,
           serverId: null,
-          type: 'note',
+          type: 'waiting',
           message: 'm',
           data,
         });
