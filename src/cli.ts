@@ -230,6 +230,7 @@ export async function runCli(argv: string[], io: CliIo, env: Env): Promise<numbe
 
 if (require.main === module) {
   loadDotEnvFile();
+  // The exit code is set when the command ends; an error it does not map to one crashes the process (exit 1).
   void runCli(process.argv.slice(2), processIo, process.env).then((code) => {
     process.exitCode = code;
   });

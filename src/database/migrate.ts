@@ -54,6 +54,7 @@ export async function runMigrateCli(
 
 if (require.main === module) {
   loadDotEnvFile();
+  // The exit code is set when the command ends; an error it does not map to one crashes the process (exit 1).
   void runMigrateCli(process.argv.slice(2), processIo, process.env).then((code) => {
     process.exitCode = code;
   });

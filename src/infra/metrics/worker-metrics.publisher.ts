@@ -31,6 +31,7 @@ export class WorkerMetricsPublisher implements OnApplicationBootstrap, OnApplica
   }
 
   onApplicationBootstrap(): void {
+    // Fire and forget: publish() logs its own failure, and the next tick publishes again.
     void this.publish();
     this.timer = setInterval(() => void this.publish(), WORKER_METRICS_INTERVAL_MS);
     this.timer.unref();

@@ -63,6 +63,7 @@ export class ConnectionPool {
       clearTimeout(existing.idleTimer);
       return existing;
     }
+    // Not awaited: closeClient never rejects, and the new connection need not wait for the old one to end.
     if (existing) void closeClient(existing);
     const connection = this.open(server, signature);
     this.connections.set(server.id, connection);
@@ -76,6 +77,7 @@ export class ConnectionPool {
     connection.idleTimer = setTimeout(() => {
       if (connection.limiter.inUse > 0 || connection.limiter.waiting > 0) return;
       if (this.connections.get(serverId) === connection) this.connections.delete(serverId);
+      // Not awaited: a timer has no one to report to, and closeClient never rejects.
       void closeClient(connection);
     }, this.options.idleTimeoutMs);
     connection.idleTimer.unref();
