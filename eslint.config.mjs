@@ -20,6 +20,35 @@ export default tseslint.config(
     },
   },
   {
+    // The engine uses ports only: no infrastructure, no framework wiring.
+    files: ['src/rollout/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/infra/**', '**/worker/**'], message: 'The engine uses ports; adapters live in src/infra.' },
+            {
+              group: ['bullmq', '@nestjs/*', 'typeorm', 'ssh2', 'undici', 'socket.io', 'ioredis'],
+              message: 'The engine imports no infrastructure library.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Controllers, services and gateways of features reach infrastructure only through ports.
+    files: ['src/{servers,applications,deployments,audit,auth}/**/*.ts'],
+    ignores: ['**/*.module.ts', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/infra/**'], message: 'Features use ports; wiring belongs in *.module.ts.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },

@@ -2,7 +2,7 @@ import type { BatchView } from '../rollout/domain';
 import type { DeploymentBatchEntity } from './deployment-batch.entity';
 import { iso } from './deployment.view';
 
-/** One batch JSON of CONTRACT.md. */
+/** One batch JSON of the README's API. */
 export function toBatchView(batch: DeploymentBatchEntity): BatchView {
   return {
     id: batch.id,

@@ -26,7 +26,7 @@ export function rollingUpdateOptionsOf(
   };
 }
 
-/** The deployment JSON of CONTRACT.md; the API, socket.io and the worker all build it here. */
+/** The deployment JSON of the README's API; the API, socket.io and the worker all build it here. */
 export function toDeploymentView(
   deployment: DeploymentEntity,
   application: Pick<ApplicationEntity, 'healthCheckPath'>,

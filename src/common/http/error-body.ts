@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 
-/** The one error shape of the API (CONTRACT.md): `{ statusCode, error, message }`. */
+/** The one error shape of the API (README, "The API"): `{ statusCode, error, message }`. */
 export interface ErrorBody {
   statusCode: number;
   error: string;

@@ -1,5 +1,5 @@
 /**
- * Bounds of the numbers a request may carry (CONTRACT.md, "Limits"); a value beyond is a 400 naming the
+ * Bounds of the numbers a request may carry (README, "The API"); a value beyond is a 400 naming the
  * field. Durations are seconds and may be fractional. They bound the work one request can cause: no wait,
  * retry loop or batch plan grows without limit.
  */

@@ -491,7 +491,7 @@ const CASES: Case[] = [
   ['a deployment tag with a Cyrillic look-alike', DEPLOYMENTS, deployment({ tag: 'vеrsion2' }), 'tag'],
   ['a deployment image with ";"', DEPLOYMENTS, deployment({ image: 'acme/shop;id' }), 'image'],
   ['a deployment image with a newline', DEPLOYMENTS, deployment({ image: 'acme/shop\nx' }), 'image'],
-  // rolling-update limits (CONTRACT.md)
+  // rolling-update limits (README, "The API")
   [
     'waitInterval 3600.01',
     ROLLING,
