@@ -1,18 +1,9 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SystemClock } from '../../common/clock';
+import { RecordingClock } from '../../../test/fakes/recording-clock';
 import { HostPolicy } from '../../common/network/host-policy';
 import { ResolvedAddresses } from '../../common/network/resolved-addresses';
 import { UndiciHealthProbe } from './undici-health-probe';
-
-/** The real clock, recording every sleep. */
-class RecordingClock extends SystemClock {
-  readonly sleeps: number[] = [];
-  override sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    return super.sleep(ms);
-  }
-}
 
 const spec = { intervalMs: 20, deadlineMs: 10_000, maxAttempts: 5, requestTimeoutMs: 2000 };
 

@@ -1,17 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SystemClock } from '../../common/clock';
+import { RecordingClock } from '../../../test/fakes/recording-clock';
 import { FixedClock } from '../../../test/fakes/fixed-clock';
 import { UndiciHealthProbe } from './undici-health-probe';
-
-/** The real clock, recording every sleep. */
-class RecordingClock extends SystemClock {
-  readonly sleeps: number[] = [];
-  override sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    return super.sleep(ms);
-  }
-}
 
 interface Scripted {
   url: string;
