@@ -27,12 +27,29 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/infra/**', '**/worker/**'], message: 'The engine uses ports; adapters live in src/infra.' },
+            {
+              group: ['**/infra/**', '**/worker/**'],
+              message: 'The engine uses ports; adapters live in src/infra.',
+            },
+            { group: ['**/demo/**'], message: 'The demo fleet is never imported by the product.' },
             {
               group: ['bullmq', '@nestjs/*', 'typeorm', 'ssh2', 'undici', 'socket.io', 'ioredis'],
               message: 'The engine imports no infrastructure library.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // The demo's simulated fleet is not the product: nothing in src may depend on it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/rollout/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/demo/**'], message: 'The demo fleet is never imported by the product.' }],
         },
       ],
     },
@@ -44,14 +61,27 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/infra/**'], message: 'Features use ports; wiring belongs in *.module.ts.' }] },
+        {
+          patterns: [
+            { group: ['**/infra/**'], message: 'Features use ports; wiring belongs in *.module.ts.' },
+            { group: ['**/demo/**'], message: 'The demo fleet is never imported by the product.' },
+          ],
+        },
       ],
     },
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -21,7 +21,9 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.spec.ts', '<rootDir>/test/fleet/**/*.spec.ts'],
+      testMatch: ['<rootDir>/test/integration/**/*.spec.ts', '<rootDir>/test/fleet/**/*.spec.ts',
+        '<rootDir>/test/demo/**/*.spec.ts',
+      ],
     },
     {
       ...common,
