@@ -1,0 +1,269 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { DemoApi } from './api-client';
+import { DeploymentWatch } from './deployment-watch';
+import { type DemoFleet, startDemoFleet } from './fleet';
+import { demoApiPort, demoDataDir, portFreeOnAll } from './places';
+import {
+  DEMO_APPLICATION,
+  DEMO_CONTAINER_PORT,
+  DEMO_IMAGE,
+  demoSteps,
+  removePreviousRun,
+  runStep,
+  type StepResult,
+} from './scenario';
+import { ServiceProcess } from './service-process';
+import { LiveOutput } from './terminal';
+
+/**
+ * `npm run demo`: the service on its embedded default, a simulated fleet of 8 SSH servers, and three
+ * deployments through the public API shown live from the socket.io events. Then the API stays up for
+ * curl until Ctrl-C; with `--exit` the demo stops everything and exits 0 when every deployment ended as
+ * expected (`completed`, `completed`, `rolled_back`), 1 otherwise.
+ */
+const SERVER_COUNT = 8;
+const TEAM = 'demo';
+const HEALTH_TIMEOUT_MS = 180_000;
+const DEPLOYMENT_TIMEOUT_MS = 120_000;
+const SERVICE_STOP_GRACE_MS = 20_000;
+
+const USAGE = `usage: npm run demo [-- --exit]
+  Starts Rollout on its embedded database, 8 simulated servers on 127.0.0.11-18, and shows a first
+  deployment, a rolling update and a broken version rolled back. The API then stays up until Ctrl-C.
+  --exit   stop everything after the rollback; exit 0 when every status was as expected, 1 otherwise
+  Environment: ROLLOUT_DATA_DIR (data folder, default ./.rollout-demo; as root /var/lib/rollout-demo),
+  PORT (the API's port, default 3000 or a free one).`;
+
+interface Running {
+  fleet?: DemoFleet;
+  fleetLog?: WriteStream;
+  service?: ServiceProcess;
+  watch?: DeploymentWatch;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+class Demo {
+  private readonly running: Running = {};
+  private readonly startedAt = Date.now();
+  private stopping: Promise<void> | null = null;
+  readonly abort = new AbortController();
+
+  constructor(
+    private readonly out: LiveOutput,
+    private readonly exitAfterwards: boolean,
+  ) {}
+
+  /** Runs the demo; resolves with the failures (empty when every deployment ended as expected). */
+  async run(): Promise<string[]> {
+    const { out } = this;
+    const dataDir = demoDataDir(process.env, process.getuid?.(), process.cwd());
+    mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+    const port = await demoApiPort(process.env);
+    const serviceLog = join(dataDir, 'demo-service.log');
+    const fleetLogPath = join(dataDir, 'demo-fleet.log');
+    out.line('Rollout demo');
+    out.line(`  data folder   ${dataDir} (kept for the next run)`);
+    out.line(`  service log   ${serviceLog}`);
+    out.line(`  fleet log     ${fleetLogPath}`);
+
+    const fleetLog = createWriteStream(fleetLogPath, { flags: 'a' });
+    this.running.fleetLog = fleetLog;
+    const fleet = await startDemoFleet({
+      count: SERVER_COUNT,
+      dataDir: join(dataDir, 'fleet'),
+      log: (line) => fleetLog.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    this.running.fleet = fleet;
+    const hosts = fleet.servers.map((server) => server.host);
+    out.line(
+      `Started ${fleet.servers.length} simulated servers: SSH on ${hosts[0] ?? '?'} … ${hosts.at(-1) ?? '?'}` +
+        ` (${seconds(Date.now() - this.startedAt)})`,
+    );
+
+    out.line(`Starting the service on http://127.0.0.1:${port} (embedded PostgreSQL, in-process worker) …`);
+    const service = new ServiceProcess({ dataDir, port, logFile: serviceLog, env: process.env });
+    this.running.service = service;
+    await service.waitUntilHealthy(HEALTH_TIMEOUT_MS);
+    const token = await service.createToken(TEAM, 'demo');
+    out.line(`The service is ready (${seconds(Date.now() - this.startedAt)})`);
+    this.throwIfStopping();
+
+    const api = new DemoApi(service.url, token);
+    const names = fleet.servers.map((server) => server.name);
+    const removed = await removePreviousRun(api, names, this.abort.signal);
+    if (removed > 0) out.line(`Removed the servers and application of the previous demo run (${removed})`);
+    const ids = new Map<number, string>();
+    for (const server of fleet.servers) {
+      const { id } = await api.createServer({
+        name: server.name,
+        host: server.host,
+        port: server.port,
+        user: server.user,
+        privateKey: server.privateKey,
+        hostKeyFingerprint: server.hostKeyFingerprint,
+      });
+      ids.set(id, server.name);
+    }
+    const hostPort = await portFreeOnAll(hosts, 8080);
+    const application = await api.createApplication({
+      name: DEMO_APPLICATION,
+      image: DEMO_IMAGE,
+      tag: 'v1',
+      containerPort: DEMO_CONTAINER_PORT,
+      hostPort,
+      env: { GREETING: 'hello from the demo' },
+      healthCheckPath: '/health',
+      serverIds: [...ids.keys()],
+      loadBalancer: { type: 'none' },
+    });
+    out.line(
+      `Registered ${ids.size} servers and the application ${DEMO_APPLICATION} (id ${application.id}, ` +
+        `containers on port ${hostPort} of each server) through the REST API`,
+    );
+
+    const watch = await DeploymentWatch.connect(service.url, token);
+    this.running.watch = watch;
+    const failures: string[] = [];
+    const results: StepResult[] = [];
+    for (const step of demoSteps(SERVER_COUNT)) {
+      this.throwIfStopping();
+      out.line();
+      const result = await runStep(
+        {
+          api,
+          watch,
+          out,
+          applicationId: application.id,
+          names: ids,
+          signal: this.abort.signal,
+          timeoutMs: DEPLOYMENT_TIMEOUT_MS,
+        },
+        step,
+      );
+      results.push(result);
+      const status = result.progress.status;
+      if (results.length === 1 && status === 'completed') {
+        out.line(`First completed rollout ${seconds(Date.now() - this.startedAt)} after the demo started`);
+      }
+      if (status !== step.expected) {
+        failures.push(`deployment of ${step.tag} ended ${status}, expected ${step.expected}`);
+      }
+    }
+    out.line();
+    out.line(
+      `Statuses: ${results.map((r) => `${r.progress.tag ?? '?'} ${r.progress.status}`).join(', ')}` +
+        ` (${seconds(Date.now() - this.startedAt)} in all)`,
+    );
+    if (!this.exitAfterwards) this.printNextSteps(service.url, token, application.id, dataDir);
+    return failures;
+  }
+
+  /** Stops the service (SIGTERM, waiting for it), then the fleet; idempotent. */
+  stop(): Promise<void> {
+    this.abort.abort();
+    this.stopping ??= (async () => {
+      const { watch, service, fleet, fleetLog } = this.running;
+      watch?.close();
+      await service?.stop(SERVICE_STOP_GRACE_MS);
+      await fleet?.stop();
+      await new Promise((done) => (fleetLog ? fleetLog.end(done) : done(undefined)));
+    })();
+    return this.stopping;
+  }
+
+  /** The second Ctrl-C: no waiting. */
+  kill(): void {
+    this.running.service?.kill();
+  }
+
+  private throwIfStopping(): void {
+    if (this.abort.signal.aborted) throw new Error('interrupted');
+  }
+
+  private printNextSteps(url: string, token: string, applicationId: number, dataDir: string): void {
+    const { out } = this;
+    const auth = '-H "Authorization: Bearer $TOKEN"';
+    out.line();
+    out.line(`The API keeps running at ${url}/api (team "${TEAM}"; OpenAPI at ${url}/docs).`);
+    out.line(`  export TOKEN=${token}`);
+    out.line(`  curl ${auth} '${url}/api/deployments?applicationId=${applicationId}'`);
+    out.line(`  curl ${auth} ${url}/api/applications/${applicationId}/instances`);
+    out.line(
+      `  curl ${auth} -H 'Content-Type: application/json' ${url}/api/deployments -d '{"applicationId":${applicationId},"tag":"v4-slow"}'`,
+    );
+    out.line(
+      `    and with its id: curl ${auth} -H 'Content-Type: application/json' ${url}/api/deployments/ID/rolling-update -d '{"waitInterval":1}'`,
+    );
+    out.line(
+      `  Another token: ROLLOUT_DATA_DIR=${dataDir} npm run --silent cli -- token create --team ${TEAM}`,
+    );
+    out.line('Press Ctrl-C to stop the service and the simulated servers.');
+  }
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const unknown = args.filter((arg) => arg !== '--exit');
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown argument ${unknown.join(' ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const exitAfterwards = args.includes('--exit');
+  const out = new LiveOutput(process.stdout, process.env);
+  const demo = new Demo(out, exitAfterwards);
+
+  let interrupted: Promise<number> | null = null;
+  let onInterrupted: () => void = () => undefined;
+  const untilInterrupted = new Promise<void>((done) => (onInterrupted = done));
+  const onSignal = () => {
+    if (interrupted) {
+      out.line('Stopping at once.');
+      demo.kill();
+      process.exit(130);
+    }
+    out.line('Stopping the service and the simulated servers … (Ctrl-C again to force)');
+    interrupted = demo.stop().then(() => (exitAfterwards ? 130 : 0));
+    onInterrupted();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Should the demo die some other way, the service must not outlive it.
+  process.on('exit', () => demo.kill());
+
+  let failures: string[];
+  try {
+    failures = await demo.run();
+  } catch (error) {
+    if (interrupted) return interrupted;
+    out.line(`The demo failed: ${(error as Error).message}`);
+    await demo.stop();
+    return 1;
+  }
+  if (interrupted) return interrupted;
+  for (const failure of failures) out.line(`Unexpected: ${failure}`);
+  if (exitAfterwards) {
+    await demo.stop();
+    out.line(failures.length === 0 ? 'Every deployment ended as expected; stopped everything.' : 'Stopped.');
+    return failures.length === 0 ? 0 : 1;
+  }
+  await untilInterrupted;
+  const code = await (interrupted ?? Promise.resolve(0));
+  out.line('Stopped.');
+  return code;
+}
+
+void main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
