@@ -9,7 +9,7 @@ import { exitOnBootFailure, loadConfigOrExit } from './infra/logging/boot';
 /** The API: REST under /api, /health, /metrics and the socket.io namespace /deployments on one port. */
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit({ needsRedis: true });
   const app = await NestFactory.create(AppModule, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   const io = new RedisIoAdapter(app, config);

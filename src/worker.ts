@@ -13,7 +13,7 @@ import { WorkerModule } from './worker/worker.module';
  */
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();
-  loadConfigOrExit();
+  loadConfigOrExit({ needsRedis: true });
   const app = await NestFactory.createApplicationContext(WorkerModule, {
     bufferLogs: true,
     abortOnError: false,

@@ -7,8 +7,10 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export class AppConfig {
+  /** Set by `npm start` to its embedded PostgreSQL when DATABASE_URL is not given. */
   databaseUrl: string;
-  redisUrl: string;
+  /** Null: no Redis; the API and the worker run in one process with the in-process queue (`npm start`). */
+  redisUrl: string | null;
   port: number;
   /** 32 bytes that encrypt stored SSH private keys. */
   appKey: Buffer;
@@ -59,9 +61,18 @@ function required(env: Env, name: string): string {
   return value.trim();
 }
 
-function url(env: Env, name: string, protocols: string[], fallback?: string): string {
-  const value = env[name]?.trim() || fallback;
-  if (!value) throw new ConfigError(name, 'it is required');
+function url(env: Env, name: string, protocols: string[], whenMissing: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, whenMissing);
+  return parsedUrl(value, name, protocols);
+}
+
+function optionalUrl(env: Env, name: string, protocols: string[]): string | null {
+  const value = env[name]?.trim();
+  return value ? parsedUrl(value, name, protocols) : null;
+}
+
+function parsedUrl(value: string, name: string, protocols: string[]): string {
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -169,8 +180,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const config = new AppConfig();
   Object.assign(config, {
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    databaseUrl: url(
+      env,
+      'DATABASE_URL',
+      ['postgres:', 'postgresql:'],
+      'it is required by this process; `npm start` runs an embedded PostgreSQL when it is not set',
+    ),
+    redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     port: integer(env, 'PORT', 3000, 0, 65535),
     appKey,
     logLevel,
@@ -189,6 +205,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 50, 1, 1_000_000),
   });
   return config;
+}
+
+/** The Redis URL of a process that cannot work without Redis (separate API and worker processes). */
+export function requireRedisUrl(config: Pick<AppConfig, 'redisUrl'>): string {
+  if (config.redisUrl === null) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'it is required when the API and the workers run as separate processes; `npm start` runs both in one process without it',
+    );
+  }
+  return config.redisUrl;
 }
 
 /**

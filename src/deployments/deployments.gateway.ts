@@ -44,6 +44,7 @@ function deploymentIdOf(body: unknown): number | null {
 export class DeploymentsGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
   private readonly logger = new Logger(DeploymentsGateway.name);
   private sweep?: NodeJS.Timeout;
+  private namespace?: Namespace;
 
   constructor(
     private readonly tokens: TokenService,
@@ -52,6 +53,7 @@ export class DeploymentsGateway implements OnGatewayInit<Namespace>, OnModuleDes
   ) {}
 
   afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
     namespace.use((socket, next) => {
       this.authenticate(socket).then(
         (ok) => next(ok ? undefined : new Error('Unauthorized')),
@@ -64,6 +66,11 @@ export class DeploymentsGateway implements OnGatewayInit<Namespace>, OnModuleDes
     });
     this.sweep = setInterval(() => void this.disconnectRevoked(namespace), TOKEN_SWEEP_INTERVAL_MS);
     this.sweep.unref();
+  }
+
+  /** Sends an event to the subscribers of a deployment connected to this process (in-process worker). */
+  publish(deploymentId: number, event: string, payload: object): void {
+    this.namespace?.to(deploymentRoom(deploymentId)).emit(event, payload);
   }
 
   onModuleDestroy(): void {

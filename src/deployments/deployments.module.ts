@@ -2,8 +2,6 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApplicationInstanceEntity } from '../applications/application-instance.entity';
 import { ApplicationsModule } from '../applications/applications.module';
-import { EventsModule } from '../infra/events/events.module';
-import { QueueModule } from '../infra/queue/queue.module';
 import { DeploymentBatchEntity } from './deployment-batch.entity';
 import { DeploymentEventEntity } from './deployment-event.entity';
 import { DeploymentEntity } from './deployment.entity';
@@ -11,6 +9,7 @@ import { DeploymentsController } from './deployments.controller';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
 
+/** DeploymentQueue and RolloutEvents come from the root module's choice of transport (both global). */
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -20,8 +19,6 @@ import { DeploymentsService } from './deployments.service';
       ApplicationInstanceEntity,
     ]),
     ApplicationsModule,
-    QueueModule,
-    EventsModule,
   ],
   controllers: [DeploymentsController],
   providers: [DeploymentsService, DeploymentsRepository],

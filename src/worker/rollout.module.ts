@@ -2,7 +2,6 @@ import { Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock';
 import { ResolvedAddresses } from '../common/network/resolved-addresses';
 import { AppConfig } from '../config/app-config';
-import { EventsModule } from '../infra/events/events.module';
 import { UndiciHealthProbe } from '../infra/health/undici-health-probe';
 import { RemoteLoadBalancer } from '../infra/load-balancer';
 import { PersistenceModule } from '../infra/persistence/persistence.module';
@@ -28,9 +27,12 @@ class RemoteConnectionsCloser implements OnApplicationShutdown {
   }
 }
 
-/** Binds the engine's ports to their adapters and builds the engine from them (worker process only). */
+/**
+ * Binds the engine's ports to their adapters and builds the engine from them (worker process, or the single
+ * process of `npm start`). RolloutEvents comes from the root module's choice of transport.
+ */
 @Module({
-  imports: [EventsModule, PersistenceModule],
+  imports: [PersistenceModule],
   providers: [
     { provide: Clock, useClass: SystemClock },
     {

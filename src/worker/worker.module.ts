@@ -6,6 +6,7 @@ import { LoggingModule } from '../infra/logging/logging.module';
 import { WorkerMetricsModule } from '../infra/metrics/worker-metrics.module';
 import { PersistenceModule } from '../infra/persistence/persistence.module';
 import { QueueModule } from '../infra/queue/queue.module';
+import { RedisClientModule } from '../infra/queue/redis-client.module';
 import { RolloutModule } from './rollout.module';
 import { RolloutProcessor } from './rollout.processor';
 
@@ -15,6 +16,7 @@ import { RolloutProcessor } from './rollout.processor';
     AppConfigModule,
     LoggingModule,
     DatabaseModule,
+    RedisClientModule,
     EventsModule,
     WorkerMetricsModule,
     QueueModule,

@@ -9,8 +9,8 @@ import {
 } from '../../deployments/deployment-subscription-access';
 
 /**
- * The API's socket.io namespace `/deployments`; main.ts installs RedisIoAdapter so workers' events
- * arrive. Needs DatabaseModule's connection in the application.
+ * The API's socket.io namespace `/deployments`; with separate workers main.ts installs RedisIoAdapter so
+ * their events arrive, in one process GatewayEventsModule hands them to the gateway. Needs DatabaseModule's connection in the application.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([DeploymentEntity]), AuthModule],
@@ -18,5 +18,6 @@ import {
     DeploymentsGateway,
     { provide: DeploymentSubscriptionAccess, useClass: TypeormDeploymentSubscriptionAccess },
   ],
+  exports: [DeploymentsGateway],
 })
 export class EventsGatewayModule {}

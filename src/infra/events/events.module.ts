@@ -1,6 +1,6 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig, requireRedisUrl } from '../../config/app-config';
 import { RolloutEvents } from '../../rollout/ports/rollout-events.port';
 import { RolloutMetrics } from '../metrics/rollout-metrics';
 import { RolloutMetricsModule } from '../metrics/rollout-metrics.module';
@@ -20,10 +20,11 @@ class EmitterRedisCloser implements OnApplicationShutdown {
 }
 
 /**
- * The RolloutEvents port for the worker: socket.io events published through Redis, timings observed
- * into RolloutMetrics. The emitter has its own connection, with ioredis' offline queue, so events sent
+ * The RolloutEvents port when workers are separate processes: socket.io events published through Redis,
+ * timings observed into RolloutMetrics. Global: the root module chooses it or GatewayEventsModule. The emitter has its own connection, with ioredis' offline queue, so events sent
  * during a short Redis outage go out, in order, when it is back.
  */
+@Global()
 @Module({
   imports: [RolloutMetricsModule],
   providers: [
@@ -32,7 +33,7 @@ class EmitterRedisCloser implements OnApplicationShutdown {
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
         watchRedis(
-          new Redis({ ...redisOptionsFromUrl(config.redisUrl), connectionName: 'rollout-emitter' }),
+          new Redis({ ...redisOptionsFromUrl(requireRedisUrl(config)), connectionName: 'rollout-emitter' }),
           'emitter',
         ),
     },

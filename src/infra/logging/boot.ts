@@ -1,9 +1,11 @@
-import { AppConfig, ConfigError, loadConfig } from '../../config/app-config';
+import { AppConfig, ConfigError, loadConfig, requireRedisUrl } from '../../config/app-config';
 
 /** Validates the environment before Nest starts, so a bad variable is one clear line, not a stack. */
-export function loadConfigOrExit(): AppConfig {
+export function loadConfigOrExit(options: { needsRedis?: boolean } = {}): AppConfig {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    if (options.needsRedis) requireRedisUrl(config);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -7,9 +7,16 @@ import { AppConfig } from '../../config/app-config';
 import { DEPLOYMENT_STATUSES } from '../../rollout/domain';
 import { QUEUE_DEPTH_STATES, QueueInspector } from '../queue/queue-inspector';
 import { REDIS_CLIENT } from '../queue/redis-client.module';
+import type { RolloutMetrics } from './rollout-metrics';
 import { workerMetricsPattern } from './worker-metrics.keys';
 
-/** The API process's registry, plus the workers' registries read from Redis at scrape time. */
+/** The RolloutMetrics of a worker running in this process (`npm start` without Redis). */
+export const IN_PROCESS_WORKER_METRICS = Symbol('IN_PROCESS_WORKER_METRICS');
+
+/**
+ * The API process's registry, plus the workers' registries: read from Redis at scrape time when workers are
+ * separate processes, or the in-process worker's own.
+ */
 @Injectable()
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -58,8 +65,9 @@ export class ApiMetrics {
   constructor(
     private readonly queue: QueueInspector,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly config: AppConfig,
+    @Optional() @Inject(REDIS_CLIENT) private readonly redis?: Redis,
+    @Optional() @Inject(IN_PROCESS_WORKER_METRICS) private readonly inProcessWorker?: RolloutMetrics,
   ) {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -81,22 +89,25 @@ export class ApiMetrics {
   }
 
   private async workerMetrics(): Promise<string> {
+    if (this.inProcessWorker) return this.inProcessWorker.registry.metrics();
+    const redis = this.redis;
+    if (!redis) return '';
     return (
       (await this.guard('worker metrics', async () => {
-        const keys = await this.scan(workerMetricsPattern(this.config.queuePrefix));
+        const keys = await this.scan(redis, workerMetricsPattern(this.config.queuePrefix));
         if (keys.length === 0) return '';
-        const texts = (await this.redis.mget(...keys)).filter((text): text is string => text !== null);
+        const texts = (await redis.mget(...keys)).filter((text): text is string => text !== null);
         if (texts.length === 0) return '';
         return AggregatorRegistry.aggregate(texts.map((text) => JSON.parse(text) as object)).metrics();
       })) ?? ''
     );
   }
 
-  private async scan(pattern: string): Promise<string[]> {
+  private async scan(redis: Redis, pattern: string): Promise<string[]> {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
+      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
       keys.push(...batch);
       cursor = next;
     } while (cursor !== '0');

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { RedisClientModule } from '../queue/redis-client.module';
 import { RolloutMetricsModule } from './rollout-metrics.module';
 import { WorkerMetricsPublisher } from './worker-metrics.publisher';
 
-/** The worker's side of /metrics: publishes the rollout histograms to Redis. */
+/** The worker's side of /metrics: publishes the rollout histograms to Redis (REDIS_CLIENT, global). */
 @Module({
-  imports: [RolloutMetricsModule, RedisClientModule],
+  imports: [RolloutMetricsModule],
   providers: [WorkerMetricsPublisher],
 })
 export class WorkerMetricsModule {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../../database/database.module';
 import { HostKeyPinning } from '../../rollout/ports/remote-executor.port';
 import { RolloutStore } from '../../rollout/ports/rollout-store.port';
+import { ResumableDeployments } from './resumable-deployments';
 import { TypeormHostKeyPinning } from './typeorm-host-key-pinning';
 import { TypeormRolloutStore } from './typeorm-rollout-store';
 
@@ -11,7 +12,8 @@ import { TypeormRolloutStore } from './typeorm-rollout-store';
   providers: [
     { provide: RolloutStore, useClass: TypeormRolloutStore },
     { provide: HostKeyPinning, useClass: TypeormHostKeyPinning },
+    ResumableDeployments,
   ],
-  exports: [RolloutStore, HostKeyPinning],
+  exports: [RolloutStore, HostKeyPinning, ResumableDeployments],
 })
 export class PersistenceModule {}

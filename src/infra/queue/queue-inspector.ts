@@ -5,17 +5,21 @@ import { DEPLOYMENTS_QUEUE } from './queue.constants';
 
 export const QUEUE_DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export type QueueDepthState = (typeof QUEUE_DEPTH_STATES)[number];
+export type QueueDepth = Record<QueueDepthState, number>;
 
 /** Read-only view of the deployments queue, for /metrics. */
-@Injectable()
-export class QueueInspector {
-  constructor(@InjectQueue(DEPLOYMENTS_QUEUE) private readonly queue: Queue) {}
+export abstract class QueueInspector {
+  abstract depth(): Promise<QueueDepth>;
+}
 
-  async depth(): Promise<Record<QueueDepthState, number>> {
+@Injectable()
+export class BullmqQueueInspector extends QueueInspector {
+  constructor(@InjectQueue(DEPLOYMENTS_QUEUE) private readonly queue: Queue) {
+    super();
+  }
+
+  async depth(): Promise<QueueDepth> {
     const counts = await this.queue.getJobCounts(...QUEUE_DEPTH_STATES);
-    return Object.fromEntries(QUEUE_DEPTH_STATES.map((state) => [state, counts[state] ?? 0])) as Record<
-      QueueDepthState,
-      number
-    >;
+    return Object.fromEntries(QUEUE_DEPTH_STATES.map((state) => [state, counts[state] ?? 0])) as QueueDepth;
   }
 }

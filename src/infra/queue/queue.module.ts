@@ -1,13 +1,17 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { DeploymentQueue } from '../../deployments/deployment-queue.port';
 import { BullmqDeploymentQueue } from './bullmq-deployment.queue';
-import { QueueInspector } from './queue-inspector';
+import { BullmqQueueInspector, QueueInspector } from './queue-inspector';
 import { DEPLOYMENTS_QUEUE } from './queue.constants';
 import { bullmqOptions } from './redis-options';
 
-/** The `deployments` queue as a producer, for the API and the worker (whose RolloutProcessor consumes it). */
+/**
+ * The `deployments` queue on Redis as a producer, for the API and the worker (whose RolloutProcessor
+ * consumes it). Global: the root module chooses it or the in-process queue of `npm start`.
+ */
+@Global()
 @Module({
   imports: [
     BullModule.forRootAsync({
@@ -19,7 +23,7 @@ import { bullmqOptions } from './redis-options';
   providers: [
     BullmqDeploymentQueue,
     { provide: DeploymentQueue, useExisting: BullmqDeploymentQueue },
-    QueueInspector,
+    { provide: QueueInspector, useClass: BullmqQueueInspector },
   ],
   exports: [DeploymentQueue, QueueInspector, BullModule],
 })

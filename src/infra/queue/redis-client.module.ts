@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig, requireRedisUrl } from '../../config/app-config';
 import { redisOptionsFromUrl } from './redis-options';
 import { watchRedis } from './redis-watch';
 
@@ -28,7 +28,7 @@ class RedisClientCloser implements OnApplicationShutdown {
       useFactory: async (config: AppConfig) => {
         const client = watchRedis(
           new Redis({
-            ...redisOptionsFromUrl(config.redisUrl),
+            ...redisOptionsFromUrl(requireRedisUrl(config)),
             enableOfflineQueue: false,
             maxRetriesPerRequest: 1,
             lazyConnect: true,

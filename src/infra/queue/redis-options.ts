@@ -1,5 +1,5 @@
 import type { RedisOptions } from 'ioredis';
-import type { AppConfig } from '../../config/app-config';
+import { type AppConfig, requireRedisUrl } from '../../config/app-config';
 
 /** ioredis options from a redis:// or rediss:// URL (user, password, database number, TLS). */
 export function redisOptionsFromUrl(redisUrl: string): RedisOptions {
@@ -23,7 +23,7 @@ export function redisOptionsFromUrl(redisUrl: string): RedisOptions {
  */
 export function bullmqOptions(config: AppConfig): { connection: RedisOptions; prefix: string } {
   return {
-    connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
+    connection: { ...redisOptionsFromUrl(requireRedisUrl(config)), maxRetriesPerRequest: null },
     prefix: config.queuePrefix,
   };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../../../common/auth/access.decorators';
 import {
@@ -10,7 +10,10 @@ import {
 import type { ServerResponse } from 'node:http';
 import { RedisHealthIndicator } from './redis.health';
 
-/** Readiness of the API: Postgres and Redis answer. Outside `/api`, no token (see configureHttpApp). */
+/**
+ * Readiness of the API: Postgres answers, and Redis when the application uses it (the answer lists what was
+ * checked). Outside `/api`, no token (see configureHttpApp).
+ */
 @ApiExcludeController()
 @Public()
 @Controller('health')
@@ -18,16 +21,17 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    private readonly redis: RedisHealthIndicator,
+    @Optional() private readonly redis?: RedisHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
   async check(@Res({ passthrough: true }) res: ServerResponse): Promise<HealthCheckResult> {
     try {
+      const redis = this.redis;
       return await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1_500 }),
-        () => this.redis.ping('redis'),
+        ...(redis ? [() => redis.ping('redis')] : []),
       ]);
     } catch (error) {
       // Answer terminus' own body (which check is down) rather than the generic error body.
