@@ -69,11 +69,18 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
 
   const runtimes = new Map<string, ContainerRuntime>();
   const hosts: SshHost[] = [];
-  const bridge = await DockerBridge.start(dataDir, async (serverName, argv, cwd) => {
+  const docker = (serverName: string, argv: string[], cwd: string) => {
     const runtime = runtimes.get(serverName);
-    if (!runtime) return { exitCode: 125, stdout: '', stderr: `docker: unknown demo server ${serverName}\n` };
+    if (!runtime) {
+      return Promise.resolve({
+        exitCode: 125,
+        stdout: '',
+        stderr: `docker: unknown demo server ${serverName}\n`,
+      });
+    }
     return runDockerCommand(runtime, argv, { cwd, onChange: (summary) => log(`${serverName}  ${summary}`) });
-  });
+  };
+  const bridge = await DockerBridge.start(dataDir, docker);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -109,6 +116,7 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
         binDir: bridge.binDir,
         environment: bridge.environment(name),
         log,
+        inProcess: (words, cwd) => (words[0] === 'docker' ? docker(name, words.slice(1), cwd) : null),
       });
       hosts.push(host);
       servers.push({

@@ -9,7 +9,9 @@ import {
   type ServerChannel,
   type Session,
 } from 'ssh2';
+import type { CommandOutput } from './docker-cli';
 import type { KeyPair } from './keys';
+import { simpleCommandWords } from './shell-words';
 
 export interface SshHostOptions {
   name: string;
@@ -25,6 +27,11 @@ export interface SshHostOptions {
   /** Added to every shell's environment (which server this is, how the shim reaches the fleet). */
   environment: Record<string, string>;
   log: (line: string) => void;
+  /**
+   * Answers a simple command line (plain and single-quoted words only) without a shell, or returns null to
+   * leave it to `/bin/sh`: the same outcome as the shell running the shim, without two process starts.
+   */
+  inProcess?: (words: string[], cwd: string) => Promise<CommandOutput> | null;
 }
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -67,6 +74,9 @@ export class SshHost {
       host.server.listen(0, options.address, () => resolve((host.server.address() as AddressInfo).port));
     });
     host.listening = true;
+    host.server.on('error', (error: Error) =>
+      options.log(`${options.name}: SSH server error: ${error.message}`),
+    );
     return host;
   }
 
@@ -123,7 +133,10 @@ export class SshHost {
   private serve(session: Session, sshConnection: string): void {
     let child: ChildProcess | null = null;
     session.on('exec', (accept, _reject, info) => {
-      child = this.exec(accept(), info.command, sshConnection);
+      const words = simpleCommandWords(info.command);
+      const answer = words && this.options.inProcess?.(words, this.options.homeDir);
+      if (answer) this.reply(accept(), answer);
+      else child = this.exec(accept(), info.command, sshConnection);
     });
     session.on('signal', (accept, _reject, info) => {
       accept?.();
@@ -135,6 +148,24 @@ export class SshHost {
     session.on('env', (_accept, reject) => reject?.());
     session.on('x11', (_accept, reject) => reject?.());
     session.on('auth-agent', (_accept, reject) => reject?.());
+  }
+
+  private reply(channel: ServerChannel, answer: Promise<CommandOutput>): void {
+    channel.on('error', () => undefined);
+    channel.resume(); // stdin is not read, as by the docker CLI for these commands
+    answer
+      .catch((error: unknown) => ({
+        exitCode: 125,
+        stdout: '',
+        stderr: `docker (demo fleet): ${String(error)}\n`,
+      }))
+      .then(({ exitCode, stdout, stderr }) => {
+        if (stdout !== '') channel.write(stdout);
+        if (stderr !== '') channel.stderr.write(stderr);
+        channel.exit(exitCode);
+        channel.end();
+      })
+      .catch(() => undefined); // the client went away: nobody to answer
   }
 
   private exec(channel: ServerChannel, line: string, sshConnection: string): ChildProcess {
@@ -156,6 +187,8 @@ export class SshHost {
       },
     });
     this.children.add(child);
+    // A client that disconnects mid-command: the close handler below ends the command.
+    channel.on('error', () => undefined);
     child.stdin.on('error', () => undefined); // a command that never reads its stdin
     channel.pipe(child.stdin);
     child.stdout.pipe(channel, { end: false });

@@ -13,7 +13,8 @@ import {
   parseInspect,
   previousContainerName,
 } from '../../src/rollout/commands/docker-commands';
-import type { ServerTarget } from '../../src/rollout/domain';
+import type { ApplicationSpec, ServerTarget } from '../../src/rollout/domain';
+import { ServerOperations } from '../../src/rollout/engine/server-operations';
 import { HostKeyPinning, RemoteConnectionError } from '../../src/rollout/ports';
 
 jest.setTimeout(20_000);
@@ -171,6 +172,11 @@ describe('the demo fleet against the real SSH executor', () => {
     expect(
       (await executor.run(server, { argv: ['sh', '-c', 'cat; echo done'], stdin: 'a\nb\n' })).stdout,
     ).toBe('a\nb\ndone\n');
+    // A compound line goes through /bin/sh and the docker shim on its PATH.
+    const viaShell = await executor.run(server, {
+      argv: ['sh', '-c', 'docker inspect --format "{{.Name}}" nothing || echo "exit $?"'],
+    });
+    expect(viaShell).toEqual({ exitCode: 0, stdout: 'exit 1\n', stderr: 'Error: No such object: nothing\n' });
     const which = await executor.run(server, { argv: ['sh', '-c', 'command -v docker; pwd'] });
     expect(which.stdout).toBe(`${join(dataDir, 'bin', 'docker')}\n${join(dataDir, 'hosts', 'web-1')}\n`);
   });
@@ -282,6 +288,47 @@ describe('the demo fleet against the real SSH executor', () => {
         'web-1  stop shop',
       ]),
     );
+  });
+
+  it('lets the engine’s own server operations swap a version, skip a done swap and restore the previous one', async () => {
+    const server = target(1);
+    const hostPort = await freePort(server.host);
+    const application: ApplicationSpec = {
+      id: 1,
+      name: 'shop',
+      image: 'demo/shop',
+      tag: 'v1',
+      containerPort: 3000,
+      hostPort,
+      env: {},
+      secretEnv: { API_TOKEN: 'never-logged' },
+      healthCheckPath: '/health',
+      serverIds: [2],
+      loadBalancer: { type: 'none' },
+    };
+    const operations = new ServerOperations(executor, server, application, 9, 10);
+    const url = `http://${server.host}:${hostPort}/health`;
+
+    await operations.pull('demo/shop', 'v1');
+    expect(await operations.swap('demo/shop', 'v1')).toEqual({ previousReference: null });
+    expect(await get(url)).toMatchObject({ status: 200, body: { version: 'v1', server: 'web-2' } });
+    await operations.pull('demo/shop', 'v2');
+    expect(await operations.swap('demo/shop', 'v2')).toEqual({ previousReference: 'demo/shop:v1' });
+    // A resumed rollout finds v2 already running and changes nothing.
+    expect(await operations.swap('demo/shop', 'v2')).toEqual({ previousReference: 'demo/shop:v1' });
+    expect(fleet.containers('web-2')).toEqual([
+      { name: 'shop-previous', image: 'demo/shop', tag: 'v1', running: false, hostPort },
+      { name: 'shop', image: 'demo/shop', tag: 'v2', running: true, hostPort },
+    ]);
+    expect(await get(url)).toMatchObject({ status: 200, body: { version: 'v2' } });
+
+    expect(await operations.restorePrevious()).toBe(true);
+    expect(fleet.containers('web-2')).toEqual([
+      { name: 'shop', image: 'demo/shop', tag: 'v1', running: true, hostPort },
+    ]);
+    expect(await get(url)).toMatchObject({ status: 200, body: { version: 'v1' } });
+    expect(logLines.join('\n')).not.toContain('never-logged');
+    expect((await executor.run(server, docker.remove('shop'))).exitCode).toBe(0);
   });
 
   it('reads secret env from the env file the engine writes, and never logs it', async () => {
