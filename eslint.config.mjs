@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'test/fleet/bin/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'jest.config.js',
+      'test/fleet/bin/**',
+      'scripts/**',
+    ],
+  },
   js.configs.recommended,
   // Type-aware: src, test and migrations are linted with the types of tsconfig.json.
   ...tseslint.configs.recommendedTypeChecked,

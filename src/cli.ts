@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { DataSource } from 'typeorm';
 import { TOKEN_SCOPES, type TokenScope } from './auth/token-scope';
@@ -7,6 +8,10 @@ import { ConfigError, loadDotEnvFile, parseAppKey } from './config/app-config';
 import { cliLogger, describeDatabaseError, processIo, type CliIo, type CliLogger } from './database/cli-io';
 import { loadDatabaseConfig } from './database/database-config';
 import { createDataSource } from './database/data-source';
+import { appKeyPath, replaceAppKey } from './infra/embedded/app-key-file';
+import { type DatabaseTarget, resolveDatabaseTarget } from './infra/embedded/database-target';
+import { resolveDataDir } from './infra/embedded/data-dir';
+import { EmbeddedDatabaseError } from './infra/embedded/embedded-database';
 import { rotateAppKey } from './infra/persistence/key-rotation';
 
 const USAGE = [
@@ -15,7 +20,8 @@ const USAGE = [
   '       npm run --silent cli -- token revoke ID',
   '       npm run --silent cli -- keys rotate        (APP_KEY: the current key, NEW_APP_KEY: the new one)',
   '  stdout carries only results (a new token: the token alone); everything else goes to stderr.',
-  '  Needs DATABASE_URL; the database must be migrated (npm run migration:run).',
+  '  Works on DATABASE_URL (migrated: npm run migration:run), or without it on the embedded database of',
+  '  ROLLOUT_DATA_DIR (the one `npm start` runs, or started for the command).',
 ].join('\n');
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +59,17 @@ function parseId(value: string): number {
   return Number(value);
 }
 
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    throw new ConfigError(
+      'APP_KEY',
+      `it is not set and ${path} cannot be read (no embedded data folder there?)`,
+    );
+  }
+}
+
 function when(date: Date | null): string {
   return date === null ? '-' : date.toISOString();
 }
@@ -87,7 +104,7 @@ interface Context {
   /** Opens the database, runs `work`, closes it; returns the exit code. */
   withDatabase(
     what: string,
-    work: (dataSource: DataSource, log: CliLogger) => Promise<void>,
+    work: (dataSource: DataSource, log: CliLogger, target: DatabaseTarget) => Promise<void>,
   ): Promise<number>;
 }
 
@@ -100,8 +117,10 @@ function buildProgram(context: Context, setExitCode: (code: number) => void): Co
       writeErr: (text) => io.err(text.trimEnd()),
     })
     .helpCommand(false);
-  const run = (what: string, work: (dataSource: DataSource, log: CliLogger) => Promise<void>) =>
-    context.withDatabase(what, work).then(setExitCode);
+  const run = (
+    what: string,
+    work: (dataSource: DataSource, log: CliLogger, target: DatabaseTarget) => Promise<void>,
+  ) => context.withDatabase(what, work).then(setExitCode);
 
   const token = program.command('token').description('API tokens of a team');
   token
@@ -159,20 +178,31 @@ function buildProgram(context: Context, setExitCode: (code: number) => void): Co
     .command('rotate')
     .description('re-encrypt every stored secret from APP_KEY to NEW_APP_KEY, in one transaction')
     .action(() => {
-      let keys: { current: Buffer; next: Buffer };
+      const env = context.env;
+      // The embedded default keeps its key in the data folder; the rotation then replaces that file too.
+      const keyFile =
+        !env.APP_KEY?.trim() && !env.DATABASE_URL?.trim() ? appKeyPath(resolveDataDir(env)) : null;
+      let keys: { current: Buffer; next: Buffer; nextHex: string };
       try {
-        keys = { current: parseAppKey(context.env), next: parseAppKey(context.env, 'NEW_APP_KEY') };
+        const variable = keyFile ? `APP_KEY (from ${keyFile})` : 'APP_KEY';
+        const current = parseAppKey(keyFile ? { [variable]: readKeyFile(keyFile) } : env, variable);
+        const next = parseAppKey(env, 'NEW_APP_KEY');
+        keys = { current, next, nextHex: next.toString('hex') };
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         io.err(`error: ${error.message}`);
         setExitCode(1);
         return;
       }
-      return run('rotate the keys', async (dataSource, log) => {
+      return run('rotate the keys', async (dataSource, log, target) => {
         const counts = await rotateAppKey(dataSource, keys.current, keys.next);
-        log.info(
-          `re-encrypted ${counts.servers} server key(s) and ${counts.applications} application secret set(s); now set APP_KEY to NEW_APP_KEY and restart the API and the workers`,
-        );
+        const done = `re-encrypted ${counts.servers} server key(s) and ${counts.applications} application secret set(s)`;
+        if (keyFile && target.dataDir) {
+          replaceAppKey(target.dataDir, keys.nextHex);
+          log.info(`${done}; ${keyFile} now holds the new key: restart \`npm start\``);
+        } else {
+          log.info(`${done}; now set APP_KEY to NEW_APP_KEY and restart the API and the workers`);
+        }
       });
     });
   return program;
@@ -194,20 +224,27 @@ export async function runCli(argv: string[], io: CliIo, env: Env): Promise<numbe
         return 1;
       }
       const log = cliLogger(io, config.logLevel);
-      const dataSource = createDataSource(config.databaseUrl);
+      let target: DatabaseTarget | null = null;
+      let dataSource: DataSource | null = null;
       try {
+        target = await resolveDatabaseTarget(config.databaseUrl, env, log);
+        dataSource = createDataSource(target.url);
         await dataSource.initialize();
-        await work(dataSource, log);
+        await work(dataSource, log, target);
         return 0;
       } catch (error) {
         const reason =
-          error instanceof ValidationFailedError || error instanceof DomainError
+          error instanceof ValidationFailedError ||
+          error instanceof DomainError ||
+          error instanceof ConfigError ||
+          error instanceof EmbeddedDatabaseError
             ? error.message
             : describeDatabaseError(error);
         log.error(`cannot ${what}: ${reason}`);
         return 1;
       } finally {
-        if (dataSource.isInitialized) await dataSource.destroy();
+        if (dataSource?.isInitialized) await dataSource.destroy();
+        await target?.release();
       }
     },
   };

@@ -9,6 +9,11 @@ import { InProcessQueueModule } from './worker/in-process-queue.module';
  * deployments to the strategy and the events go straight to the gateway; Postgres is the only store.
  */
 @Module({
-  imports: [...API_MODULES, InProcessQueueModule, GatewayEventsModule, HealthModule.register({ redis: false })],
+  imports: [
+    ...API_MODULES,
+    InProcessQueueModule,
+    GatewayEventsModule,
+    HealthModule.register({ redis: false }),
+  ],
 })
 export class StandaloneModule {}

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig, requireRedisUrl } from './app-config';
 
 const VALID = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/rollout',
@@ -68,8 +68,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...VALID, SERVER_HOST_DENYLIST: '' }).serverHostDenylist).toEqual([]);
   });
 
+  it('takes no REDIS_URL as the one-process mode of npm start; a process that needs Redis says so', () => {
+    const config = loadConfig({ ...VALID, REDIS_URL: '  ' });
+    expect(config.redisUrl).toBeNull();
+    expect(() => requireRedisUrl(config)).toThrow(
+      'Invalid environment variable REDIS_URL: it is required when the API and the workers run as separate processes',
+    );
+    expect(requireRedisUrl(loadConfig(VALID))).toBe(VALID.REDIS_URL);
+  });
+
   it.each([
-    [{ DATABASE_URL: undefined }, 'DATABASE_URL', 'it is required'],
+    [
+      { DATABASE_URL: undefined },
+      'DATABASE_URL',
+      'it is required by this process; `npm start` runs an embedded',
+    ],
     [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL', 'expected a postgres:// or postgresql:// URL'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL', 'it is not a URL'],
     [{ APP_KEY: 'abc' }, 'APP_KEY', 'expected 64 hex characters'],

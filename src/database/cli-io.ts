@@ -22,7 +22,9 @@ const SEVERITY: Record<LogLevel, number> = {
 };
 
 export interface CliLogger {
+  debug(message: string): void;
   info(message: string): void;
+  warn(message: string): void;
   error(message: string): void;
 }
 
@@ -30,7 +32,12 @@ export function cliLogger(io: CliIo, level: LogLevel): CliLogger {
   const at = (severity: number, prefix: string) => (message: string) => {
     if (severity >= SEVERITY[level]) io.err(`${prefix}${message}`);
   };
-  return { info: at(SEVERITY.info, ''), error: at(SEVERITY.error, 'error: ') };
+  return {
+    debug: at(SEVERITY.debug, ''),
+    info: at(SEVERITY.info, ''),
+    warn: at(SEVERITY.warn, 'warning: '),
+    error: at(SEVERITY.error, 'error: '),
+  };
 }
 
 interface PgLikeError {

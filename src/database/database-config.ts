@@ -6,14 +6,18 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 /** What the migration runner and the token CLI need: no APP_KEY, no Redis. */
 export interface DatabaseConfig {
-  databaseUrl: string;
+  /** Null: the embedded PostgreSQL of ROLLOUT_DATA_DIR. */
+  databaseUrl: string | null;
   logLevel: LogLevel;
 }
 
 export function loadDatabaseConfig(env: Env): DatabaseConfig {
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  }
   const databaseUrl = env.DATABASE_URL?.trim();
-  if (!databaseUrl)
-    throw new ConfigError('DATABASE_URL', 'it is required (e.g. postgres://user@host:5432/rollout)');
+  if (!databaseUrl) return { databaseUrl: null, logLevel };
   let parsed: URL;
   try {
     parsed = new URL(databaseUrl);
@@ -22,10 +26,6 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ConfigError('DATABASE_URL', 'expected a postgres:// or postgresql:// URL');
-  }
-  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   }
   return { databaseUrl, logLevel };
 }

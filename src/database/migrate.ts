@@ -4,6 +4,9 @@ import { loadDatabaseConfig } from './database-config';
 import { createDataSource } from './data-source';
 import { ensureDatabaseExists } from './ensure-database';
 import { applyMigrations, revertLastMigration } from './migrator';
+import type { DataSource } from 'typeorm';
+import { type DatabaseTarget, resolveDatabaseTarget } from '../infra/embedded/database-target';
+import { EmbeddedDatabaseError } from '../infra/embedded/embedded-database';
 
 const USAGE = 'usage: node dist/src/database/migrate.js run|revert';
 
@@ -29,11 +32,14 @@ export async function runMigrateCli(
     throw error;
   }
   const log = cliLogger(io, config.logLevel);
-  const dataSource = createDataSource(config.databaseUrl);
+  let target: DatabaseTarget | null = null;
+  let dataSource: DataSource | null = null;
   try {
-    if (command === 'run' && (await ensureDatabaseExists(config.databaseUrl).catch(() => false))) {
+    target = await resolveDatabaseTarget(config.databaseUrl, env, log);
+    if (command === 'run' && (await ensureDatabaseExists(target.url).catch(() => false))) {
       log.info('created the database');
     }
+    dataSource = createDataSource(target.url);
     await dataSource.initialize();
     if (command === 'run') {
       const applied = await applyMigrations(dataSource);
@@ -45,10 +51,15 @@ export async function runMigrateCli(
     }
     return 0;
   } catch (error) {
-    log.error(`migration ${command} failed: ${describeDatabaseError(error)}`);
+    const reason =
+      error instanceof ConfigError || error instanceof EmbeddedDatabaseError
+        ? error.message
+        : describeDatabaseError(error);
+    log.error(`migration ${command} failed: ${reason}`);
     return 1;
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await target?.release();
   }
 }
 

@@ -23,7 +23,8 @@ export function loadOrCreateAppKey(dataDir: string): { hex: string; generated: b
     return { hex, generated: true, path };
   }
   // Validated like the variable: a damaged file stops the start rather than locking secrets away.
-  parseAppKey({ APP_KEY: hex }, `APP_KEY (from ${path})`);
+  const variable = `APP_KEY (from ${path})`;
+  parseAppKey({ [variable]: hex }, variable);
   return { hex, generated: false, path };
 }
 

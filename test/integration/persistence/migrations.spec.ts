@@ -98,13 +98,20 @@ describe('the migration CLI', () => {
   });
 
   it.each([
-    [{}, 'Invalid environment variable DATABASE_URL: it is required'],
+    [
+      { ROLLOUT_DATA_DIR: '/dev/null/rollout' },
+      'Invalid environment variable ROLLOUT_DATA_DIR: cannot use the data folder /dev/null/rollout',
+    ],
     [{ DATABASE_URL: 'not a url' }, 'Invalid environment variable DATABASE_URL: it is not a URL'],
     [{ DATABASE_URL: 'mysql://x@h/db' }, 'expected a postgres:// or postgresql:// URL'],
-  ])('names DATABASE_URL when it is wrong (%p)', async (env, message) => {
+  ])('names the variable that is wrong (%p)', async (env, message) => {
     const io = capture();
     expect(await runMigrateCli(['run'], io, env)).toBe(1);
     expect(io.stderr.join('\n')).toContain(message);
+  });
+
+  it('takes no DATABASE_URL as the embedded database of ROLLOUT_DATA_DIR', () => {
+    expect(loadDatabaseConfig({})).toEqual({ databaseUrl: null, logLevel: 'info' });
   });
 
   it('needs no APP_KEY, but validates LOG_LEVEL', () => {

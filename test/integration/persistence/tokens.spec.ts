@@ -138,12 +138,14 @@ describe('cli token create', () => {
     expect(io.stderr.join('\n')).toContain('token revoke ID');
   });
 
-  it('needs DATABASE_URL but not APP_KEY', async () => {
+  it('without DATABASE_URL works on the embedded database of ROLLOUT_DATA_DIR, and names a folder it cannot use', async () => {
     const io = capture();
-    expect(await runCli(['token', 'create', '--team', 'x'], io, {})).toBe(1);
-    expect(io.stderr).toEqual([
-      'error: Invalid environment variable DATABASE_URL: it is required (e.g. postgres://user@host:5432/rollout)',
-    ]);
+    const env = { ROLLOUT_DATA_DIR: '/dev/null/rollout' };
+    expect(await runCli(['token', 'create', '--team', 'x'], io, env)).toBe(1);
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(
+      /^error: cannot create a token: Invalid environment variable ROLLOUT_DATA_DIR: cannot use the data folder \/dev\/null\/rollout \(ENOTDIR/,
+    );
     expect(io.stdout).toEqual([]);
   });
 

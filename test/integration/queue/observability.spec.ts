@@ -16,6 +16,7 @@ import { MetricsModule } from '../../../src/infra/metrics/metrics.module';
 import { RolloutMetrics } from '../../../src/infra/metrics/rollout-metrics';
 import { WorkerMetricsPublisher } from '../../../src/infra/metrics/worker-metrics.publisher';
 import { QueueModule } from '../../../src/infra/queue/queue.module';
+import { RedisClientModule } from '../../../src/infra/queue/redis-client.module';
 import { SystemClock } from '../../../src/common/clock';
 import type { BatchView } from '../../../src/rollout/domain';
 import { type TestDatabase, createTestDatabase } from '../support/database';
@@ -65,7 +66,12 @@ describe('/health and /metrics', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     config = testConfig({ DATABASE_URL: db.url });
-    app = await createApp(config, [QueueModule, HealthModule, MetricsModule]);
+    app = await createApp(config, [
+      QueueModule,
+      RedisClientModule,
+      HealthModule.register({ redis: true }),
+      MetricsModule,
+    ]);
   });
 
   afterAll(async () => {
@@ -83,9 +89,27 @@ describe('/health and /metrics', () => {
     });
   });
 
+  it('GET /health without Redis (npm start in one process) checks and reports the database only', async () => {
+    const single = await createApp(testConfig({ DATABASE_URL: db.url, REDIS_URL: '' }), [
+      HealthModule.register({ redis: false }),
+    ]);
+    try {
+      const response = await request(single.getHttpServer()).get('/health').expect(200);
+      expect(response.body).toEqual({
+        status: 'ok',
+        info: { database: { status: 'up' } },
+        error: {},
+        details: { database: { status: 'up' } },
+      });
+    } finally {
+      await single.close();
+    }
+  });
+
   it('GET /health answers 503 naming Redis when Redis is unreachable', async () => {
     const broken = await createApp(testConfig({ DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1' }), [
-      HealthModule,
+      RedisClientModule,
+      HealthModule.register({ redis: true }),
     ]);
     try {
       const response = await request(broken.getHttpServer()).get('/health').expect(503);

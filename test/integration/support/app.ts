@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -62,6 +62,19 @@ function recordBodies(app: INestApplication, sent: string[]): void {
   });
 }
 
+/** Stands in for the root module's choice of queue and events (both global, as QueueModule and EventsModule). */
+function recordingTransport(queue: RecordingQueue, events: RecordingEvents): DynamicModule {
+  return {
+    module: class RecordingTransportModule {},
+    global: true,
+    providers: [
+      { provide: DeploymentQueue, useValue: queue },
+      { provide: RolloutEvents, useValue: events },
+    ],
+    exports: [DeploymentQueue, RolloutEvents],
+  };
+}
+
 export function bearer(token: string): { Authorization: string } {
   return { Authorization: `Bearer ${token}` };
 }
@@ -93,14 +106,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
         ServersModule,
         ApplicationsModule,
         DeploymentsModule,
+        recordingTransport(queue, events),
       ],
     })
       .overrideProvider(AppConfig)
       .useValue(config)
-      .overrideProvider(DeploymentQueue)
-      .useValue(queue)
-      .overrideProvider(RolloutEvents)
-      .useValue(events)
       .compile();
     const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
     const sentBodies: string[] = [];
