@@ -249,23 +249,52 @@ function phaseIn(progress: DeploymentProgress, batchNumber: number, serverId: nu
   return server && server.batchNumber === batchNumber ? server : null;
 }
 
-function phaseLabel(state: ServerProgress | null): string {
-  if (!state) return 'waiting';
+/** `web-1 web-2 web-3 web-5` → `web-1..3 web-5`: runs of three or more consecutive numbers share a range. */
+export function compactNames(names: readonly string[]): string {
+  const parts: string[] = [];
+  let run: { prefix: string; first: number; last: number; names: string[] } | null = null;
+  const flush = () => {
+    if (run) parts.push(...(run.names.length >= 3 ? [`${run.prefix}${run.first}..${run.last}`] : run.names));
+    run = null;
+  };
+  for (const name of names) {
+    const [, prefix, digits] = /^(.*?)(\d+)$/.exec(name) ?? [];
+    if (prefix === undefined || digits === undefined) {
+      flush();
+      parts.push(name);
+      continue;
+    }
+    const number = Number(digits);
+    if (run && run.prefix === prefix && run.last + 1 === number) {
+      run.last = number;
+      run.names.push(name);
+    } else {
+      flush();
+      run = { prefix, first: number, last: number, names: [name] };
+    }
+  }
+  flush();
+  return parts.join(' ');
+}
+
+function phaseLabel(state: ServerProgress | null, idle: string): string {
+  if (!state) return idle;
   return state.restored && state.phase !== 'rolled_back' ? `${state.phase} (restored)` : state.phase;
 }
 
 function paintPhase(label: string, style: RenderStyle): string {
   const phase = label.split(' ')[0] ?? label;
-  return phase === 'waiting' ? label : paint(label, statusColour(phase), style);
+  return phase === 'waiting' || phase === 'untouched' ? label : paint(label, statusColour(phase), style);
 }
 
 /** Servers in the same phase together, in the order of their first server: `web-1 web-2 pulling`. */
 function groupByPhase(
   servers: readonly { name: string; state: ServerProgress | null }[],
+  idle: string,
 ): { label: string; servers: string[] }[] {
   const groups = new Map<string, string[]>();
   for (const { name, state } of servers) {
-    const label = phaseLabel(state);
+    const label = phaseLabel(state, idle);
     groups.set(label, [...(groups.get(label) ?? []), name]);
   }
   return [...groups].map(([label, group]) => ({ label, servers: group }));
@@ -293,8 +322,13 @@ export function renderBatchLine(
   const steps = finished
     ? servers.length * DONE_STEP
     : servers.reduce((sum, { state }) => sum + (PHASE_STEP[state?.phase ?? ''] ?? 0), 0);
-  const phases = groupByPhase(servers.map(({ id, state }) => ({ name: serverName(names, id), state })))
-    .map(({ label, servers: group }) => `${group.join(' ')} ${paintPhase(label, style)}`)
+  // Once the deployment has ended, a server its rollout never reached was left as it was.
+  const idle = isFinal(progress.status) ? 'untouched' : 'waiting';
+  const phases = groupByPhase(
+    servers.map(({ id, state }) => ({ name: serverName(names, id), state })),
+    idle,
+  )
+    .map(({ label, servers: group }) => `${compactNames(group)} ${paintPhase(label, style)}`)
     .join(', ');
   const bar = progressBar(steps, servers.length * DONE_STEP);
   const status = finished ? `  ${paint(batch.status, statusColour(batch.status), style)}` : '';

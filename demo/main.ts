@@ -26,7 +26,8 @@ const SERVER_COUNT = 8;
 const TEAM = 'demo';
 const HEALTH_TIMEOUT_MS = 180_000;
 const DEPLOYMENT_TIMEOUT_MS = 120_000;
-const SERVICE_STOP_GRACE_MS = 20_000;
+/** Running rollouts finish before the service stops; a second Ctrl-C does not wait. */
+const SERVICE_STOP_GRACE_MS = 60_000;
 
 const USAGE = `usage: npm run demo [-- --exit]
   Starts Rollout on its embedded database, 8 simulated servers on 127.0.0.11-18, and shows a first
@@ -61,7 +62,8 @@ class Demo {
   async run(): Promise<string[]> {
     const { out } = this;
     const dataDir = demoDataDir(process.env, process.getuid?.(), process.cwd());
-    mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+    // As root the embedded PostgreSQL's user must pass through it (o+x); nobody else needs to read it.
+    mkdirSync(dataDir, { recursive: true, mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
     const port = await demoApiPort(process.env);
     const serviceLog = join(dataDir, 'demo-service.log');
     const fleetLogPath = join(dataDir, 'demo-fleet.log');
@@ -70,7 +72,7 @@ class Demo {
     out.line(`  service log   ${serviceLog}`);
     out.line(`  fleet log     ${fleetLogPath}`);
 
-    const fleetLog = createWriteStream(fleetLogPath, { flags: 'a' });
+    const fleetLog = createWriteStream(fleetLogPath, { flags: 'a', mode: 0o600 });
     this.running.fleetLog = fleetLog;
     const fleet = await startDemoFleet({
       count: SERVER_COUNT,
@@ -175,6 +177,15 @@ class Demo {
     return this.stopping;
   }
 
+  /** Resolves if the service ends (never when it was not started). */
+  serviceEnded(): Promise<string> {
+    return this.running.service?.ended() ?? new Promise(() => undefined);
+  }
+
+  serviceFailure(): string {
+    return this.running.service?.endedUnexpectedly().message ?? 'The service is not running';
+  }
+
   /** The second Ctrl-C: no waiting. */
   kill(): void {
     this.running.service?.kill();
@@ -220,21 +231,21 @@ async function main(): Promise<number> {
   const out = new LiveOutput(process.stdout, process.env);
   const demo = new Demo(out, exitAfterwards);
 
-  let interrupted: Promise<number> | null = null;
-  let onInterrupted: () => void = () => undefined;
-  const untilInterrupted = new Promise<void>((done) => (onInterrupted = done));
-  const onSignal = () => {
-    if (interrupted) {
+  const interrupt = new Interrupt(
+    () => {
+      out.line(
+        'Stopping the service (running rollouts finish first) and the simulated servers … Ctrl-C again to force',
+      );
+      return demo.stop().then(() => (exitAfterwards ? 130 : 0));
+    },
+    () => {
       out.line('Stopping at once.');
       demo.kill();
       process.exit(130);
-    }
-    out.line('Stopping the service and the simulated servers … (Ctrl-C again to force)');
-    interrupted = demo.stop().then(() => (exitAfterwards ? 130 : 0));
-    onInterrupted();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+  );
+  process.on('SIGINT', () => interrupt.signal());
+  process.on('SIGTERM', () => interrupt.signal());
   // Should the demo die some other way, the service must not outlive it.
   process.on('exit', () => demo.kill());
 
@@ -242,22 +253,54 @@ async function main(): Promise<number> {
   try {
     failures = await demo.run();
   } catch (error) {
-    if (interrupted) return interrupted;
+    const stopping = interrupt.stopping();
+    if (stopping) return stopping;
     out.line(`The demo failed: ${(error as Error).message}`);
     await demo.stop();
     return 1;
   }
-  if (interrupted) return interrupted;
+  const stopping = interrupt.stopping();
+  if (stopping) return stopping;
   for (const failure of failures) out.line(`Unexpected: ${failure}`);
   if (exitAfterwards) {
     await demo.stop();
     out.line(failures.length === 0 ? 'Every deployment ended as expected; stopped everything.' : 'Stopped.');
     return failures.length === 0 ? 0 : 1;
   }
-  await untilInterrupted;
-  const code = await (interrupted ?? Promise.resolve(0));
+  await Promise.race([interrupt.requested, demo.serviceEnded()]);
+  const stopped = interrupt.stopping();
+  if (!stopped) {
+    // Nothing to offer without the API: say why, and stop the simulated servers too.
+    out.line(demo.serviceFailure());
+    await demo.stop();
+    return 1;
+  }
+  const code = await stopped;
   out.line('Stopped.');
   return code;
+}
+
+/** Ctrl-C (or SIGTERM): the first stops everything in order, a second one at once. */
+class Interrupt {
+  private pending: Promise<number> | null = null;
+  private onRequest: () => void = () => undefined;
+  readonly requested = new Promise<void>((done) => (this.onRequest = done));
+
+  constructor(
+    private readonly stopInOrder: () => Promise<number>,
+    private readonly stopAtOnce: () => void,
+  ) {}
+
+  signal(): void {
+    if (this.pending) return this.stopAtOnce();
+    this.pending = this.stopInOrder();
+    this.onRequest();
+  }
+
+  /** The exit code once everything has stopped, when an interrupt came; null otherwise. */
+  stopping(): Promise<number> | null {
+    return this.pending;
+  }
 }
 
 void main().then(

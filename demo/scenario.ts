@@ -11,6 +11,7 @@ import {
   type ServerNames,
 } from './live-view';
 import type { LiveOutput } from './terminal';
+import { delay } from './delay';
 
 export const DEMO_APPLICATION = 'demo-shop';
 /** Any valid image reference: the simulated runtime pulls nothing from anywhere. */
@@ -65,16 +66,6 @@ export function demoSteps(serverCount: number): DeploymentStep[] {
       expected: 'rolled_back',
     },
   ];
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      done();
-    });
-  });
 }
 
 function throwIfAborted(signal: AbortSignal): void {

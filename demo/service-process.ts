@@ -1,10 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { delay } from './delay';
 
 /** The compiled service and CLI, beside this file's folder in dist/. */
 const START_ALL = join(__dirname, '..', 'src', 'start-all.js');
 const CLI = join(__dirname, '..', 'src', 'cli.js');
+/** Where the service keeps the embedded PostgreSQL's data inside ROLLOUT_DATA_DIR. */
+const EMBEDDED_DATABASE_FOLDER = 'postgres';
 
 export interface ServiceOptions {
   dataDir: string;
@@ -29,38 +32,101 @@ export function serviceEnv(options: Pick<ServiceOptions, 'dataDir' | 'port' | 'e
   };
 }
 
-/** The last `count` lines of a file, or a note that it cannot be read. */
-export function lastLines(file: string, count: number): string[] {
+const LEVELS: Readonly<Record<number, string>> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/** A log line as a person reads it: pino's JSON as `level message: error`, cut to `width` characters. */
+export function readableLogLine(line: string, width = 300): string {
+  let text = line;
   try {
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    return lines.slice(-count);
+    const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+    if (typeof entry.msg === 'string') {
+      const error = entry.err?.message ? `: ${entry.err.message}` : '';
+      text = `${LEVELS[entry.level ?? 0] ?? 'log'} ${entry.msg}${error}`;
+    }
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+/** The last `count` lines written to a file from byte `from` on, readable, or a note that it cannot be read. */
+export function lastLines(file: string, count: number, from = 0): string[] {
+  try {
+    const text = readFileSync(file).subarray(from).toString('utf8').trimEnd();
+    if (text === '') return ['(nothing)'];
+    return text
+      .split('\n')
+      .filter((line) => !line.includes('"msg":"request completed"'))
+      .slice(-count)
+      .map((line) => readableLogLine(line));
   } catch (error) {
     return [`(could not read ${file}: ${(error as Error).message})`];
   }
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      done();
-    });
-  });
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * The pid of the embedded PostgreSQL running on the data folder, from its `postmaster.pid` (first line
+ * the pid, second its data directory), checked against the process's command line so a stale file or a
+ * reused pid is never taken for it. Null when none runs.
+ */
+export function embeddedDatabasePid(dataDir: string): number | null {
+  const databaseDir = join(dataDir, EMBEDDED_DATABASE_FOLDER);
+  try {
+    const [pid, dir] = readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n');
+    if (dir !== databaseDir || pid === undefined || !/^[0-9]+$/.test(pid)) return null;
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return commandLine.includes(databaseDir) ? Number(pid) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A service killed (SIGKILL) cannot stop the PostgreSQL it started, which runs in a process group of its
+ * own: a fast shutdown (SIGINT), then SIGKILL if it is still there after 10 s.
+ */
+async function stopOrphanedDatabase(dataDir: string): Promise<void> {
+  const pid = embeddedDatabasePid(dataDir);
+  if (pid === null) return;
+  signal(pid, 'SIGINT');
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    if (embeddedDatabasePid(dataDir) === null) return;
+    await delay(100);
+  }
+  signal(pid, 'SIGKILL');
 }
 
 /**
  * The service (`dist/src/start-all.js`) as a child in its own process group, its output appended to
  * `logFile`. Its own group keeps a terminal's Ctrl-C from reaching it before the demo has decided the
- * order of the shutdown; killing the group reaches the embedded PostgreSQL it started too.
+ * order of the shutdown.
  */
 export class ServiceProcess {
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
   private exitDescription: string | null = null;
+  /** Where this start's lines begin in the log, which earlier runs also wrote to. */
+  private readonly logOffset: number;
 
   constructor(private readonly options: ServiceOptions) {
-    const log = openSync(options.logFile, 'a');
+    // The service prints its first admin token on its first start: the log is for this user only.
+    const log = openSync(options.logFile, 'a', 0o600);
+    this.logOffset = fstatSync(log).size;
     try {
       this.child = spawn(process.execPath, [START_ALL], {
         env: serviceEnv(options),
@@ -80,6 +146,17 @@ export class ServiceProcess {
         done();
       });
     });
+  }
+
+  /** Resolves when the service has ended, for whatever reason, with how it ended. */
+  async ended(): Promise<string> {
+    await this.exited;
+    return this.exitDescription ?? 'ended';
+  }
+
+  /** An error naming how the service ended, with the last lines of its log. */
+  endedUnexpectedly(): Error {
+    return this.failure(`The service stopped unexpectedly (${this.exitDescription ?? 'still running'})`);
   }
 
   get running(): boolean {
@@ -130,20 +207,27 @@ export class ServiceProcess {
     });
   }
 
-  /** SIGTERM to the whole group, then SIGKILL if it has not ended after `graceMs`. */
+  /**
+   * SIGTERM to the whole group, then SIGKILL if it has not ended after `graceMs`; then the embedded
+   * PostgreSQL, should it have outlived the service.
+   */
   async stop(graceMs: number): Promise<void> {
-    if (!this.running) return;
-    this.signalGroup('SIGTERM');
-    const timer = new AbortController();
-    await Promise.race([this.exited, delay(graceMs, timer.signal)]);
-    timer.abort();
-    if (this.running) this.kill();
-    await this.exited;
+    if (this.running) {
+      this.signalGroup('SIGTERM');
+      const timer = new AbortController();
+      await Promise.race([this.exited, delay(graceMs, timer.signal)]);
+      timer.abort();
+      if (this.running) this.signalGroup('SIGKILL');
+      await this.exited;
+    }
+    await stopOrphanedDatabase(this.options.dataDir);
   }
 
-  /** At once: the process group gets SIGKILL (the second Ctrl-C, or the demo dying). */
+  /** At once (the second Ctrl-C, or the demo dying): SIGKILL to the group, a fast shutdown to PostgreSQL. */
   kill(): void {
     if (this.running) this.signalGroup('SIGKILL');
+    const database = embeddedDatabasePid(this.options.dataDir);
+    if (database !== null) signal(database, 'SIGINT');
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
@@ -157,7 +241,7 @@ export class ServiceProcess {
   }
 
   private failure(message: string): Error {
-    const tail = lastLines(this.options.logFile, 20).map((line) => `  | ${line}`);
+    const tail = lastLines(this.options.logFile, 15, this.logOffset).map((line) => `  | ${line}`);
     return new Error(`${message}. Last lines of ${this.options.logFile}:\n${tail.join('\n')}`);
   }
 }

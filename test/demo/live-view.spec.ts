@@ -1,5 +1,6 @@
 import {
   applyEvent,
+  compactNames,
   type BatchData,
   type DeploymentData,
   type DeploymentProgress,
@@ -155,6 +156,19 @@ describe('progressBar', () => {
   });
 });
 
+describe('compactNames', () => {
+  it.each([
+    [['web-1', 'web-2', 'web-3', 'web-5'], 'web-1..3 web-5'],
+    [['web-1', 'web-2'], 'web-1 web-2'],
+    [['web-2', 'web-1', 'web-3'], 'web-2 web-1 web-3'],
+    [['lb', 'web-8', 'web-9', 'web-10', 'web-11'], 'lb web-8..11'],
+    [['db-1', 'web-2', 'web-3'], 'db-1 web-2 web-3'],
+    [[], ''],
+  ])('%j is %s', (names, text) => {
+    expect(compactNames(names)).toBe(text);
+  });
+});
+
 describe('the live view of a rolling update', () => {
   it('shows each batch with a bar, the servers done and the phase of each server', () => {
     const events = completedRollout();
@@ -195,6 +209,10 @@ describe('the live view of a rolling update', () => {
       'deployment 7 (v2 → v3-broken): rolled_back in 2.5 s',
       '  reason: Rolled back: web-3 (127.0.0.13): health check failed: HTTP 500 after 8 attempts',
     ]);
+    // The rollout never reached the second batch.
+    expect(renderBatchLine(applyEvent(progress, batch(2, 'pending')), 2, names, plain)).toBe(
+      '  batch 2/2 [----------] 0/2 servers  web-5 web-6 untouched',
+    );
     // Mid-way: one server already unhealthy while the other is still checked.
     const midway = replay(brokenRollout().slice(0, 9));
     expect(renderBatchLine(midway, 1, names, plain)).toBe(
@@ -263,6 +281,21 @@ describe('the live view of a rolling update', () => {
     const withBatch = applyEvent(progress, batch(1, 'in_progress'));
     expect(renderBatchLine(withBatch, 1, names, plain)).toBe(
       '  batch 1/2 [##--------] 0/2 servers  web-3 web-4 pulling',
+    );
+  });
+
+  it('shows a batch of eight servers in one short line', () => {
+    nextId = 1;
+    const eight = new Map([1, 2, 3, 4, 5, 6, 7, 8].map((id) => [id, `web-${id}`]));
+    const serverIds = [...eight.keys()];
+    const progress = replay([
+      batch(1, 'in_progress', { serverIds, totalBatches: 1 }),
+      ...serverIds.map((id) => instance(1, id, 'health_checking')),
+      instance(1, 5, 'healthy'),
+      instance(1, 5, 'in_rotation'),
+    ]);
+    expect(renderBatchLine(progress, 1, eight, plain)).toBe(
+      '  batch 1/1 [#######---] 1/8 servers  web-1..4 web-6..8 health_checking, web-5 in_rotation',
     );
   });
 
