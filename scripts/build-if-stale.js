@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const SOURCES = ['src', 'migrations', 'demo', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const SOURCES = ['src', 'migrations', 'demo', 'dashboard', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 const STAMP = path.join(root, 'dist', 'src', 'main.js');
 
 function newestMtime(entry) {
