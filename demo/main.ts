@@ -11,6 +11,7 @@ import {
   demoSteps,
   removePreviousRun,
   runStep,
+  type StepContext,
   type StepResult,
 } from './scenario';
 import { ServiceProcess } from './service-process';
@@ -43,10 +44,6 @@ interface Running {
   watch?: DeploymentWatch;
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 class Demo {
   private readonly running: Running = {};
   private readonly startedAt = Date.now();
@@ -60,45 +57,83 @@ class Demo {
 
   /** Runs the demo; resolves with the failures (empty when every deployment ended as expected). */
   async run(): Promise<string[]> {
-    const { out } = this;
+    const dataDir = this.prepareDataDir();
+    const port = await demoApiPort(process.env);
+    const fleet = await this.startFleet(dataDir);
+    const service = await this.startService(dataDir, port);
+    const token = await service.createToken(TEAM, 'demo');
+    const api = new DemoApi(service.url, token);
+    const { applicationId, names } = await this.register(api, fleet);
+    const watch = await DeploymentWatch.connect(service.url, token);
+    this.running.watch = watch;
+    const failures = await this.deploy({
+      api,
+      watch,
+      out: this.out,
+      applicationId,
+      names,
+      signal: this.abort.signal,
+      timeoutMs: DEPLOYMENT_TIMEOUT_MS,
+    });
+    if (!this.exitAfterwards) this.printNextSteps(service.url, token, applicationId, dataDir);
+    return failures;
+  }
+
+  private prepareDataDir(): string {
     const dataDir = demoDataDir(process.env, process.getuid?.(), process.cwd());
     // As root the embedded PostgreSQL's user must pass through it (o+x); nobody else needs to read it.
     mkdirSync(dataDir, { recursive: true, mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
-    const port = await demoApiPort(process.env);
-    const serviceLog = join(dataDir, 'demo-service.log');
-    const fleetLogPath = join(dataDir, 'demo-fleet.log');
-    out.line('Rollout demo');
-    out.line(`  data folder   ${dataDir} (kept for the next run)`);
-    out.line(`  service log   ${serviceLog}`);
-    out.line(`  fleet log     ${fleetLogPath}`);
+    this.out.line('Rollout demo');
+    this.out.line(`  data folder   ${dataDir} (kept for the next run)`);
+    return dataDir;
+  }
 
-    const fleetLog = createWriteStream(fleetLogPath, { flags: 'a', mode: 0o600 });
-    this.running.fleetLog = fleetLog;
+  private async startFleet(dataDir: string): Promise<DemoFleet> {
+    const logPath = join(dataDir, 'demo-fleet.log');
+    this.out.line(`  fleet log     ${logPath}`);
+    const log = createWriteStream(logPath, { flags: 'a', mode: 0o600 });
+    this.running.fleetLog = log;
     const fleet = await startDemoFleet({
       count: SERVER_COUNT,
       dataDir: join(dataDir, 'fleet'),
-      log: (line) => fleetLog.write(`${new Date().toISOString()} ${line}\n`),
+      log: (line) => log.write(`${new Date().toISOString()} ${line}\n`),
     });
     this.running.fleet = fleet;
     const hosts = fleet.servers.map((server) => server.host);
-    out.line(
+    this.out.line(
       `Started ${fleet.servers.length} simulated servers: SSH on ${hosts[0] ?? '?'} … ${hosts.at(-1) ?? '?'}` +
-        ` (${seconds(Date.now() - this.startedAt)})`,
+        ` (at ${this.sinceStart()})`,
     );
+    return fleet;
+  }
 
-    out.line(`Starting the service on http://127.0.0.1:${port} (embedded PostgreSQL, in-process worker) …`);
-    const service = new ServiceProcess({ dataDir, port, logFile: serviceLog, env: process.env });
+  private async startService(dataDir: string, port: number): Promise<ServiceProcess> {
+    const logFile = join(dataDir, 'demo-service.log');
+    this.out.line(
+      `Starting the service on http://127.0.0.1:${port} (embedded PostgreSQL, in-process worker)`,
+    );
+    this.out.line(`  its log      ${logFile}`);
+    const service = new ServiceProcess({ dataDir, port, logFile, env: process.env });
     this.running.service = service;
     await service.waitUntilHealthy(HEALTH_TIMEOUT_MS);
-    const token = await service.createToken(TEAM, 'demo');
-    out.line(`The service is ready (${seconds(Date.now() - this.startedAt)})`);
+    this.out.line(`The service is ready (at ${this.sinceStart()})`);
     this.throwIfStopping();
+    return service;
+  }
 
-    const api = new DemoApi(service.url, token);
-    const names = fleet.servers.map((server) => server.name);
-    const removed = await removePreviousRun(api, names, this.abort.signal);
-    if (removed > 0) out.line(`Removed the servers and application of the previous demo run (${removed})`);
-    const ids = new Map<number, string>();
+  /** The fleet's servers and the demo application, through the REST API, replacing an earlier run's. */
+  private async register(
+    api: DemoApi,
+    fleet: DemoFleet,
+  ): Promise<{ applicationId: number; names: Map<number, string> }> {
+    const removed = await removePreviousRun(
+      api,
+      fleet.servers.map((server) => server.name),
+      this.abort.signal,
+    );
+    if (removed > 0)
+      this.out.line(`Removed the servers and application of the previous demo run (${removed})`);
+    const names = new Map<number, string>();
     for (const server of fleet.servers) {
       const { id } = await api.createServer({
         name: server.name,
@@ -108,9 +143,12 @@ class Demo {
         privateKey: server.privateKey,
         hostKeyFingerprint: server.hostKeyFingerprint,
       });
-      ids.set(id, server.name);
+      names.set(id, server.name);
     }
-    const hostPort = await portFreeOnAll(hosts, 8080);
+    const hostPort = await portFreeOnAll(
+      fleet.servers.map((server) => server.host),
+      8080,
+    );
     const application = await api.createApplication({
       name: DEMO_APPLICATION,
       image: DEMO_IMAGE,
@@ -119,49 +157,44 @@ class Demo {
       hostPort,
       env: { GREETING: 'hello from the demo' },
       healthCheckPath: '/health',
-      serverIds: [...ids.keys()],
+      serverIds: [...names.keys()],
       loadBalancer: { type: 'none' },
     });
-    out.line(
-      `Registered ${ids.size} servers and the application ${DEMO_APPLICATION} (id ${application.id}, ` +
+    this.out.line(
+      `Registered ${names.size} servers and the application ${DEMO_APPLICATION} (id ${application.id}, ` +
         `containers on port ${hostPort} of each server) through the REST API`,
     );
+    return { applicationId: application.id, names };
+  }
 
-    const watch = await DeploymentWatch.connect(service.url, token);
-    this.running.watch = watch;
+  /** The three deployments, one after the other; returns what did not end as expected. */
+  private async deploy(context: StepContext): Promise<string[]> {
     const failures: string[] = [];
     const results: StepResult[] = [];
     for (const step of demoSteps(SERVER_COUNT)) {
       this.throwIfStopping();
-      out.line();
-      const result = await runStep(
-        {
-          api,
-          watch,
-          out,
-          applicationId: application.id,
-          names: ids,
-          signal: this.abort.signal,
-          timeoutMs: DEPLOYMENT_TIMEOUT_MS,
-        },
-        step,
-      );
+      this.out.line();
+      const result = await runStep(context, step);
       results.push(result);
       const status = result.progress.status;
       if (results.length === 1 && status === 'completed') {
-        out.line(`First completed rollout ${seconds(Date.now() - this.startedAt)} after the demo started`);
+        this.out.line(`First completed rollout at ${this.sinceStart()}`);
       }
       if (status !== step.expected) {
         failures.push(`deployment of ${step.tag} ended ${status}, expected ${step.expected}`);
       }
     }
-    out.line();
-    out.line(
+    this.out.line();
+    this.out.line(
       `Statuses: ${results.map((r) => `${r.progress.tag ?? '?'} ${r.progress.status}`).join(', ')}` +
-        ` (${seconds(Date.now() - this.startedAt)} in all)`,
+        ` (${this.sinceStart()} in all)`,
     );
-    if (!this.exitAfterwards) this.printNextSteps(service.url, token, application.id, dataDir);
     return failures;
+  }
+
+  /** Time since the demo started, for the timeline lines: `6.3 s`. */
+  private sinceStart(): string {
+    return `${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`;
   }
 
   /** Stops the service (SIGTERM, waiting for it), then the fleet; idempotent. */

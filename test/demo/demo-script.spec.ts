@@ -21,7 +21,7 @@ interface Run {
 
 function runDemo(dataDir: string, port: number): Promise<Run> {
   const child = spawn(process.execPath, [MAIN, '--exit'], {
-    env: { ...process.env, ROLLOUT_DATA_DIR: dataDir, PORT: String(port), FORCE_COLOR: '' },
+    env: { ...process.env, ROLLOUT_DATA_DIR: dataDir, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
