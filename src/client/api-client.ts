@@ -23,14 +23,26 @@ export function errorMessageOf(body: unknown, fallback: string): string {
   return name || text || fallback;
 }
 
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
+/** Read by shape, not `instanceof`: fetch's errors may come from another realm (a test VM). */
+function errorLike(value: unknown): ErrorLike {
+  return typeof value === 'object' && value !== null ? value : {};
+}
+
 /** Why a request never got an answer, in words, naming the URL (never the token). */
 export function unreachableReason(error: unknown, url: string, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+  const outer = errorLike(error);
+  if (outer.name === 'TimeoutError' || outer.name === 'AbortError') {
     return `the API at ${url} did not answer within ${timeoutMs / 1000} s`;
   }
-  const cause =
-    error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const cause = errorLike(outer.cause);
+  const code = typeof cause.code === 'string' ? cause.code : undefined;
   switch (code) {
     case 'ECONNREFUSED':
       return `cannot reach the API at ${url}: connection refused (is it running?)`;
@@ -41,13 +53,8 @@ export function unreachableReason(error: unknown, url: string, timeoutMs: number
       return `the API at ${url} closed the connection`;
     case undefined:
     default: {
-      const detail =
-        typeof cause?.message === 'string'
-          ? cause.message
-          : error instanceof Error
-            ? error.message
-            : String(error);
-      return `cannot reach the API at ${url}: ${detail}`;
+      const detail = [cause.message, outer.message].find((text) => typeof text === 'string') ?? String(error);
+      return `cannot reach the API at ${url}: ${String(detail)}`;
     }
   }
 }
