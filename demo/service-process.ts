@@ -29,6 +29,8 @@ export function serviceEnv(options: Pick<ServiceOptions, 'dataDir' | 'port' | 'e
     REDIS_URL: '',
     ROLLOUT_DATA_DIR: options.dataDir,
     PORT: String(options.port),
+    // The demo prints an admin token: its API answers on this machine only.
+    HOST: '127.0.0.1',
   };
 }
 

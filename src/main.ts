@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
   app.useWebSocketAdapter(io);
   configureHttpApp(app);
   app.enableShutdownHooks();
-  await app.listen(config.port);
+  await (config.host === null ? app.listen(config.port) : app.listen(config.port, config.host));
 }
 
 bootstrap().catch(exitOnBootFailure('API'));

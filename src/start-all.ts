@@ -85,9 +85,9 @@ async function runInOneProcess(stopDatabase: () => Promise<void>): Promise<void>
         .finally(() => process.exit(0));
     });
   }
-  await app.listen(config.port);
+  await (config.host === null ? app.listen(config.port) : app.listen(config.port, config.host));
   bootLog.info(
-    `Rollout listening on http://127.0.0.1:${config.port} (API, worker and in-process queue in one process)`,
+    `Rollout listening on http://${config.host ?? '127.0.0.1'}:${config.port}${config.host === null ? ' (every interface)' : ''}: API, worker and in-process queue in one process`,
   );
 }
 

@@ -68,6 +68,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...VALID, SERVER_HOST_DENYLIST: '' }).serverHostDenylist).toEqual([]);
   });
 
+  it('listens on every interface unless HOST names an address', () => {
+    expect(loadConfig(VALID).host).toBeNull();
+    expect(loadConfig({ ...VALID, HOST: ' 127.0.0.1 ' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...VALID, HOST: '::1' }).host).toBe('::1');
+  });
+
   it('takes no REDIS_URL as the one-process mode of npm start; a process that needs Redis says so', () => {
     const config = loadConfig({ ...VALID, REDIS_URL: '  ' });
     expect(config.redisUrl).toBeNull();
@@ -89,6 +95,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'expected one of'],
     [{ PORT: '70000' }, 'PORT', 'expected 0..65535, got 70000'],
     [{ PORT: '80.5' }, 'PORT', 'expected a whole number, got "80.5"'],
+    [{ HOST: 'example.com' }, 'HOST', 'expected an IP address to listen on'],
+    [{ HOST: '127.0.0.1; rm -rf /' }, 'HOST', 'expected an IP address to listen on'],
     [{ QUEUE_PREFIX: 'a b' }, 'QUEUE_PREFIX', 'expected letters'],
     [{ SOCKET_IO_KEY: 'a/b' }, 'SOCKET_IO_KEY', 'expected letters'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', 'expected 1..100, got 0'],

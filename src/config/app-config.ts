@@ -12,6 +12,8 @@ export class AppConfig {
   /** Null: no Redis; the API and the worker run in one process with the in-process queue (`npm start`). */
   redisUrl: string | null;
   port: number;
+  /** The address the API listens on (HOST); null: every interface. */
+  host: string | null;
   /** 32 bytes that encrypt stored SSH private keys. */
   appKey: Buffer;
   logLevel: LogLevel;
@@ -110,6 +112,15 @@ export function parseAppKey(env: Env, name = 'APP_KEY'): Buffer {
   return key;
 }
 
+function listenHost(env: Env): string | null {
+  const raw = env.HOST?.trim() ?? '';
+  if (raw === '') return null;
+  if (isIP(raw) === 0 && raw !== 'localhost') {
+    throw new ConfigError('HOST', `expected an IP address to listen on (e.g. 127.0.0.1 or ::), got "${raw}"`);
+  }
+  return raw;
+}
+
 function corsOrigins(env: Env): string[] {
   const raw = env.CORS_ORIGINS?.trim() ?? '';
   if (raw === '') return [];
@@ -188,6 +199,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ),
     redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     port: integer(env, 'PORT', 3000, 0, 65535),
+    host: listenHost(env),
     appKey,
     logLevel,
     queuePrefix,

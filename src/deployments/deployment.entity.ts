@@ -96,6 +96,9 @@ export class DeploymentEntity {
   @Column({ name: 'failure_threshold', type: 'int', default: 2 })
   failureThreshold: number;
 
+  @Column({ name: 'pause_after_each_batch', type: 'boolean', default: false })
+  pauseAfterEachBatch: boolean;
+
   @Column({ name: 'total_batches', type: 'int', default: 0 })
   totalBatches: number;
 
@@ -111,6 +114,10 @@ export class DeploymentEntity {
   /** Set by `POST /api/deployments/:id/cancel`; the status stays active (holding the slot) until the worker stops. */
   @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
   cancelRequestedAt: Date | null;
+
+  /** Set by `POST /api/deployments/:id/pause` (or the gate after a batch); the worker pauses before its next batch. */
+  @Column({ name: 'pause_requested_at', type: 'timestamptz', nullable: true })
+  pauseRequestedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -23,6 +23,7 @@ export function rollingUpdateOptionsOf(
     minimumHealthyInstances: deployment.minimumHealthyInstances,
     autoRollbackOnFailure: deployment.autoRollbackOnFailure,
     failureThreshold: deployment.failureThreshold,
+    pauseAfterEachBatch: deployment.pauseAfterEachBatch,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, LessThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
 import { ApplicationInstanceEntity } from '../applications/application-instance.entity';
 import { ApplicationEntity } from '../applications/application.entity';
 import { ConflictError } from '../common/errors';
@@ -56,6 +56,28 @@ export class DeploymentsRepository {
       order: { id: 'DESC' },
       take: page.limit,
     });
+  }
+
+  /** The timeline after `afterId`, oldest first (ids grow in the order events were recorded). */
+  eventsOf(deploymentId: number, afterId: number, limit: number): Promise<DeploymentEventEntity[]> {
+    return this.dataSource.getRepository(DeploymentEventEntity).find({
+      where: { deploymentId, id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** How long the application's most recent completed batches took (seconds), newest first. */
+  async recentBatchSeconds(applicationId: number, limit: number): Promise<number[]> {
+    const rows: { seconds: number | string }[] = await this.dataSource.query(
+      `SELECT EXTRACT(EPOCH FROM b.completed_at - b.started_at) AS seconds
+         FROM deployment_batches b JOIN deployments d ON d.id = b.deployment_id
+        WHERE d.application_id = $1 AND b.status = 'completed'
+          AND b.started_at IS NOT NULL AND b.completed_at IS NOT NULL
+        ORDER BY b.completed_at DESC LIMIT $2`,
+      [applicationId, limit],
+    );
+    return rows.map((row) => Number(row.seconds));
   }
 
   batchesOf(deploymentId: number): Promise<DeploymentBatchEntity[]> {
@@ -119,16 +141,59 @@ export class DeploymentsRepository {
     );
   }
 
-  /** queued → cancelled (no worker has it yet); false when it is no longer queued. */
-  cancelQueued(deploymentId: number): Promise<boolean> {
+  /**
+   * queued or paused → cancelled at once (no worker runs it); false when it is neither any more. A paused
+   * rollout keeps the servers it already updated.
+   */
+  async cancelIdle(deploymentId: number): Promise<boolean> {
+    return (
+      (await this.cancelWhile(deploymentId, 'queued', 'Cancelled before it started')) ||
+      (await this.cancelWhile(deploymentId, 'paused', 'Cancelled while paused'))
+    );
+  }
+
+  private cancelWhile(deploymentId: number, status: DeploymentStatus, message: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const result = await manager.update(
         DeploymentEntity,
-        { id: deploymentId, status: 'queued' },
-        { status: 'cancelled', completedAt: () => 'now()', cancelRequestedAt: () => 'now()' },
+        { id: deploymentId, status },
+        {
+          status: 'cancelled',
+          completedAt: () => 'now()',
+          cancelRequestedAt: () => 'now()',
+          pauseRequestedAt: null,
+        },
       );
       if (!result.affected) return false;
-      await this.appendEvent(manager, deploymentId, 'cancelled', 'Cancelled before it started');
+      await this.appendEvent(manager, deploymentId, 'cancelled', message);
+      return true;
+    });
+  }
+
+  /** Asks a queued or running rollout to pause before its next batch; false when it is neither. */
+  requestPause(deploymentId: number): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.update(
+        DeploymentEntity,
+        { id: deploymentId, status: In(['queued', 'in_progress']) },
+        { pauseRequestedAt: () => 'COALESCE(pause_requested_at, now())' },
+      );
+      if (!result.affected) return false;
+      await this.appendEvent(manager, deploymentId, 'pause_requested', 'Pause requested');
+      return true;
+    });
+  }
+
+  /** paused → in_progress, for a worker to take on from the next batch; false when it is not paused. */
+  resume(deploymentId: number): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.update(
+        DeploymentEntity,
+        { id: deploymentId, status: 'paused' },
+        { status: 'in_progress', pauseRequestedAt: null },
+      );
+      if (!result.affected) return false;
+      await this.appendEvent(manager, deploymentId, 'resumed', 'Resumed');
       return true;
     });
   }
@@ -138,7 +203,7 @@ export class DeploymentsRepository {
     return this.dataSource.transaction(async (manager) => {
       const result = await manager.update(
         DeploymentEntity,
-        { id: deploymentId, status: In(['in_progress', 'paused']) },
+        { id: deploymentId, status: 'in_progress' },
         { cancelRequestedAt: () => 'COALESCE(cancel_requested_at, now())' },
       );
       if (!result.affected) return false;
@@ -150,7 +215,7 @@ export class DeploymentsRepository {
   private async appendEvent(
     manager: EntityManager,
     deploymentId: number,
-    type: DeploymentStatus | 'cancel_requested',
+    type: DeploymentStatus | 'cancel_requested' | 'pause_requested' | 'resumed',
     message: string,
   ): Promise<void> {
     await manager.insert(DeploymentEventEntity, {

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../common/erro
 import { toBatchView } from './deployment-batch.view';
 import { rollingUpdateOptionsOf, toDeploymentView } from './deployment.view';
 import { checkSizingBudget } from '../rollout/planning/budget';
+import { ESTIMATE_SAMPLE, type PlanPreview, previewPlan } from '../rollout/planning/preview';
 import { planBatches } from '../rollout/planning/batches';
 import { currentVersion } from '../rollout/planning/current-version';
 import { BatchView, DEFAULT_ROLLING_UPDATE, DeploymentView, RollingUpdateOptions } from '../rollout/domain';
@@ -17,8 +18,11 @@ import { DeploymentsRepository } from './deployments.repository';
 import { pageOf } from '../common/http/page.query';
 import { ListDeploymentsQuery } from './list-deployments.query';
 import { RollingUpdateDto } from './rolling-update.dto';
+import { DEFAULT_EVENTS_PAGE, DeploymentEventsQuery } from './deployment-events.query';
+import { type DeploymentEventView, toDeploymentEventView } from './deployment-event.view';
 
 const CANCELLABLE = ['queued', 'in_progress', 'paused'];
+const PAUSABLE = ['queued', 'in_progress'];
 
 @Injectable()
 export class DeploymentsService {
@@ -26,7 +30,7 @@ export class DeploymentsService {
     private readonly deployments: DeploymentsRepository,
     private readonly applications: ApplicationsService,
     private readonly queue: DeploymentQueue,
-    private readonly events: RolloutEvents,
+    private readonly live: RolloutEvents,
   ) {}
 
   async create(teamId: number, dto: CreateDeploymentDto): Promise<DeploymentView> {
@@ -66,15 +70,44 @@ export class DeploymentsService {
     return (await this.deployments.batchesOf(id)).map(toBatchView);
   }
 
+  async events(teamId: number, id: number, query: DeploymentEventsQuery): Promise<DeploymentEventView[]> {
+    await this.find(teamId, id);
+    const afterId = query.afterId === undefined ? 0 : Number(query.afterId);
+    const limit = query.limit === undefined ? DEFAULT_EVENTS_PAGE : Number(query.limit);
+    return (await this.deployments.eventsOf(id, afterId, limit)).map(toDeploymentEventView);
+  }
+
+  /** The rollout that `rolling-update` with the same body would run; changes nothing. */
+  async plan(teamId: number, id: number, dto: RollingUpdateDto): Promise<PlanPreview> {
+    const deployment = await this.find(teamId, id);
+    const application = deployment.application!;
+    const options = this.optionsOf(application, dto);
+    this.checkSizing(application, options);
+    const serverIds = serverIdsOf(application);
+    const instances = await this.deployments.instancesOf(application.id, serverIds);
+    const running = instances.filter((instance) => instance.status === 'running');
+    return previewPlan({
+      applicationName: application.name,
+      serverIds,
+      inRotation: new Set(running.filter((i) => i.inRotation).map((i) => i.serverId)),
+      onTarget: new Set(
+        running
+          .filter((i) => i.image === deployment.image && i.tag === deployment.tag)
+          .map((i) => i.serverId),
+      ),
+      options,
+      target: `${deployment.image}:${deployment.tag}`,
+      drainSeconds: application.loadBalancer.type === 'none' ? 0 : application.loadBalancer.drainSeconds,
+      recentBatchSeconds: await this.deployments.recentBatchSeconds(application.id, ESTIMATE_SAMPLE),
+      hasPrevious: deployment.previousTag !== null,
+    });
+  }
+
   async rollingUpdate(teamId: number, id: number, dto: RollingUpdateDto): Promise<DeploymentView> {
     const deployment = await this.find(teamId, id);
     const application = deployment.application!;
     if (deployment.status !== 'pending') throw this.notPending(deployment);
-    const options: RollingUpdateOptions = {
-      ...DEFAULT_ROLLING_UPDATE,
-      healthCheckPath: application.healthCheckPath,
-      ...definedFields(dto),
-    };
+    const options = this.optionsOf(application, dto);
     const totalBatches = this.checkSizing(application, options);
     if (!(await this.deployments.queue(id, application, options, totalBatches))) {
       throw this.notPending(await this.find(teamId, id));
@@ -90,6 +123,12 @@ export class DeploymentsService {
     }
     const options = rollingUpdateOptionsOf(source, application);
     const totalBatches = this.checkSizing(application, options);
+    // A paused rollout holds the application's slot: rolling it back ends it first.
+    if (source.status === 'paused' && (await this.deployments.cancelIdle(source.id))) {
+      const cancelled = await this.get(teamId, source.id);
+      this.live.deploymentUpdated(cancelled);
+      this.live.deploymentFinished(cancelled);
+    }
     const rollback = await this.deployments.insert(
       {
         ...options,
@@ -116,20 +155,43 @@ export class DeploymentsService {
       );
     }
     // A queued deployment that a worker picks up meanwhile is no longer queued: then ask the worker to stop.
-    const cancelled = (await this.deployments.cancelQueued(id)) || (await this.deployments.requestCancel(id));
+    const cancelled = (await this.deployments.cancelIdle(id)) || (await this.deployments.requestCancel(id));
     if (!cancelled) {
       const current = await this.find(teamId, id);
       throw new ConflictError(`Deployment ${id} is ${current.status} and can no longer be cancelled`);
     }
     const view = await this.get(teamId, id);
-    this.events.deploymentUpdated(view);
-    if (view.status === 'cancelled') this.events.deploymentFinished(view);
+    this.live.deploymentUpdated(view);
+    if (view.status === 'cancelled') this.live.deploymentFinished(view);
     return view;
+  }
+
+  /** The rollout stops before its next batch (the batch in flight finishes); status `paused` then. */
+  async pause(teamId: number, id: number): Promise<DeploymentView> {
+    const deployment = await this.find(teamId, id);
+    if (!PAUSABLE.includes(deployment.status) || !(await this.deployments.requestPause(id))) {
+      const current = await this.find(teamId, id);
+      throw new ConflictError(
+        `Deployment ${id} is ${current.status}; only a queued or in-progress deployment can be paused`,
+      );
+    }
+    const view = await this.get(teamId, id);
+    this.live.deploymentUpdated(view);
+    return view;
+  }
+
+  async resume(teamId: number, id: number): Promise<DeploymentView> {
+    const deployment = await this.find(teamId, id);
+    if (deployment.status !== 'paused' || !(await this.deployments.resume(id))) {
+      const current = await this.find(teamId, id);
+      throw new ConflictError(`Deployment ${id} is ${current.status}, not paused`);
+    }
+    return this.announceAndEnqueue(teamId, id);
   }
 
   /** Subscribers see `queued` before the worker's first event, so the announcement precedes the job. */
   private async announceAndEnqueue(teamId: number, id: number): Promise<DeploymentView> {
-    this.events.deploymentUpdated(await this.get(teamId, id));
+    this.live.deploymentUpdated(await this.get(teamId, id));
     await this.enqueue(id);
     return this.get(teamId, id);
   }
@@ -142,6 +204,10 @@ export class DeploymentsService {
 
   private notPending(deployment: DeploymentEntity): ConflictError {
     return new ConflictError(`Deployment ${deployment.id} is ${deployment.status}, not pending`);
+  }
+
+  private optionsOf(application: ApplicationEntity, dto: RollingUpdateDto): RollingUpdateOptions {
+    return { ...DEFAULT_ROLLING_UPDATE, healthCheckPath: application.healthCheckPath, ...definedFields(dto) };
   }
 
   /** The batch sizing counted on the application's servers now; returns the number of batches. */

@@ -97,6 +97,14 @@ export class RollingUpdateDto {
   @IsInt()
   @Within(LIMITS.failureThreshold)
   failureThreshold?: number;
+
+  @ApiPropertyOptional({
+    default: DEFAULTS.pauseAfterEachBatch,
+    description: 'A manual gate: pause after every batch until POST /api/deployments/:id/resume',
+  })
+  @IsOptional()
+  @IsBoolean()
+  pauseAfterEachBatch?: boolean;
 }
 
 function range(limit: { min: number; max: number }) {

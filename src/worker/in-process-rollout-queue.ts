@@ -35,6 +35,8 @@ export class InProcessRolloutQueue
   private readonly delayed = new Map<number, NodeJS.Timeout>();
   private readonly active = new Map<number, Promise<void>>();
   private readonly attemptsMade = new Map<number, number>();
+  /** Enqueued again while running (e.g. resumed right after it paused): run once more when it returns. */
+  private readonly runAgain = new Set<number>();
   private readonly teamSlots: TeamSlots;
   private readonly concurrency: number;
   private failed = 0;
@@ -53,7 +55,8 @@ export class InProcessRolloutQueue
 
   enqueue(deploymentId: number): Promise<void> {
     // Like a BullMQ job id: a deployment already waiting or running is not queued twice.
-    if (!this.isKnown(deploymentId)) {
+    if (this.active.has(deploymentId)) this.runAgain.add(deploymentId);
+    else if (!this.isKnown(deploymentId)) {
       this.waiting.push(deploymentId);
       this.pump();
     }
@@ -102,6 +105,8 @@ export class InProcessRolloutQueue
       if (deploymentId === undefined) return;
       const run = this.runOnce(deploymentId).finally(() => {
         this.active.delete(deploymentId);
+        if (this.runAgain.delete(deploymentId) && !this.isKnown(deploymentId))
+          this.waiting.push(deploymentId);
         this.pump();
       });
       this.active.set(deploymentId, run);

@@ -46,6 +46,8 @@ export class MemoryRolloutStore extends RolloutStore {
   instances = new Map<number, InstanceState>();
   /** The team of the application; `teamOf` answers it for this store's deployment only. */
   teamId = 1;
+  /** A pause request (`POST …/pause`, or the gate after a batch) not yet honoured by the rollout. */
+  pauseRequested = false;
   private cancelFlag = false;
   private current!: DeploymentView;
   private readonly watches = new Set<AbortController>();
@@ -101,6 +103,7 @@ export class MemoryRolloutStore extends RolloutStore {
       structuredClone({
         deployment: this.deployment,
         cancelRequested: this.cancelRequested,
+        pauseRequested: this.pauseRequested,
         application: this.application,
         servers: this.servers,
         loadBalancerServer: this.loadBalancerServer,
@@ -124,7 +127,8 @@ export class MemoryRolloutStore extends RolloutStore {
 
   updateDeployment(deploymentId: number, patch: DeploymentPatch): Promise<DeploymentView> {
     if (deploymentId !== this.deployment.id) return Promise.reject(gone('deployment', deploymentId));
-    const { startedAt, completedAt, ...rest } = definedOnly(patch);
+    const { startedAt, completedAt, pauseRequestedAt, ...rest } = definedOnly(patch);
+    if (pauseRequestedAt !== undefined) this.pauseRequested = pauseRequestedAt !== null;
     this.deployment = {
       ...this.deployment,
       ...rest,
@@ -181,11 +185,11 @@ export class MemoryRolloutStore extends RolloutStore {
     return Promise.resolve();
   }
 
-  appendEvent(event: RolloutEventRecord): Promise<void> {
+  appendEvent(event: RolloutEventRecord): Promise<number> {
     if (event.deploymentId !== this.deployment.id)
       return Promise.reject(gone('deployment', event.deploymentId));
     this.events.push(structuredClone(event));
-    return Promise.resolve();
+    return Promise.resolve(this.events.length);
   }
 
   get deployment(): DeploymentView {

@@ -24,6 +24,7 @@ describe('RedisEmitterRolloutEvents', () => {
     const events = new RedisEmitterRolloutEvents(redis, 'my-key');
 
     events.instanceUpdated({
+      id: 41,
       deploymentId: 7,
       batchNumber: 1,
       serverId: 3,

@@ -26,7 +26,7 @@ function batch(
 }
 
 function instance(deploymentId: number, serverId: number, phase: InstancePhase): InstanceEvent {
-  return { deploymentId, batchNumber: 1, serverId, phase, message: phase };
+  return { id: 1, deploymentId, batchNumber: 1, serverId, phase, message: phase };
 }
 
 type Values = Awaited<ReturnType<Histogram<string>['get']>>['values'];

@@ -62,6 +62,7 @@ export class TypeormRolloutStore extends RolloutStore {
     return {
       deployment: toDeploymentView(deployment, app),
       cancelRequested: deployment.cancelRequestedAt !== null || deployment.status === 'cancelled',
+      pauseRequested: deployment.pauseRequestedAt !== null,
       application: toApplicationSpec(app, serverIds, await this.secrets.loadSecretEnv(app)),
       servers: serverIds.map((id) => requireTarget(targets, id)),
       loadBalancerServer: loadBalancerServerId === null ? null : requireTarget(targets, loadBalancerServerId),
@@ -152,9 +153,10 @@ export class TypeormRolloutStore extends RolloutStore {
       .execute();
   }
 
-  async appendEvent(event: RolloutEventRecord): Promise<void> {
+  async appendEvent(event: RolloutEventRecord): Promise<number> {
     const events = this.dataSource.getRepository(DeploymentEventEntity);
-    await events.save(
+    // Postgres hands the generated id back through RETURNING: no second query.
+    const saved = await events.save(
       events.create({
         deploymentId: event.deploymentId,
         batchNumber: event.batchNumber,
@@ -163,8 +165,9 @@ export class TypeormRolloutStore extends RolloutStore {
         message: event.message,
         data: event.data ?? null,
       }),
-      { transaction: false, reload: false },
+      { transaction: false },
     );
+    return saved.id;
   }
 
   watchCancel(deploymentId: number): CancelWatch {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
@@ -20,6 +21,9 @@ export const ROLLING_UPDATE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { count: 5000, age: 30 * 24 * 3600 },
 };
 
+const ACTIVE_JOB_WAIT_MS = 10_000;
+const POLL_MS = 50;
+
 @Injectable()
 export class BullmqDeploymentQueue extends DeploymentQueue {
   constructor(@InjectQueue(DEPLOYMENTS_QUEUE) private readonly queue: Queue<RollingUpdateJobData>) {
@@ -28,9 +32,15 @@ export class BullmqDeploymentQueue extends DeploymentQueue {
 
   async enqueue(deploymentId: number): Promise<void> {
     const jobId = deploymentJobId(deploymentId);
-    // A finished job kept for inspection would swallow a new add with the same id (e.g. after a resume).
+    // A job with the same id swallows a new add: a finished one kept for inspection (e.g. before a resume), or
+    // one still returning after it paused the rollout (a resume that came quickly): wait for it, then replace.
     const previous = await this.queue.getJob(jobId);
-    if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove();
+    if (previous) {
+      for (let waited = 0; (await previous.isActive()) && waited < ACTIVE_JOB_WAIT_MS; waited += POLL_MS) {
+        await sleep(POLL_MS);
+      }
+      if ((await previous.isCompleted()) || (await previous.isFailed())) await previous.remove();
+    }
     await this.queue.add(ROLLING_UPDATE_JOB, { deploymentId }, { ...ROLLING_UPDATE_JOB_OPTIONS, jobId });
   }
 }

@@ -59,6 +59,8 @@ export interface BatchView {
 }
 
 export interface InstanceEvent {
+  /** The id of the recorded event (`GET /api/deployments/:id/events`), so a late subscriber can replay. */
+  id: number;
   deploymentId: number;
   batchNumber: number;
   serverId: number;

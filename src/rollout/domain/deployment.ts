@@ -38,6 +38,8 @@ export interface RollingUpdateOptions {
   minimumHealthyInstances: number;
   autoRollbackOnFailure: boolean;
   failureThreshold: number;
+  /** A manual gate: the rollout pauses after every batch until resumed. */
+  pauseAfterEachBatch: boolean;
 }
 
 export const DEFAULT_ROLLING_UPDATE: Omit<RollingUpdateOptions, 'healthCheckPath'> = {
@@ -50,6 +52,7 @@ export const DEFAULT_ROLLING_UPDATE: Omit<RollingUpdateOptions, 'healthCheckPath
   minimumHealthyInstances: 1,
   autoRollbackOnFailure: true,
   failureThreshold: 2,
+  pauseAfterEachBatch: false,
 };
 
 /** A deployment as the engine reads it: what to deploy, how, and how far the rollout got. */

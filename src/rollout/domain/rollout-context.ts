@@ -7,6 +7,8 @@ export interface RolloutContext {
   deployment: DeploymentRecord;
   /** Set by `POST /api/deployments/:id/cancel` while the rollout runs: no new batch starts. */
   cancelRequested: boolean;
+  /** Set by `POST /api/deployments/:id/pause` or the gate after a batch: no new batch starts. */
+  pauseRequested: boolean;
   application: ApplicationSpec;
   /** The application's servers, in the order of `application.serverIds`. */
   servers: ServerTarget[];

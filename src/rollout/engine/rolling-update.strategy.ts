@@ -57,6 +57,7 @@ export class RollingUpdateStrategy {
       const step = nextStep({
         status: deployment.status,
         cancelRequested: context.cancelRequested,
+        pauseRequested: context.pauseRequested,
         failureThreshold: deployment.failureThreshold,
         autoRollbackOnFailure: deployment.autoRollbackOnFailure,
         batches: context.batches,
@@ -68,6 +69,13 @@ export class RollingUpdateStrategy {
         case 'start':
           if (!(await this.start(pass))) return;
           break;
+        case 'pause':
+          await recorder.deployment({ status: 'paused', pauseRequestedAt: null });
+          await recorder.note(
+            'paused',
+            `Paused before batch ${step.beforeBatch} of ${deployment.totalBatches}; resume to go on`,
+          );
+          return;
         case 'run_batch': {
           if (waitBeforeNextBatch && deployment.waitInterval > 0) {
             await recorder.note(
@@ -89,6 +97,8 @@ export class RollingUpdateStrategy {
             await this.finish(new RolloutPass(settled, recorder, this.deps, cancel.signal), 'cancelled');
             return;
           }
+          // The gate: a durable request, so a worker that dies right now still pauses when it resumes.
+          if (deployment.pauseAfterEachBatch) await recorder.deployment({ pauseRequestedAt: pass.now() });
           waitBeforeNextBatch = true;
           break;
         }

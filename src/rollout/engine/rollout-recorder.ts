@@ -70,14 +70,21 @@ export class RolloutRecorder {
 
   async phase(batchNumber: number, serverId: number, phase: InstancePhase, text: string): Promise<void> {
     const message = this.mask.text(text);
-    await this.store.appendEvent({
+    const id = await this.store.appendEvent({
       deploymentId: this.deploymentId,
       batchNumber,
       serverId,
       type: phase,
       message,
     });
-    this.events.instanceUpdated({ deploymentId: this.deploymentId, batchNumber, serverId, phase, message });
+    this.events.instanceUpdated({
+      id,
+      deploymentId: this.deploymentId,
+      batchNumber,
+      serverId,
+      phase,
+      message,
+    });
   }
 
   async note(type: RolloutStep, message: string, data?: Record<string, unknown>): Promise<void> {

@@ -109,6 +109,7 @@ function state(statuses: BatchStatus[], overrides: Partial<RolloutState> = {}): 
   return {
     status: 'in_progress',
     cancelRequested: false,
+    pauseRequested: false,
     failureThreshold: 2,
     autoRollbackOnFailure: true,
     batches: statuses.map((status, i) => ({ batchNumber: i + 1, status })),
@@ -179,6 +180,36 @@ describe('nextStep', () => {
       'cancel lets the batch in flight finish',
       state(['completed', 'in_progress'], { cancelRequested: true }),
       { kind: 'run_batch', batchNumber: 2 },
+    ],
+    [
+      'a pause request stops before the next batch',
+      state(['completed', 'pending'], { pauseRequested: true }),
+      { kind: 'pause', beforeBatch: 2 },
+    ],
+    [
+      'a pause request lets the batch in flight finish',
+      state(['completed', 'health_checking'], { pauseRequested: true }),
+      { kind: 'run_batch', batchNumber: 2 },
+    ],
+    [
+      'a pause request after the last batch lets the rollout finish',
+      state(['completed', 'completed'], { pauseRequested: true }),
+      { kind: 'finish', status: 'completed' },
+    ],
+    [
+      'a cancel wins over a pause',
+      state(['completed', 'pending'], { pauseRequested: true, cancelRequested: true }),
+      { kind: 'finish', status: 'cancelled' },
+    ],
+    [
+      'two failures in a row roll back even with a pause requested',
+      state(['failed', 'failed', 'pending'], { pauseRequested: true }),
+      { kind: 'fleet_rollback' },
+    ],
+    [
+      'a paused deployment waits for resume',
+      state(['completed', 'pending'], { status: 'paused' }),
+      { kind: 'done' },
     ],
   ])('%s', (_name, input, expected) => {
     expect(nextStep(input)).toEqual(expected);

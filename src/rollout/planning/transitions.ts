@@ -15,12 +15,14 @@ export type RolloutStep =
   | { kind: 'done' }
   | { kind: 'start' }
   | { kind: 'run_batch'; batchNumber: number }
+  | { kind: 'pause'; beforeBatch: number }
   | { kind: 'fleet_rollback' }
   | { kind: 'finish'; status: DeploymentStatus };
 
 export interface RolloutState {
   status: DeploymentStatus;
   cancelRequested: boolean;
+  pauseRequested: boolean;
   failureThreshold: number;
   autoRollbackOnFailure: boolean;
   batches: readonly { batchNumber: number; status: BatchStatus }[];
@@ -51,7 +53,8 @@ export function trailingFailures(batches: RolloutState['batches']): number {
 }
 
 export function nextStep(state: RolloutState): RolloutStep {
-  if (FINAL_DEPLOYMENT_STATUSES.includes(state.status)) return { kind: 'done' };
+  // Paused: only `resume` (back to in_progress) or `cancel` (cancelled) moves it on.
+  if (FINAL_DEPLOYMENT_STATUSES.includes(state.status) || state.status === 'paused') return { kind: 'done' };
   if (state.status === 'pending' || state.status === 'queued' || state.batches.length === 0)
     return { kind: 'start' };
 
@@ -65,6 +68,9 @@ export function nextStep(state: RolloutState): RolloutStep {
   if (state.cancelRequested && (next === undefined || next.status === 'pending')) {
     return { kind: 'finish', status: 'cancelled' };
   }
+  // A pause waits for the batch in flight, like a cancel; with nothing left to run the rollout just finishes.
+  if (state.pauseRequested && next?.status === 'pending')
+    return { kind: 'pause', beforeBatch: next.batchNumber };
   if (next) return { kind: 'run_batch', batchNumber: next.batchNumber };
   const anyFailed = state.batches.some((b) => isFailedBatch(b.status));
   return { kind: 'finish', status: anyFailed ? 'completed_with_errors' : 'completed' };

@@ -19,6 +19,7 @@ export interface DeploymentPatch {
   failureReason?: string | null;
   startedAt?: Date | null;
   completedAt?: Date | null;
+  pauseRequestedAt?: Date | null;
 }
 
 export interface BatchPatch {
@@ -38,7 +39,8 @@ export interface PlannedBatch {
 }
 
 /** The deployment-level steps the engine records besides instance phases. */
-export type RolloutStep = 'started' | 'waiting' | 'batch_cancelled' | 'fleet_rollback' | 'finished';
+export type RolloutStep =
+  'started' | 'waiting' | 'paused' | 'batch_cancelled' | 'fleet_rollback' | 'finished';
 
 export interface RolloutEventRecord {
   deploymentId: number;
@@ -66,7 +68,8 @@ export abstract class RolloutStore {
   abstract ensureBatches(deploymentId: number, planned: PlannedBatch[]): Promise<BatchView[]>;
   abstract updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView>;
   abstract saveInstance(applicationId: number, instance: InstanceState): Promise<void>;
-  abstract appendEvent(event: RolloutEventRecord): Promise<void>;
+  /** Records an event of the timeline; resolves to its id (increasing in the order events are recorded). */
+  abstract appendEvent(event: RolloutEventRecord): Promise<number>;
   /** Watches for `POST /api/deployments/:id/cancel` while the rollout runs, so a long wait can end at once. */
   abstract watchCancel(deploymentId: number): CancelWatch;
   /** The team owning the deployment's application (read from the database); null when it is gone. */

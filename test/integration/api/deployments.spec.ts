@@ -23,6 +23,7 @@ const CONTRACT_DEFAULTS = {
   minimumHealthyInstances: 1,
   autoRollbackOnFailure: true,
   failureThreshold: 2,
+  pauseAfterEachBatch: false,
 };
 
 describe('/api/deployments', () => {

@@ -277,8 +277,8 @@ const CASES: Case[] = [
   [
     'an unknown rolling-update field',
     ROLLING,
-    () => ({ pauseAfterEachBatch: true }),
-    'pauseAfterEachBatch should not exist',
+    () => ({ canaryPercent: 10 }),
+    'canaryPercent should not exist',
   ],
 ];
 

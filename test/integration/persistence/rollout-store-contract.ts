@@ -337,6 +337,7 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
           'minimumHealthyInstances',
           'autoRollbackOnFailure',
           'failureThreshold',
+          'pauseAfterEachBatch',
           'totalBatches',
           'completedBatches',
           'failedBatches',
@@ -722,7 +723,28 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
       });
     });
 
+    describe('pause requests', () => {
+      it('reads a pause request back in the context until it is cleared', async () => {
+        const s = await makeStore(seed());
+        expect((await s.store.loadContext(s.deploymentId)).pauseRequested).toBe(false);
+        await s.store.updateDeployment(s.deploymentId, { pauseRequestedAt: new Date() });
+        expect((await s.store.loadContext(s.deploymentId)).pauseRequested).toBe(true);
+        const view = await s.store.updateDeployment(s.deploymentId, { pauseRequestedAt: null });
+        expect((await s.store.loadContext(s.deploymentId)).pauseRequested).toBe(false);
+        expect(view).not.toHaveProperty('pauseRequestedAt');
+      });
+    });
+
     describe('appendEvent', () => {
+      it('answers each event its id, increasing in the order the events were recorded', async () => {
+        const s = await makeStore(seed());
+        const event = { deploymentId: s.deploymentId, batchNumber: null, serverId: null, message: 'm' };
+        const first = await s.store.appendEvent({ ...event, type: 'started' });
+        const second = await s.store.appendEvent({ ...event, type: 'waiting' });
+        expect(Number.isSafeInteger(first) && first > 0).toBe(true);
+        expect(second).toBeGreaterThan(first);
+      });
+
       it('keeps the events in the order they happened, with their fields', async () => {
         const s = await makeStore(seed());
         const a = nth(s.serverIds, 1);

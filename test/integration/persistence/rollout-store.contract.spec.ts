@@ -84,7 +84,7 @@ async function inPostgres(db: TestDatabase, seed: StoreSeed): Promise<SeededStor
     },
     cancel: async () => {
       const done =
-        (await repository.cancelQueued(deployment.id)) || (await repository.requestCancel(deployment.id));
+        (await repository.cancelIdle(deployment.id)) || (await repository.requestCancel(deployment.id));
       if (!done) throw new Error('the cancel was refused');
     },
   };

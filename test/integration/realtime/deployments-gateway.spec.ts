@@ -198,6 +198,7 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
     events.batchUpdated(deploymentA1, batchView(31));
     for (let step = 1; step <= 50; step++) {
       events.instanceUpdated({
+        id: step,
         deploymentId: deploymentA1,
         batchNumber: 1,
         serverId: 1,
@@ -207,6 +208,7 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
     }
     events.deploymentFinished(deploymentView(deploymentA1, 1, 'completed'));
     events.instanceUpdated({
+      id: 51,
       deploymentId: deploymentA2,
       batchNumber: 1,
       serverId: 2,
