@@ -38,6 +38,11 @@ describe('live screen', () => {
     expect(written[0]).toBe('\x1b[2Kone\n\x1b[J');
     // Back up over the one line drawn, rewrite both.
     expect(written[1]).toBe(`\x1b[1F\x1b[2Kone\n\x1b[2K${'x'.repeat(28)}…\n\x1b[J`);
+    screen.show([
+      { key: 'a', text: 'one' },
+      { key: 'b', text: 'x'.repeat(40) },
+    ]);
+    expect(written).toHaveLength(2);
   });
 
   it('keeps colour sequences whole when it cuts, and they do not count as width', () => {

@@ -32,6 +32,7 @@ export function fitLine(line: string, width: number): string {
  */
 export class LiveScreen {
   private drawn = 0;
+  private lastFrame = '';
   private readonly printed = new Map<string, string>();
 
   constructor(private readonly stream: Stream) {}
@@ -41,6 +42,10 @@ export class LiveScreen {
       const width = (this.stream.columns ?? 0) > 20 ? (this.stream.columns ?? 0) - 1 : undefined;
       const lines = frame.map((line) => line.text);
       const fitted = width === undefined ? lines : lines.map((line) => fitLine(line, width));
+      // The same frame again (an event that changed nothing visible) is not redrawn.
+      const key = fitted.join('\n');
+      if (key === this.lastFrame) return;
+      this.lastFrame = key;
       const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
       this.stream.write(`${up}${fitted.map((line) => `\x1b[2K${line}\n`).join('')}\x1b[J`);
       this.drawn = fitted.length;

@@ -30,7 +30,7 @@ function deploymentRank(status: string): number {
   return status === 'queued' ? 1 : 0;
 }
 
-/** How far one server's update got, out of DONE_STEP; failures count as done (nothing more happens). */
+/** How far one server's update got, out of DONE_STEP; a server put back on its old version is done too. */
 const PHASE_STEP: Readonly<Record<string, number>> = {
   draining: 1,
   pulling: 1,
@@ -38,8 +38,8 @@ const PHASE_STEP: Readonly<Record<string, number>> = {
   health_checking: 3,
   healthy: 4,
   rolling_back: 4,
+  unhealthy: 4,
   in_rotation: 5,
-  unhealthy: 5,
   rolled_back: 5,
 };
 const DONE_STEP = 5;
@@ -163,8 +163,7 @@ export function batchLine(
       return `${nameOf(names, id)} ${plain ? phase : paint(phase, statusColour(phase))}`;
     })
     .join(', ');
-  const status =
-    over || batch.status === 'health_checking' ? `  ${paint(batch.status, statusColour(batch.status))}` : '';
+  const status = over ? `  ${paint(batch.status, statusColour(batch.status))}` : '';
   return `  batch ${batch.batchNumber}/${total || '?'} ${bar} ${done}/${phases.length}  ${servers}${status}`;
 }
 
