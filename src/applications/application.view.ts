@@ -18,6 +18,8 @@ export interface InstanceView {
   tag: string | null;
   status: InstanceStatus;
   inRotation: boolean;
+  /** The port this instance serves on now (the application's hostPort until an instance records another). */
+  hostPort: number;
 }
 
 /** The application's server ids in their stored order (batches follow it). */
@@ -46,7 +48,11 @@ export function toApplicationView(application: ApplicationEntity): ApplicationVi
 }
 
 /** One entry per server of the application; a server without a recorded instance shows as absent. */
-export function toInstanceViews(serverIds: number[], instances: ApplicationInstanceEntity[]): InstanceView[] {
+export function toInstanceViews(
+  serverIds: number[],
+  instances: ApplicationInstanceEntity[],
+  hostPort: number,
+): InstanceView[] {
   const byServer = new Map(instances.map((instance) => [instance.serverId, instance]));
   return serverIds.map((serverId) => {
     const instance = byServer.get(serverId);
@@ -56,6 +62,7 @@ export function toInstanceViews(serverIds: number[], instances: ApplicationInsta
       tag: instance?.tag ?? null,
       status: instance?.status ?? 'absent',
       inRotation: instance?.inRotation ?? false,
+      hostPort: instance?.hostPort ?? hostPort,
     };
   });
 }

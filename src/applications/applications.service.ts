@@ -60,7 +60,11 @@ export class ApplicationsService {
 
   async instances(teamId: number, id: number): Promise<InstanceView[]> {
     const application = await this.find(teamId, id);
-    return toInstanceViews(serverIdsOf(application), await this.applications.instancesOf(id));
+    return toInstanceViews(
+      serverIdsOf(application),
+      await this.applications.instancesOf(id),
+      application.hostPort,
+    );
   }
 
   async remove(teamId: number, id: number): Promise<void> {

@@ -187,15 +187,31 @@ describe('/api/applications', () => {
     const app = await createApplication(t, acme, [servers[1].id, servers[0].id]);
     await t.db.dataSource.query(
       `INSERT INTO application_instances (application_id, server_id, docker_image, docker_tag, status, in_rotation, host_port)
-       VALUES ($1, $2, 'ghcr.io/acme/shop', 'v2', 'running', true, 8080)`,
+       VALUES ($1, $2, 'ghcr.io/acme/shop', 'v2', 'running', true, 8081)`,
       [app.id, servers[0].id],
     );
     const response = await t.http.get(`/api/applications/${app.id}/instances`).set(bearer(acme));
     expect(response.status).toBe(200);
+    // hostPort: the port the instance serves on now; the application's own where nothing is recorded.
     expect(response.body).toEqual([
-      { serverId: servers[1].id, image: null, tag: null, status: 'absent', inRotation: false },
-      { serverId: servers[0].id, image: 'ghcr.io/acme/shop', tag: 'v2', status: 'running', inRotation: true },
+      {
+        serverId: servers[1].id,
+        image: null,
+        tag: null,
+        status: 'absent',
+        inRotation: false,
+        hostPort: app.hostPort,
+      },
+      {
+        serverId: servers[0].id,
+        image: 'ghcr.io/acme/shop',
+        tag: 'v2',
+        status: 'running',
+        inRotation: true,
+        hostPort: 8081,
+      },
     ]);
+    expect(app.hostPort).not.toBe(8081);
   });
 
   it('deletes an application (204) with its server links', async () => {
