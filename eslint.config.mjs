@@ -80,6 +80,27 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard is a browser bundle with its own tsconfig (its .vue files are checked by vue-tsc): it
+    // reaches the product only over HTTP and socket.io, never by importing server code.
+    files: ['dashboard/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src/**', 'node:*', '@nestjs/*'], message: 'The dashboard talks to the API only.' },
+            { group: ['**/demo/**'], message: 'The demo fleet is never imported by the product.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The dashboard's build configuration runs in Node.
+    files: ['dashboard/vite.config.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
