@@ -194,7 +194,7 @@ describe('dashboard in a real browser', () => {
     await page.getByLabel('Version (image tag)').fill('v2');
     await page.getByLabel('25 %').check();
     await page.getByText('Advanced options').click();
-    await page.getByLabel('Wait between batches (s)').fill('2');
+    await page.getByLabel('Wait between batches (s)').fill('1');
     await page.getByLabel('Health check interval (s)').fill(String(QUICK.healthCheckInterval));
     await page.getByLabel('Health check timeout (s)').fill(String(QUICK.healthCheckTimeout));
     const start = page.getByRole('button', { name: 'Start rolling update' });
@@ -239,7 +239,7 @@ describe('dashboard in a real browser', () => {
     expect(await page.getByRole('button', { name: 'Resume' }).isEnabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Pause' }).isDisabled()).toBe(true);
     const whilePaused = await page.locator('.batch[data-batch-status="completed"]').count();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await page.locator('.batch[data-batch-status="completed"]').count()).toBe(whilePaused);
     expect(await statusOf(page)).toBe('paused');
 
@@ -318,6 +318,7 @@ describe('dashboard in a real browser', () => {
     await page.context().close();
   });
 
+  // Last: it looks at the rolled-back deployment of the test before and checks every request of all three.
   it('fits a phone-width screen, sends a refused token back to the login, and stays on 127.0.0.1', async () => {
     const page = await openPage({ width: 375, height: 740 });
     // A stale token in the tab: the first API answer (401) sends the person back to the login.
