@@ -12,6 +12,7 @@ import { MetricsModule } from './infra/metrics/metrics.module';
 import { QueueModule } from './infra/queue/queue.module';
 import { RedisClientModule } from './infra/queue/redis-client.module';
 import { ServersModule } from './servers/servers.module';
+import { DashboardModule } from './infra/dashboard/dashboard.module';
 
 /** What every API serves, whichever transport the root module picks for the queue and the events. */
 export const API_MODULES = [
@@ -24,6 +25,7 @@ export const API_MODULES = [
   DeploymentsModule,
   EventsGatewayModule,
   MetricsModule,
+  DashboardModule,
 ];
 
 /**
