@@ -207,7 +207,11 @@ export class DeploymentsService {
   }
 
   private optionsOf(application: ApplicationEntity, dto: RollingUpdateDto): RollingUpdateOptions {
-    const options = { ...DEFAULT_ROLLING_UPDATE, healthCheckPath: application.healthCheckPath, ...definedFields(dto) };
+    const options = {
+      ...DEFAULT_ROLLING_UPDATE,
+      healthCheckPath: application.healthCheckPath,
+      ...definedFields(dto),
+    };
     // A deadline of 0 s could never be met: it means none, as leaving it out does.
     return { ...options, progressDeadline: options.progressDeadline || null };
   }
