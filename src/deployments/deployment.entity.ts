@@ -99,6 +99,22 @@ export class DeploymentEntity {
   @Column({ name: 'pause_after_each_batch', type: 'boolean', default: false })
   pauseAfterEachBatch: boolean;
 
+  @Column({ name: 'success_threshold', type: 'int', default: 1 })
+  successThreshold: number;
+
+  @Column({ name: 'start_period', ...float, default: 0 })
+  startPeriod: number;
+
+  @Column({ name: 'min_ready_seconds', ...float, default: 0 })
+  minReadySeconds: number;
+
+  @Column({ name: 'progress_deadline', ...float, nullable: true })
+  progressDeadline: number | null;
+
+  /** Set by `POST /api/deployments/:id/resume`: the progress deadline counts from here, not across a pause. */
+  @Column({ name: 'resumed_at', type: 'timestamptz', nullable: true })
+  resumedAt: Date | null;
+
   @Column({ name: 'total_batches', type: 'int', default: 0 })
   totalBatches: number;
 

@@ -24,6 +24,10 @@ export function rollingUpdateOptionsOf(
     autoRollbackOnFailure: deployment.autoRollbackOnFailure,
     failureThreshold: deployment.failureThreshold,
     pauseAfterEachBatch: deployment.pauseAfterEachBatch,
+    successThreshold: deployment.successThreshold,
+    startPeriod: deployment.startPeriod,
+    minReadySeconds: deployment.minReadySeconds,
+    progressDeadline: deployment.progressDeadline,
   };
 }
 

@@ -190,7 +190,7 @@ export class DeploymentsRepository {
       const result = await manager.update(
         DeploymentEntity,
         { id: deploymentId, status: 'paused' },
-        { status: 'in_progress', pauseRequestedAt: null },
+        { status: 'in_progress', pauseRequestedAt: null, resumedAt: () => 'now()' },
       );
       if (!result.affected) return false;
       await this.appendEvent(manager, deploymentId, 'resumed', 'Resumed');

@@ -207,7 +207,13 @@ export class DeploymentsService {
   }
 
   private optionsOf(application: ApplicationEntity, dto: RollingUpdateDto): RollingUpdateOptions {
-    return { ...DEFAULT_ROLLING_UPDATE, healthCheckPath: application.healthCheckPath, ...definedFields(dto) };
+    const options = {
+      ...DEFAULT_ROLLING_UPDATE,
+      healthCheckPath: application.healthCheckPath,
+      ...definedFields(dto),
+    };
+    // A deadline of 0 s could never be met: it means none, as leaving it out does.
+    return { ...options, progressDeadline: options.progressDeadline || null };
   }
 
   /** The batch sizing counted on the application's servers now; returns the number of batches. */

@@ -105,6 +105,46 @@ export class RollingUpdateDto {
   @IsOptional()
   @IsBoolean()
   pauseAfterEachBatch?: boolean;
+
+  @ApiPropertyOptional({
+    default: DEFAULTS.successThreshold,
+    ...range(LIMITS.successThreshold),
+    description: 'Consecutive passing probes a new instance needs',
+  })
+  @IsOptional()
+  @IsInt()
+  @Within(LIMITS.successThreshold)
+  successThreshold?: number;
+
+  @ApiPropertyOptional({
+    default: DEFAULTS.startPeriod,
+    ...range(LIMITS.startPeriod),
+    description: 'Seconds after a start during which failing probes do not count',
+  })
+  @IsOptional()
+  @IsNumber(finite)
+  @Within(LIMITS.startPeriod)
+  startPeriod?: number;
+
+  @ApiPropertyOptional({
+    default: DEFAULTS.minReadySeconds,
+    ...range(LIMITS.minReadySeconds),
+    description: 'Seconds a new instance must keep passing before its batch completes (a bake time)',
+  })
+  @IsOptional()
+  @IsNumber(finite)
+  @Within(LIMITS.minReadySeconds)
+  minReadySeconds?: number;
+
+  @ApiPropertyOptional({
+    ...range(LIMITS.progressDeadline),
+    description:
+      'Seconds without a completed batch after which the rollout fails (and, with autoRollbackOnFailure, rolls back); absent or 0: none',
+  })
+  @IsOptional()
+  @IsNumber(finite)
+  @Within(LIMITS.progressDeadline)
+  progressDeadline?: number;
 }
 
 function range(limit: { min: number; max: number }) {

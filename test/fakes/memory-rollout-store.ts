@@ -48,6 +48,8 @@ export class MemoryRolloutStore extends RolloutStore {
   teamId = 1;
   /** A pause request (`POST …/pause`, or the gate after a batch) not yet honoured by the rollout. */
   pauseRequested = false;
+  /** When the API last resumed the deployment (ISO 8601). */
+  resumedAt: string | null = null;
   private cancelFlag = false;
   private current!: DeploymentView;
   private readonly watches = new Set<AbortController>();
@@ -104,6 +106,7 @@ export class MemoryRolloutStore extends RolloutStore {
         deployment: this.deployment,
         cancelRequested: this.cancelRequested,
         pauseRequested: this.pauseRequested,
+        resumedAt: this.resumedAt,
         application: this.application,
         servers: this.servers,
         loadBalancerServer: this.loadBalancerServer,

@@ -9,6 +9,10 @@ export const LIMITS = {
   healthCheckInterval: { min: 0.01, max: 300 },
   maxHealthCheckRetries: { min: 1, max: 10_000 },
   failureThreshold: { min: 1, max: 1000 },
+  successThreshold: { min: 1, max: 1000 },
+  startPeriod: { min: 0, max: 86_400 },
+  minReadySeconds: { min: 0, max: 86_400 },
+  progressDeadline: { min: 0, max: 86_400 },
   drainSeconds: { min: 0, max: 3600 },
   /** An application runs on at most this many servers, so larger batch sizes or minimums mean nothing. */
   serversPerApplication: { min: 1, max: 1000 },

@@ -175,4 +175,48 @@ describe('UndiciHealthProbe', () => {
     expect(result).toMatchObject({ healthy: false, statusCode: null, attempts: 1 });
     expect(result.lastError).toEqual(expect.any(String));
   });
+
+  describe('gates: successThreshold, startPeriod, minReadySeconds', () => {
+    it('needs successThreshold passes in a row: a failure in between starts the count again', async () => {
+      const server = await start([200, 500, 200, 200, 200]);
+      const result = await probe().check({ ...spec, maxAttempts: 10, successThreshold: 3, url: server.url });
+      expect(result).toMatchObject({
+        healthy: true,
+        attempts: 5,
+        message: 'Health check passed 3 times in a row',
+      });
+      expect(server.requests).toBe(5);
+    });
+
+    it('does not count failures during the start period against maxAttempts', async () => {
+      // Three failures inside a 150 ms start period (20 ms apart), then two counted ones, then a pass.
+      const server = await start([500, 500, 500, 500, 500, 500, 200], 0);
+      const within = await probe().check({ ...spec, maxAttempts: 2, startPeriodMs: 10_000, url: server.url });
+      expect(within).toMatchObject({ healthy: true, attempts: 7 });
+      const other = await start([500, 500, 500, 200]);
+      const without = await probe().check({ ...spec, maxAttempts: 2, url: other.url });
+      expect(without).toMatchObject({
+        healthy: false,
+        attempts: 2,
+        message: 'Health check failed after 2 attempts',
+      });
+    });
+
+    it('keeps probing through minReadySeconds after the pass and fails an instance that stops answering', async () => {
+      const steady = await start([200]);
+      const clock = new RecordingClock();
+      const kept = await probe(clock).check({ ...spec, minReadyMs: 200, url: steady.url });
+      expect(kept).toMatchObject({ healthy: true, message: 'Health check passed and kept passing for 0.2s' });
+      expect(kept.elapsedMs).toBeGreaterThanOrEqual(200);
+      expect(steady.requests).toBeGreaterThan(3);
+
+      const crashing = await start([200, 200, 500]);
+      const failed = await probe().check({ ...spec, minReadyMs: 5_000, url: crashing.url });
+      expect(failed).toMatchObject({ healthy: false, attempts: 3, lastError: 'HTTP 500' });
+      expect(failed.message).toMatch(
+        /^Health check failed \d+\.\ds after the instance passed, within minReadySeconds \(5s\)$/,
+      );
+      expect(failed.elapsedMs).toBeLessThan(2_000);
+    });
+  });
 });

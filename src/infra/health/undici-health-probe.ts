@@ -14,6 +14,15 @@ interface Attempt {
   error: string | null;
 }
 
+/** "Health check passed", saying which gates it passed when there were any beyond one pass. */
+function passedMessage(successThreshold: number, minReadyMs: number): string {
+  const gates = [
+    ...(successThreshold > 1 ? [`${successThreshold} times in a row`] : []),
+    ...(minReadyMs > 0 ? [`and kept passing for ${minReadyMs / 1000}s`] : []),
+  ];
+  return gates.length === 0 ? 'Health check passed' : `Health check passed ${gates.join(' ')}`;
+}
+
 /** Where one attempt goes: the URL with its host replaced by the address, and the Host header to send. */
 type Target = { url: string; host: string } | { refused: string } | { error: string };
 
@@ -38,66 +47,71 @@ export class UndiciHealthProbe extends HealthProbe {
     const started = this.clock.now().getTime();
     const elapsed = () => this.clock.now().getTime() - started;
     const maxAttempts = Math.max(1, Math.floor(spec.maxAttempts));
+    const successThreshold = Math.max(1, Math.floor(spec.successThreshold ?? 1));
+    const startPeriodMs = spec.startPeriodMs ?? 0;
+    const minReadyMs = spec.minReadyMs ?? 0;
     let attempts = 0;
+    /** Failed attempts after the start period: they count against `maxAttempts`. */
+    let countedFailures = 0;
+    let passesInARow = 0;
+    /** When the instance reached `successThreshold` (ms since the first attempt); its bake starts then. */
+    let readyAt: number | null = null;
     let last: Attempt = { statusCode: null, error: null };
+    const outcome = (healthy: boolean, message: string): HealthCheckOutcome => ({
+      healthy,
+      statusCode: last.statusCode,
+      attempts,
+      elapsedMs: elapsed(),
+      message,
+      lastError: healthy ? null : last.error,
+    });
 
     for (;;) {
       const target = await this.target(spec.url);
-      if ('refused' in target) {
-        return {
-          healthy: false,
-          statusCode: null,
-          attempts,
-          elapsedMs: elapsed(),
-          message: `Health check refused: ${target.refused}`,
-          lastError: null,
-        };
-      }
+      if ('refused' in target)
+        return { ...outcome(false, `Health check refused: ${target.refused}`), lastError: null };
       const left = spec.deadlineMs - elapsed();
       if (signal?.aborted) break;
+      const attemptStartedAt = elapsed();
       attempts++;
       last =
         'error' in target
           ? { statusCode: null, error: target.error }
           : await this.attempt(target, Math.max(1, Math.min(spec.requestTimeoutMs, left)), signal);
       if (last.error === null) {
-        return {
-          healthy: true,
-          statusCode: last.statusCode,
-          attempts,
-          elapsedMs: elapsed(),
-          message: 'Health check passed',
-          lastError: null,
-        };
+        passesInARow++;
+        if (readyAt === null && passesInARow >= successThreshold) readyAt = elapsed();
+        if (readyAt !== null && elapsed() - readyAt >= minReadyMs) {
+          return outcome(true, passedMessage(successThreshold, minReadyMs));
+        }
+      } else {
+        if (signal?.aborted) break;
+        if (readyAt !== null) {
+          const after = ((elapsed() - readyAt) / 1000).toFixed(1);
+          return outcome(
+            false,
+            `Health check failed ${after}s after the instance passed, within minReadySeconds (${minReadyMs / 1000}s)`,
+          );
+        }
+        passesInARow = 0;
+        if (attemptStartedAt >= startPeriodMs) countedFailures++;
+        if (countedFailures >= maxAttempts)
+          return outcome(false, `Health check failed after ${attempts} attempts`);
       }
-      if (signal?.aborted) break;
-      const fail = (message: string): HealthCheckOutcome => ({
-        healthy: false,
-        statusCode: last.statusCode,
-        attempts,
-        elapsedMs: elapsed(),
-        message,
-        lastError: last.error,
-      });
-      if (attempts >= maxAttempts) return fail(`Health check failed after ${attempts} attempts`);
       // Stop when the deadline would pass before the next attempt could start: never sleep past it.
       const remaining = spec.deadlineMs - elapsed();
       if (remaining <= 0 || spec.intervalMs >= remaining) {
-        return fail(
-          `Health check failed after ${attempts} attempts: deadline of ${spec.deadlineMs / 1000}s reached`,
+        return outcome(
+          false,
+          readyAt !== null
+            ? `Health check deadline of ${spec.deadlineMs / 1000}s reached while the instance was proving itself (minReadySeconds ${minReadyMs / 1000}s)`
+            : `Health check failed after ${attempts} attempts: deadline of ${spec.deadlineMs / 1000}s reached`,
         );
       }
       await this.clock.sleep(spec.intervalMs, signal);
     }
     // Stopped by a cancel: whatever the instance answered so far, it was not found healthy.
-    return {
-      healthy: false,
-      statusCode: last.statusCode,
-      attempts,
-      elapsedMs: elapsed(),
-      message: HEALTH_CHECK_STOPPED,
-      lastError: last.error,
-    };
+    return outcome(false, HEALTH_CHECK_STOPPED);
   }
 
   /** Closes the dispatcher's sockets (on shutdown). */

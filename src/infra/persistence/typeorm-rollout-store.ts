@@ -63,6 +63,7 @@ export class TypeormRolloutStore extends RolloutStore {
       deployment: toDeploymentView(deployment, app),
       cancelRequested: deployment.cancelRequestedAt !== null || deployment.status === 'cancelled',
       pauseRequested: deployment.pauseRequestedAt !== null,
+      resumedAt: deployment.resumedAt ? deployment.resumedAt.toISOString() : null,
       application: toApplicationSpec(app, serverIds, await this.secrets.loadSecretEnv(app)),
       servers: serverIds.map((id) => requireTarget(targets, id)),
       loadBalancerServer: loadBalancerServerId === null ? null : requireTarget(targets, loadBalancerServerId),

@@ -39,6 +39,8 @@ export interface BatchRecord {
   status: BatchStatus;
   /** ISO 8601; null until the batch first starts (and again when a cancel hands it back unchanged). */
   startedAt: string | null;
+  /** ISO 8601; when the batch settled (the progress deadline counts from the last completed one). */
+  completedAt: string | null;
   failureReason: string | null;
 }
 

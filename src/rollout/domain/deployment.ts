@@ -40,6 +40,14 @@ export interface RollingUpdateOptions {
   failureThreshold: number;
   /** A manual gate: the rollout pauses after every batch until resumed. */
   pauseAfterEachBatch: boolean;
+  /** Consecutive passing probes a new instance needs. */
+  successThreshold: number;
+  /** Seconds after a start during which failing probes do not count. */
+  startPeriod: number;
+  /** Seconds a new instance must keep passing before its batch completes (a bake time). */
+  minReadySeconds: number;
+  /** Seconds without a completed batch after which the rollout fails (and rolls back); null: none. */
+  progressDeadline: number | null;
 }
 
 export const DEFAULT_ROLLING_UPDATE: Omit<RollingUpdateOptions, 'healthCheckPath'> = {
@@ -53,6 +61,10 @@ export const DEFAULT_ROLLING_UPDATE: Omit<RollingUpdateOptions, 'healthCheckPath
   autoRollbackOnFailure: true,
   failureThreshold: 2,
   pauseAfterEachBatch: false,
+  successThreshold: 1,
+  startPeriod: 0,
+  minReadySeconds: 0,
+  progressDeadline: null,
 };
 
 /** A deployment as the engine reads it: what to deploy, how, and how far the rollout got. */

@@ -9,6 +9,8 @@ export interface RolloutContext {
   cancelRequested: boolean;
   /** Set by `POST /api/deployments/:id/pause` or the gate after a batch: no new batch starts. */
   pauseRequested: boolean;
+  /** When `POST …/resume` last resumed it (ISO 8601): the progress deadline restarts there. */
+  resumedAt: string | null;
   application: ApplicationSpec;
   /** The application's servers, in the order of `application.serverIds`. */
   servers: ServerTarget[];

@@ -20,6 +20,9 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
       deadlineMs: 30000,
       maxAttempts: 4,
       requestTimeoutMs: 5000,
+      successThreshold: 1,
+      startPeriodMs: 0,
+      minReadyMs: 0,
     });
   });
 

@@ -4,6 +4,8 @@ import {
   lastFailureOf,
   namesServer,
   outOfRotationReason,
+  progressDeadlineText,
+  type RollbackCause,
   rollbackFailedReason,
   rolledBackReason,
   UNKNOWN,
@@ -17,13 +19,22 @@ import type { RolloutPass } from './rollout-pass';
  * batch in reverse order, each the way one batch restores a server, and ends the deployment `rolled_back`
  * or `rollback_failed` (naming the servers).
  */
-export async function rollbackFleet(pass: RolloutPass): Promise<void> {
+export async function rollbackFleet(pass: RolloutPass, trigger?: 'progress_deadline'): Promise<void> {
   const { recorder, deployment, context, fleet } = pass;
-  const failedInARow = trailingFailures(context.batches);
   const lastFailure = lastFailureOf(context.batches);
+  const cause: RollbackCause =
+    trigger === 'progress_deadline' && deployment.progressDeadline !== null
+      ? { kind: 'progress_deadline', seconds: deployment.progressDeadline }
+      : {
+          kind: 'failures',
+          failedInARow: trailingFailures(context.batches),
+          failureThreshold: deployment.failureThreshold,
+        };
   await recorder.note(
     'fleet_rollback',
-    `Rolling back the fleet after ${failedInARow} failed batch(es) in a row`,
+    cause.kind === 'failures'
+      ? `Rolling back the fleet after ${cause.failedInARow} failed batch(es) in a row`
+      : `Rolling back the fleet: ${progressDeadlineText(cause.seconds)}`,
   );
 
   const failures: string[] = [];
@@ -58,12 +69,11 @@ export async function rollbackFleet(pass: RolloutPass): Promise<void> {
     }
   }
 
-  const threshold = deployment.failureThreshold;
   if (failures.length === 0) {
     await recorder.finished(
       {
         status: 'rolled_back',
-        failureReason: rolledBackReason(failedInARow, threshold, lastFailure),
+        failureReason: rolledBackReason(cause, lastFailure),
         completedAt: pass.now(),
       },
       'Every updated server was restored to its previous container',
@@ -72,7 +82,7 @@ export async function rollbackFleet(pass: RolloutPass): Promise<void> {
     await recorder.finished(
       {
         status: 'rollback_failed',
-        failureReason: rollbackFailedReason(failedInARow, threshold, lastFailure, failures),
+        failureReason: rollbackFailedReason(cause, lastFailure, failures),
         completedAt: pass.now(),
       },
       'Some servers could not be restored',

@@ -54,15 +54,17 @@ export class RollingUpdateStrategy {
       const context = await this.store.loadContext(deploymentId);
       const { deployment } = context;
       if (context.cancelRequested) cancel.abort();
+      const pass = new RolloutPass(context, recorder, this.deps, cancel.signal);
+      const deadlineLeft = pass.progressDeadlineLeftMs();
       const step = nextStep({
         status: deployment.status,
         cancelRequested: context.cancelRequested,
         pauseRequested: context.pauseRequested,
+        progressDeadlineExceeded: deadlineLeft !== null && deadlineLeft <= 0,
         failureThreshold: deployment.failureThreshold,
         autoRollbackOnFailure: deployment.autoRollbackOnFailure,
         batches: context.batches,
       });
-      const pass = new RolloutPass(context, recorder, this.deps, cancel.signal);
       switch (step.kind) {
         case 'done':
           return;
@@ -103,10 +105,10 @@ export class RollingUpdateStrategy {
           break;
         }
         case 'fleet_rollback':
-          await rollbackFleet(pass);
+          await rollbackFleet(pass, step.cause);
           return;
         case 'finish':
-          await this.finish(pass, step.status);
+          await this.finish(pass, step.status, step.cause);
           return;
       }
     }
@@ -173,9 +175,14 @@ export class RollingUpdateStrategy {
     return true;
   }
 
-  private async finish(pass: RolloutPass, status: DeploymentStatus): Promise<void> {
+  private async finish(
+    pass: RolloutPass,
+    status: DeploymentStatus,
+    cause?: 'progress_deadline',
+  ): Promise<void> {
     const { deployment, context } = pass;
     const reason = finishReason(status, {
+      progressDeadline: cause === 'progress_deadline' ? deployment.progressDeadline : null,
       failedInARow: trailingFailures(context.batches),
       failureThreshold: deployment.failureThreshold,
       completedBatches: deployment.completedBatches,

@@ -1,6 +1,7 @@
 import type { Clock } from '../../common/clock';
 import type { RolloutContext, ServerTarget } from '../domain';
 import { type ProbePurpose, probeSpec } from '../planning/probe-budget';
+import { progressDeadlineLeftMs } from '../planning/progress-deadline';
 import type { HealthCheckOutcome, HealthProbe, LoadBalancer, RemoteExecutor, RolloutStore } from '../ports';
 import { FleetState } from './fleet-state';
 import type { RolloutRecorder } from './rollout-recorder';
@@ -50,6 +51,17 @@ export class RolloutPass {
     return this.deps.clock.now();
   }
 
+  /** Time left before `progressDeadline` passes without a completed batch; null: no deadline. */
+  progressDeadlineLeftMs(): number | null {
+    return progressDeadlineLeftMs({
+      progressDeadline: this.deployment.progressDeadline,
+      startedAt: this.deployment.startedAt,
+      resumedAt: this.context.resumedAt,
+      batches: this.context.batches,
+      now: this.now(),
+    });
+  }
+
   operations(server: ServerTarget): ServerOperations {
     return new ServerOperations(
       this.deps.executor,
@@ -66,12 +78,14 @@ export class RolloutPass {
    * be left out of rotation.
    */
   async probe(serverId: number, purpose: ProbePurpose = 'new'): Promise<HealthCheckOutcome> {
+    const left = purpose === 'new' ? this.progressDeadlineLeftMs() : null;
     const spec = probeSpec({
       options: this.deployment,
       host: this.fleet.server(serverId).host,
       port: this.fleet.instance(serverId).hostPort,
       purpose,
       requestTimeoutMs: this.deps.settings.healthRequestTimeoutMs,
+      ...(left === null ? {} : { capMs: left }),
     });
     return this.deps.probe.check(spec, purpose === 'new' ? this.cancel : undefined);
   }

@@ -2,6 +2,7 @@ import { planBatches, serversPerBatch } from './batches';
 import { checkBatchBudget, checkSizingBudget, checkStartingBudget } from './budget';
 import { currentVersion } from './current-version';
 import { nextStep, trailingFailures, RolloutState } from './transitions';
+import { progressDeadlineLeftMs } from './progress-deadline';
 import type { BatchStatus } from '../domain';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
@@ -232,5 +233,38 @@ describe('currentVersion', () => {
     ['no instances', [], null],
   ])('%s', (_name, instances, tag) => {
     expect(currentVersion(instances)?.tag ?? null).toBe(tag);
+  });
+});
+
+describe('progressDeadlineLeftMs', () => {
+  const at = (iso: string) => new Date(`2026-01-01T${iso}Z`);
+  const batch = (status: BatchStatus, completed: string | null) => ({
+    status,
+    completedAt: completed === null ? null : `2026-01-01T${completed}Z`,
+  });
+  it.each<[string, number | null, string | null, BatchStatus[], (string | null)[], string, number | null]>([
+    ['no deadline', null, null, [], [], '10:00:00', null],
+    ['from the start', 60, null, [], [], '10:00:30', 30_000],
+    [
+      'from the last completed batch',
+      60,
+      null,
+      ['completed', 'pending'],
+      ['10:00:40', null],
+      '10:01:10',
+      30_000,
+    ],
+    ['a failed batch is no progress', 60, null, ['failed'], ['10:00:50'], '10:01:10', -10_000],
+    ['from the last resume', 60, '10:05:00', ['completed'], ['10:00:40'], '10:05:20', 40_000],
+  ])('%s', (_name, deadline, resumed, statuses, completions, now, expected) => {
+    expect(
+      progressDeadlineLeftMs({
+        progressDeadline: deadline,
+        startedAt: '2026-01-01T10:00:00Z',
+        resumedAt: resumed === null ? null : `2026-01-01T${resumed}Z`,
+        batches: statuses.map((status, i) => batch(status, completions[i] ?? null)),
+        now: at(now),
+      }),
+    ).toBe(expected);
   });
 });

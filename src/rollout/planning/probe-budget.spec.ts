@@ -1,10 +1,14 @@
 import { instanceUrl, probeSpec, type ProbePurpose } from './probe-budget';
 
-const options = (timeout: number, interval: number, retries: number) => ({
+const options = (timeout: number, interval: number, retries: number, gates = {}) => ({
   healthCheckPath: '/health',
   healthCheckTimeout: timeout,
   healthCheckInterval: interval,
   maxHealthCheckRetries: retries,
+  successThreshold: 1,
+  startPeriod: 0,
+  minReadySeconds: 0,
+  ...gates,
 });
 
 describe('probeSpec', () => {
@@ -35,9 +39,51 @@ describe('probeSpec', () => {
         deadlineMs,
         maxAttempts: attempts,
         requestTimeoutMs,
+        successThreshold: 1,
+        startPeriodMs: 0,
+        minReadyMs: 0,
       });
     },
   );
+
+  it('gives a new instance its start period, then the timeout, then the bake time, and needs the threshold', () => {
+    const spec = probeSpec({
+      options: options(30, 1, 10, { successThreshold: 3, startPeriod: 20, minReadySeconds: 5 }),
+      host: '10.0.0.1',
+      port: 8080,
+      purpose: 'new',
+      requestTimeoutMs: 5000,
+    });
+    expect(spec).toMatchObject({
+      deadlineMs: 55_000,
+      successThreshold: 3,
+      startPeriodMs: 20_000,
+      minReadyMs: 5_000,
+    });
+  });
+
+  it('probes a restored container with none of the gates: one pass, at once', () => {
+    const spec = probeSpec({
+      options: options(30, 1, 10, { successThreshold: 3, startPeriod: 20, minReadySeconds: 5 }),
+      host: '10.0.0.1',
+      port: 8080,
+      purpose: 'restored',
+      requestTimeoutMs: 5000,
+    });
+    expect(spec).toMatchObject({ deadlineMs: 30_000, successThreshold: 1, startPeriodMs: 0, minReadyMs: 0 });
+  });
+
+  it('never lets a probe outlast the progress deadline', () => {
+    const spec = probeSpec({
+      options: options(120, 1, 10),
+      host: '10.0.0.1',
+      port: 8080,
+      purpose: 'new',
+      requestTimeoutMs: 5000,
+      capMs: 2500,
+    });
+    expect(spec).toMatchObject({ deadlineMs: 2500, requestTimeoutMs: 2500 });
+  });
 });
 
 describe('instanceUrl', () => {

@@ -22,28 +22,59 @@ export const MIN_PROBE_PACE_MS = 100;
 export interface ProbeInput {
   options: Pick<
     RollingUpdateOptions,
-    'healthCheckPath' | 'healthCheckTimeout' | 'healthCheckInterval' | 'maxHealthCheckRetries'
+    | 'healthCheckPath'
+    | 'healthCheckTimeout'
+    | 'healthCheckInterval'
+    | 'maxHealthCheckRetries'
+    | 'successThreshold'
+    | 'startPeriod'
+    | 'minReadySeconds'
   >;
   host: string;
   port: number;
   purpose: ProbePurpose;
   /** The worker's timeout of one request. */
   requestTimeoutMs: number;
+  /** The time left before the rollout's progress deadline, when it has one: no probe outlasts it. */
+  capMs?: number;
 }
 
-export function probeSpec({ options, host, port, purpose, requestTimeoutMs }: ProbeInput): HealthCheckSpec {
-  const deadlineMs = options.healthCheckTimeout * 1000;
+/**
+ * A new instance gets its start period, then `healthCheckTimeout` to pass `successThreshold` times in a row
+ * (failures in the start period do not count as attempts), then `minReadySeconds` in which it must keep
+ * passing: deadline = startPeriod + healthCheckTimeout + minReadySeconds. A restored previous container
+ * needs one pass, at once.
+ */
+export function probeSpec({
+  options,
+  host,
+  port,
+  purpose,
+  requestTimeoutMs,
+  capMs,
+}: ProbeInput): HealthCheckSpec {
+  const timeoutMs = options.healthCheckTimeout * 1000;
   const intervalMs = options.healthCheckInterval * 1000;
-  const attemptsInDeadline = Math.ceil(deadlineMs / Math.max(intervalMs, MIN_PROBE_PACE_MS)) + 1;
+  const attemptsInDeadline = Math.ceil(timeoutMs / Math.max(intervalMs, MIN_PROBE_PACE_MS)) + 1;
+  const isNew = purpose === 'new';
+  const gates = isNew
+    ? {
+        successThreshold: options.successThreshold,
+        startPeriodMs: options.startPeriod * 1000,
+        minReadyMs: options.minReadySeconds * 1000,
+      }
+    : { successThreshold: 1, startPeriodMs: 0, minReadyMs: 0 };
+  const fullDeadlineMs = gates.startPeriodMs + timeoutMs + gates.minReadyMs;
+  const deadlineMs = capMs === undefined ? fullDeadlineMs : Math.max(0, Math.min(fullDeadlineMs, capMs));
   return {
     url: instanceUrl(host, port, options.healthCheckPath),
     intervalMs,
     deadlineMs,
-    maxAttempts:
-      purpose === 'new'
-        ? options.maxHealthCheckRetries
-        : Math.max(options.maxHealthCheckRetries, attemptsInDeadline),
-    requestTimeoutMs: Math.min(requestTimeoutMs, deadlineMs),
+    maxAttempts: isNew
+      ? options.maxHealthCheckRetries
+      : Math.max(options.maxHealthCheckRetries, attemptsInDeadline),
+    requestTimeoutMs: Math.max(1, Math.min(requestTimeoutMs, deadlineMs)),
+    ...gates,
   };
 }
 

@@ -142,16 +142,26 @@ describe('failure reasons', () => {
   });
 
   it('says why a fleet was rolled back, or what could not be restored', () => {
-    expect(rolledBackReason(2, 2, 'web-3 (10.0.0.3): health check failed: x')).toBe(
+    const failures = (failedInARow: number, failureThreshold: number) =>
+      ({ kind: 'failures', failedInARow, failureThreshold }) as const;
+    expect(rolledBackReason(failures(2, 2), 'web-3 (10.0.0.3): health check failed: x')).toBe(
       'Rolled back after 2 consecutive failed batch(es) (failureThreshold 2); last failure: web-3 (10.0.0.3): health check failed: x',
     );
     expect(
-      rollbackFailedReason(1, 1, 'x', [
+      rollbackFailedReason(failures(1, 1), 'x', [
         'web-2 (10.0.0.2): restore failed: y',
         'web-1 (10.0.0.1) is out of rotation',
       ]),
     ).toBe(
       'Rollback failed after 1 consecutive failed batch(es) (failureThreshold 1); last failure: x. Not restored: web-2 (10.0.0.2): restore failed: y; web-1 (10.0.0.1) is out of rotation',
+    );
+    expect(
+      rolledBackReason(
+        { kind: 'progress_deadline', seconds: 30 },
+        'web-1 (10.0.0.1): health check failed: y',
+      ),
+    ).toBe(
+      'Rolled back after no batch completed within progressDeadline (30s); last failure: web-1 (10.0.0.1): health check failed: y',
     );
   });
 });

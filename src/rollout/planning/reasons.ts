@@ -104,30 +104,40 @@ export function lastFailureOf(batches: readonly Pick<BatchRecord, 'failureReason
   return [...batches].reverse().find((b) => b.failureReason)?.failureReason ?? UNKNOWN;
 }
 
-function thresholdReached(failedInARow: number, failureThreshold: number, lastFailure: string): string {
-  return `${failedInARow} consecutive failed batch(es) (failureThreshold ${failureThreshold}); last failure: ${lastFailure}`;
+/** Why a fleet rolls back: too many failed batches in a row, or no completed batch within the deadline. */
+export type RollbackCause =
+  | { kind: 'failures'; failedInARow: number; failureThreshold: number }
+  | { kind: 'progress_deadline'; seconds: number };
+
+export function progressDeadlineText(seconds: number): string {
+  return `no batch completed within progressDeadline (${seconds}s)`;
 }
 
-export function rolledBackReason(
-  failedInARow: number,
-  failureThreshold: number,
-  lastFailure: string,
-): string {
-  return `Rolled back after ${thresholdReached(failedInARow, failureThreshold, lastFailure)}`;
+function causeText(cause: RollbackCause, lastFailure: string): string {
+  const why =
+    cause.kind === 'failures'
+      ? `${cause.failedInARow} consecutive failed batch(es) (failureThreshold ${cause.failureThreshold})`
+      : progressDeadlineText(cause.seconds);
+  return `${why}; last failure: ${lastFailure}`;
+}
+
+export function rolledBackReason(cause: RollbackCause, lastFailure: string): string {
+  return `Rolled back after ${causeText(cause, lastFailure)}`;
 }
 
 export function rollbackFailedReason(
-  failedInARow: number,
-  failureThreshold: number,
+  cause: RollbackCause,
   lastFailure: string,
   notRestored: readonly string[],
 ): string {
-  return `Rollback failed after ${thresholdReached(failedInARow, failureThreshold, lastFailure)}. Not restored: ${notRestored.join('; ')}`;
+  return `Rollback failed after ${causeText(cause, lastFailure)}. Not restored: ${notRestored.join('; ')}`;
 }
 
 // The end of a deployment.
 
 export interface FinishFacts {
+  /** Set when the rollout ends for want of progress (the deadline in seconds). */
+  progressDeadline?: number | null;
   failedInARow: number;
   failureThreshold: number;
   completedBatches: number;
@@ -140,6 +150,10 @@ export interface FinishFacts {
 export function finishReason(status: DeploymentStatus, facts: FinishFacts): string | null {
   switch (status) {
     case 'failed':
+      if (facts.progressDeadline) {
+        const text = progressDeadlineText(facts.progressDeadline);
+        return `${text.charAt(0).toUpperCase()}${text.slice(1)} and automatic rollback is off; last failure: ${lastFailureOf(facts.batches)}`;
+      }
       return `${facts.failedInARow} consecutive failed batch(es) (failureThreshold ${facts.failureThreshold}) and automatic rollback is off`;
     case 'cancelled':
       return `Cancelled after ${facts.completedBatches + facts.failedBatches} of ${facts.totalBatches} batch(es)`;

@@ -16,13 +16,15 @@ export type RolloutStep =
   | { kind: 'start' }
   | { kind: 'run_batch'; batchNumber: number }
   | { kind: 'pause'; beforeBatch: number }
-  | { kind: 'fleet_rollback' }
-  | { kind: 'finish'; status: DeploymentStatus };
+  | { kind: 'fleet_rollback'; cause?: 'progress_deadline' }
+  | { kind: 'finish'; status: DeploymentStatus; cause?: 'progress_deadline' };
 
 export interface RolloutState {
   status: DeploymentStatus;
   cancelRequested: boolean;
   pauseRequested: boolean;
+  /** No batch completed within `progressDeadline` (`planning/progress-deadline.ts`). */
+  progressDeadlineExceeded?: boolean;
   failureThreshold: number;
   autoRollbackOnFailure: boolean;
   batches: readonly { batchNumber: number; status: BatchStatus }[];
@@ -67,6 +69,12 @@ export function nextStep(state: RolloutState): RolloutStep {
   // A batch already in flight is finished even when a cancel arrives; a pending one is not started.
   if (state.cancelRequested && (next === undefined || next.status === 'pending')) {
     return { kind: 'finish', status: 'cancelled' };
+  }
+  // Out of time: like too many failures, but for want of progress (a batch in flight finishes first).
+  if (state.progressDeadlineExceeded && (next === undefined || next.status === 'pending')) {
+    return state.autoRollbackOnFailure
+      ? { kind: 'fleet_rollback', cause: 'progress_deadline' }
+      : { kind: 'finish', status: 'failed', cause: 'progress_deadline' };
   }
   // A pause waits for the batch in flight, like a cancel; with nothing left to run the rollout just finishes.
   if (state.pauseRequested && next?.status === 'pending')

@@ -9,6 +9,12 @@ export interface HealthCheckSpec {
   maxAttempts: number;
   /** Timeout of one request. */
   requestTimeoutMs: number;
+  /** Consecutive passing attempts that make the instance healthy (default 1: the first pass). */
+  successThreshold?: number;
+  /** From the first attempt, failures during this long do not count as attempts (default 0). */
+  startPeriodMs?: number;
+  /** Once healthy, the instance must keep passing (one attempt per interval) this long (default 0). */
+  minReadyMs?: number;
 }
 
 /** The recorded result plus the last error seen (e.g. `HTTP 500`, `connect ECONNREFUSED …`), for failure reasons. */
@@ -21,7 +27,8 @@ export const HEALTH_CHECK_STOPPED = 'Health check stopped: the deployment was ca
 
 export abstract class HealthProbe {
   /**
-   * Polls until healthy (2xx), `maxAttempts` or the deadline, whichever comes first; never rejects. When
+   * Polls until healthy (`successThreshold` 2xx in a row, then passing through `minReadyMs`), `maxAttempts`
+   * counted attempts or the deadline, whichever comes first; never rejects. When
    * `signal` aborts (the deployment was cancelled) it stops at once, unhealthy, with `HEALTH_CHECK_STOPPED`.
    */
   abstract check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome>;

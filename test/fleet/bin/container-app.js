@@ -1,6 +1,7 @@
 'use strict';
 // The process behind one stand-in container. Its behaviour comes from the image tag:
-// "broken" answers 500, "slow"/"slowN" listens after 3/N seconds, "crash" exits 1 at once.
+// "broken" answers 500, "slow"/"slowN" listens after 3/N seconds, "crash" exits 1 at once, "die"/"dieN"
+// answers healthy, then exits 1 two/N seconds after it started listening (a crash loop's first round).
 // argv: STATE_DIR CONTAINER_ID (the id in the command line lets the CLI and the fleet recognise it).
 const fs = require('fs');
 const http = require('http');
@@ -36,6 +37,7 @@ if (tag.includes('crash')) {
 const broken = tag.includes('broken');
 const slow = /slow(\d+)?/.exec(tag);
 const listenDelayMs = slow ? Number(slow[1] || 3) * 1000 : 0;
+const dies = /die(\d+)?/.exec(tag);
 let closing = false;
 let listening = false;
 
@@ -98,6 +100,12 @@ if (port) {
     server.listen(port, env.FLEET_LISTEN_ADDRESS || env.HOST_ADDRESS || '127.0.0.1', () => {
       listening = true;
       log(`${identity.image}:${tag} (${identity.name}) listening on ${env.FLEET_LISTEN_ADDRESS}:${port}`);
+      if (dies) {
+        setTimeout(() => {
+          console.error(`${identity.image}:${tag} died`);
+          exit(1);
+        }, Number(dies[1] || 2) * 1000);
+      }
     });
   }, listenDelayMs);
 } else {

@@ -24,6 +24,10 @@ const CONTRACT_DEFAULTS = {
   autoRollbackOnFailure: true,
   failureThreshold: 2,
   pauseAfterEachBatch: false,
+  successThreshold: 1,
+  startPeriod: 0,
+  minReadySeconds: 0,
+  progressDeadline: null,
 };
 
 describe('/api/deployments', () => {

@@ -150,6 +150,8 @@ describe('/api/deployments/:id/{plan,pause,resume,events}', () => {
       expect(resumed.body).toMatchObject({ id: deployment.id, status: 'in_progress' });
       expect(t.queue.enqueued).toEqual([deployment.id]);
       expect((await storedDeployment(t, deployment.id)).pause_requested_at).toBeNull();
+      // The progress deadline restarts at the resume: a pause never counts against it.
+      expect((await storedDeployment(t, deployment.id)).resumed_at).not.toBeNull();
       expect((await post(`/api/deployments/${deployment.id}/resume`)).status).toBe(409);
       await setStatus(deployment.id, 'completed');
     });
@@ -201,6 +203,55 @@ describe('/api/deployments/:id/{plan,pause,resume,events}', () => {
       expect(started.status).toBe(202);
       expect(started.body).toMatchObject({ pauseAfterEachBatch: true });
       await setStatus(deployment.id, 'completed');
+    });
+  });
+
+  describe('the stricter gates', () => {
+    it('takes successThreshold, startPeriod, minReadySeconds and progressDeadline, and shows them', async () => {
+      const application = await app();
+      const deployment = await createDeployment(t, acme, application.id);
+      const started = await post(`/api/deployments/${deployment.id}/rolling-update`, {
+        successThreshold: 3,
+        startPeriod: 12.5,
+        minReadySeconds: 5,
+        progressDeadline: 300,
+        batchSize: 1,
+        batchSizeIsPercentage: false,
+      });
+      expect(started.status).toBe(202);
+      expect(started.body).toMatchObject({
+        successThreshold: 3,
+        startPeriod: 12.5,
+        minReadySeconds: 5,
+        progressDeadline: 300,
+      });
+      await setStatus(deployment.id, 'completed');
+    });
+
+    it('takes a progressDeadline of 0 as none', async () => {
+      const application = await app();
+      const deployment = await createDeployment(t, acme, application.id);
+      const started = await post(`/api/deployments/${deployment.id}/rolling-update`, { progressDeadline: 0 });
+      expect(started.status).toBe(202);
+      expect(started.body).toMatchObject({ progressDeadline: null });
+      await setStatus(deployment.id, 'completed');
+    });
+
+    it.each([
+      [{ successThreshold: 0 }, 'successThreshold'],
+      [{ successThreshold: 1.5 }, 'successThreshold'],
+      [{ successThreshold: '2' }, 'successThreshold'],
+      [{ startPeriod: -1 }, 'startPeriod'],
+      [{ startPeriod: 86_401 }, 'startPeriod'],
+      [{ minReadySeconds: 'soon' }, 'minReadySeconds'],
+      [{ progressDeadline: 1e9 }, 'progressDeadline'],
+    ])('answers 400 naming the field for %j and changes nothing', async (body, field) => {
+      const application = await app();
+      const deployment = await createDeployment(t, acme, application.id);
+      const response = await post(`/api/deployments/${deployment.id}/rolling-update`, body);
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(response.body)).toContain(field);
+      expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
     });
   });
 
