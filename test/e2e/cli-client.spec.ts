@@ -1,17 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DemoFleet, startDemoFleet } from '../../demo/fleet';
-import { onExit } from '../fleet/processes';
 import { defined } from '../support/defined';
 import { freePort } from '../support/net';
-import { waitFor } from '../support/wait';
+import {
+  type EmbeddedService,
+  isAlive,
+  postmasterPid,
+  startEmbeddedService,
+} from './support/embedded-service';
 
 jest.setTimeout(180_000);
 
 const ROOT = join(__dirname, '..', '..');
-const START = join(ROOT, 'dist', 'src', 'start-all.js');
 const ROLLOUT = join(ROOT, 'dist', 'src', 'client', 'main.js');
 const FIRST_ADDRESS = '127.0.0.111';
 /** Fast health checks, no pause between batches: the rollouts below take seconds. */
@@ -33,23 +36,6 @@ interface DeploymentOut {
   failedBatches: number;
 }
 
-function postmasterPid(dataDir: string): number | null {
-  try {
-    return Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Lines of an output, without the empty one after the last newline. */
 function lines(text: string): string[] {
   return text.split('\n').filter((line, index, all) => line !== '' || index < all.length - 1);
@@ -62,9 +48,7 @@ describe('the rollout command-line client against the running API (embedded mode
   let serviceDir: string;
   let configDir: string;
   let fleet: DemoFleet;
-  let service: ChildProcess;
-  let serviceOutput = '';
-  let forgetExitHook: () => void = () => undefined;
+  let service: EmbeddedService | undefined;
   let url: string;
   let adminToken: string;
   let hostPort: number;
@@ -103,46 +87,15 @@ describe('the rollout command-line client against the running API (embedded mode
     url = `http://127.0.0.1:${port}`;
     fleet = await startDemoFleet({ count: 4, dataDir: join(dataDir, 'fleet'), firstAddress: FIRST_ADDRESS });
     hostPort = await freePort(FIRST_ADDRESS);
-    service = spawn(process.execPath, [START], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        APP_KEY: '',
-        ROLLOUT_DATA_DIR: serviceDir,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    service.stdout?.on('data', (chunk: Buffer) => (serviceOutput += chunk.toString('utf8')));
-    service.stderr?.on('data', (chunk: Buffer) => (serviceOutput += chunk.toString('utf8')));
-    forgetExitHook = onExit(() => service.kill('SIGKILL'));
-    await waitFor(
-      'the embedded service to answer /health',
-      async () => {
-        if (service.exitCode !== null) throw new Error(`the service exited with ${service.exitCode}`);
-        return (await fetch(`${url}/health`).catch(() => null))?.status === 200 ? true : undefined;
-      },
-      90_000,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${serviceOutput.slice(-3000)}`);
-    });
-    adminToken = defined(/^(rlt_[A-Za-z0-9_-]{43})$/m.exec(serviceOutput)?.[1], 'the first admin token');
+    service = startEmbeddedService({ dataDir: serviceDir, port, logLevel: 'warn' });
+    await service.waitUntilHealthy();
+    adminToken = await service.firstToken();
   });
 
   afterAll(async () => {
-    if (service && service.exitCode === null && service.signalCode === null) {
-      const exited = new Promise((resolve) => service.once('exit', resolve));
-      service.kill('SIGTERM');
-      const timer = setTimeout(() => service.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    forgetExitHook();
+    await service?.stop();
     const orphan = postmasterPid(serviceDir);
-    if (orphan && alive(orphan)) process.kill(orphan, 'SIGINT');
+    if (orphan && isAlive(orphan)) process.kill(orphan, 'SIGINT');
     await fleet?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(serviceDir, { recursive: true, force: true });

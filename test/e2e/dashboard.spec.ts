@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +14,11 @@ import {
   recordRequests,
   watchTilePhases,
 } from './support/browser';
+import { demoServerBody, type EmbeddedService, startEmbeddedService } from './support/embedded-service';
 
 jest.setTimeout(120_000);
 
 const ROOT = join(__dirname, '..', '..');
-const START = join(ROOT, 'dist', 'src', 'start-all.js');
 const DOCS = join(ROOT, 'docs');
 const FIRST_ADDRESS = '127.0.0.101';
 /** Quick probes, so the fleet's answers decide within a second or two. */
@@ -35,8 +34,7 @@ describe('dashboard in a real browser', () => {
   let fleetDir: string;
   let port: number;
   let base: string;
-  let service: ChildProcess | undefined;
-  let serviceOutput = '';
+  let service: EmbeddedService | undefined;
   let fleet: DemoFleet | undefined;
   let browser: Browser | undefined;
   let token: string;
@@ -83,45 +81,13 @@ describe('dashboard in a real browser', () => {
       startDemoFleet({ count: 4, dataDir: fleetDir, firstAddress: FIRST_ADDRESS }),
       launchChromium(),
     ]);
-    service = spawn(process.execPath, [START], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        APP_KEY: '',
-        ROLLOUT_DATA_DIR: dataDir,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    service.stdout?.on('data', (chunk: Buffer) => (serviceOutput += chunk.toString('utf8')));
-    service.stderr?.on('data', (chunk: Buffer) => (serviceOutput += chunk.toString('utf8')));
-    token = await waitFor(
-      'the service to print its first admin token',
-      () => {
-        if (service?.exitCode !== null) throw new Error(`the service exited:\n${serviceOutput}`);
-        return /^(rlt_[A-Za-z0-9_-]{43})$/m.exec(serviceOutput)?.[1];
-      },
-      90_000,
-    );
-    await waitFor(
-      'the API to answer /health',
-      async () => (await fetch(`${base}/health`)).ok || undefined,
-      60_000,
-    );
+    service = startEmbeddedService({ dataDir, port, logLevel: 'warn' });
+    token = await service.firstToken();
+    await service.waitUntilHealthy();
 
     const serverIds: number[] = [];
     for (const server of defined(fleet, 'the fleet').servers) {
-      const created = await api('POST', '/api/servers', {
-        name: server.name,
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        privateKey: server.privateKey,
-        hostKeyFingerprint: server.hostKeyFingerprint,
-      });
+      const created = await api('POST', '/api/servers', demoServerBody(server));
       expect(created.status).toBe(201);
       serverIds.push(created.body.id as number);
     }
@@ -160,12 +126,7 @@ describe('dashboard in a real browser', () => {
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
-    if (service && service.exitCode === null) {
-      const exited = new Promise((resolve) => service?.once('exit', resolve));
-      service.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      if (service.exitCode === null) service.kill('SIGKILL');
-    }
+    await service?.stop();
     await fleet?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(fleetDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,56 +6,26 @@ import { type DemoFleet, startDemoFleet } from '../../demo/fleet';
 import { defined } from '../support/defined';
 import { freePort } from '../support/net';
 import { waitFor } from '../support/wait';
+import {
+  demoServerBody,
+  type EmbeddedService,
+  isAlive,
+  postmasterPid,
+  startEmbeddedService,
+} from './support/embedded-service';
 
 jest.setTimeout(240_000);
 
 const ROOT = join(__dirname, '..', '..');
-const START = join(ROOT, 'dist', 'src', 'start-all.js');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
-
-interface Service {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `npm start` as a user runs it on a bare machine: neither DATABASE_URL nor REDIS_URL, a data folder. */
-function startService(env: Record<string, string>): Service {
-  const child = spawn(process.execPath, [START], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, DATABASE_URL: '', REDIS_URL: '', APP_KEY: '', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-function postmasterPid(dataDir: string): number | null {
-  try {
-    return Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', () => {
   let dataDir: string;
   let fleet: DemoFleet;
   let port: number;
-  let service: Service | null = null;
+  let service: EmbeddedService | null = null;
   const env = (): Record<string, string> => ({ ROLLOUT_DATA_DIR: dataDir, PORT: String(port) });
+  const start = () => startEmbeddedService({ dataDir, port });
   const api = async (token: string, method: string, path: string, body?: unknown) => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, {
       method,
@@ -64,10 +34,6 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
     });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
-  const healthy = async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => null);
-    return response?.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
   };
 
   beforeAll(async () => {
@@ -82,15 +48,15 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
       await service.exited;
     }
     const orphan = postmasterPid(dataDir);
-    if (orphan && alive(orphan)) process.kill(orphan, 'SIGINT');
+    if (orphan && isAlive(orphan)) process.kill(orphan, 'SIGINT');
     await fleet?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('starts from nothing, rolls out, survives SIGKILL mid-rollout, resumes without redoing a batch', async () => {
-    const first = startService(env());
+    const first = start();
     service = first;
-    const health = await waitFor('the first start to answer /health', healthy, 90_000);
+    const health = await first.waitUntilHealthy();
     expect(health).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
     expect(JSON.stringify(health)).not.toContain('redis');
     // The first start printed one admin token and generated the APP_KEY into the data folder (0600).
@@ -121,14 +87,7 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
 
     const serverIds: number[] = [];
     for (const server of fleet.servers) {
-      const created = await api(token, 'POST', '/api/servers', {
-        name: server.name,
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        privateKey: server.privateKey,
-        hostKeyFingerprint: server.hostKeyFingerprint,
-      });
+      const created = await api(token, 'POST', '/api/servers', demoServerBody(server));
       expect(created.status).toBe(201);
       serverIds.push(created.body.id as number);
     }
@@ -194,11 +153,11 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
     first.child.kill('SIGKILL');
     await first.exited;
     // SIGKILL gave the process no chance to stop its PostgreSQL: the next start must deal with it.
-    expect(orphanedPostgres !== null && alive(orphanedPostgres)).toBe(true);
+    expect(orphanedPostgres !== null && isAlive(orphanedPostgres)).toBe(true);
 
-    const second = startService(env());
+    const second = start();
     service = second;
-    await waitFor('the restart to answer /health', healthy, 90_000);
+    await second.waitUntilHealthy();
     const done = await finished(v2, 120_000);
     expect(done).toMatchObject({ status: 'completed', completedBatches: 4, failedBatches: 0 });
     // The data folder was reused: no second initialisation, no second token, the same APP_KEY.
@@ -221,10 +180,9 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
     }
 
     // A clean stop: the application closes, then the embedded server, and the port record goes.
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    expect(await second.stop()).toBe(0);
     const pid = postmasterPid(dataDir);
-    expect(pid === null || !alive(pid)).toBe(true);
+    expect(pid === null || !isAlive(pid)).toBe(true);
     expect(existsSync(join(dataDir, 'postgres.json'))).toBe(false);
 
     // With nothing running, the CLI starts the embedded database for the command and stops it after.
@@ -237,7 +195,7 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ scope: 'admin' })]);
     expect(listed.stdout).not.toContain('rlt_');
     const after = postmasterPid(dataDir);
-    expect(after === null || !alive(after)).toBe(true);
+    expect(after === null || !isAlive(after)).toBe(true);
   });
 
   it('refuses a data folder the unprivileged PostgreSQL user cannot reach, naming it and the fix', async () => {
@@ -249,7 +207,7 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
     const closed = mkdtempSync(join(tmpdir(), 'rollout-closed-'));
     try {
       const unreachable = join(closed, 'inner', 'data');
-      const refused = startService({ ROLLOUT_DATA_DIR: unreachable, PORT: String(await freePort()) });
+      const refused = startEmbeddedService({ dataDir: unreachable, port: await freePort() });
       expect(await refused.exited).toBe(1);
       expect(refused.output()).toContain(`cannot reach the data folder ${unreachable}`);
       expect(refused.output()).toContain('ROLLOUT_DATA_DIR=/var/lib/rollout');
