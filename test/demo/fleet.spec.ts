@@ -300,13 +300,18 @@ describe('the demo fleet against the real SSH executor', () => {
       tag: 'v1',
       containerPort: 3000,
       hostPort,
+      alternateHostPort: hostPort + 1,
       env: {},
       secretEnv: { API_TOKEN: 'never-logged' },
       healthCheckPath: '/health',
       serverIds: [2],
       loadBalancer: { type: 'none' },
+      stopTimeout: 10,
+      minFreeMemoryMb: 256,
+      minFreeDiskMb: 1024,
+      dockerDataPath: '/var/lib/docker',
     };
-    const operations = new ServerOperations(executor, server, application, 9, 10);
+    const operations = new ServerOperations(executor, server, application, 9);
     const url = `http://${server.host}:${hostPort}/health`;
 
     await operations.pull('demo/shop', 'v1');
