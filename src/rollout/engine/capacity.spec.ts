@@ -115,6 +115,41 @@ describe('the capacity check before each batch', () => {
   });
 });
 
+describe('the capacity check of a batch resumed after a crash', () => {
+  it('is skipped when a server was already taken out: only the full path leaves it serving', async () => {
+    const t = setup({
+      servers: 2,
+      deployment: { status: 'in_progress', totalBatches: 1, batchSize: 2, minimumHealthyInstances: 0 },
+    });
+    t.store.batches = [
+      {
+        id: 101,
+        batchNumber: 1,
+        totalBatches: 1,
+        serverIds: [1, 2],
+        targetInstanceCount: 1,
+        status: 'in_progress',
+        startedAt: null,
+        completedAt: null,
+        successfulInstances: 0,
+        failedInstances: 0,
+        healthCheckResults: {},
+        failureReason: null,
+      },
+    ];
+    t.store.seedInstance(1, { image: IMAGE, tag: 'v1', status: 'running', inRotation: false });
+    t.capacity.report('web-1', { memAvailableKb: 0 });
+    await t.run();
+
+    expect(t.capacity.asked).toEqual([]);
+    expect(t.store.batches[0]?.status).toBe('completed');
+    for (const id of [1, 2]) {
+      expect(imageOn(t.docker, id)).toBe(`${IMAGE}:v2`);
+      expect(t.store.instances.get(id)).toMatchObject({ tag: 'v2', inRotation: true });
+    }
+  });
+});
+
 describe('stopTimeout', () => {
   it.each([0, 10, 3600])('stops every old container with docker stop -t %i', async (stopTimeout) => {
     const t = setup({ app: { stopTimeout } });
