@@ -119,6 +119,9 @@ export class CreateApplicationDto {
 
   @ApiPropertyOptional({
     example: 8081,
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
     description:
       'The port a start-first swap starts the new container on beside the old one; it must differ from ' +
       'hostPort. Default: hostPort + 1 (hostPort - 1 for 65535).',

@@ -1,7 +1,7 @@
 import type { ApplicationView } from '../../../src/applications/application.view';
 import type { ServerView } from '../../../src/servers/server.view';
 import { bearer, createTestApp, type TestApp } from '../support/app';
-import { bodyOf } from '../support/bodies';
+import { bodyOf, type OpenApiDocument } from '../support/bodies';
 import { queryRow } from '../support/sql';
 import {
   applicationBody,
@@ -143,5 +143,20 @@ describe('/api/applications: alternateHostPort, stopTimeout, minFreeMemoryMb, mi
     expect((response.body as { message: string[] }).message).toEqual([
       'alternateHostPort must differ from hostPort',
     ]);
+  });
+
+  it('documents the fields, their bounds and defaults in the OpenAPI schema', async () => {
+    const openApi = bodyOf<OpenApiDocument>(await t.http.get('/docs-json'));
+    const properties = openApi.components.schemas.CreateApplicationDto?.properties;
+    expect(properties?.alternateHostPort).toMatchObject({ type: 'integer', minimum: 1, maximum: 65535 });
+    expect(properties?.stopTimeout).toMatchObject({
+      type: 'integer',
+      minimum: 0,
+      maximum: 3600,
+      default: 10,
+    });
+    expect(properties?.minFreeMemoryMb).toMatchObject({ minimum: 0, maximum: 1_000_000_000, default: 256 });
+    expect(properties?.minFreeDiskMb).toMatchObject({ minimum: 0, maximum: 1_000_000_000, default: 1024 });
+    expect(properties?.dockerDataPath).toMatchObject({ type: 'string', default: '/var/lib/docker' });
   });
 });
