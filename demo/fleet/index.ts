@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join, resolve } from 'node:path';
+import { capacityAnswer } from './capacity';
 import { DockerBridge } from './docker-bridge';
 import { runDockerCommand } from './docker-cli';
 import { fingerprintOf, loadOrCreateKey } from './keys';
@@ -116,7 +117,11 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
         binDir: bridge.binDir,
         environment: bridge.environment(name),
         log,
-        inProcess: (words, cwd) => (words[0] === 'docker' ? docker(name, words.slice(1), cwd) : null),
+        inProcess: (words, cwd) => {
+          if (words[0] === 'docker') return docker(name, words.slice(1), cwd);
+          const capacity = capacityAnswer(words);
+          return capacity === null ? null : Promise.resolve(capacity);
+        },
       });
       hosts.push(host);
       servers.push({

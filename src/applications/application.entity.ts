@@ -17,6 +17,15 @@ import { ApplicationServerEntity } from './application-server.entity';
 
 @Entity({ name: 'applications' })
 @Check('applications_secret_env_check', `(secret_env_encrypted IS NULL) = (secret_env_keys = '[]'::jsonb)`)
+@Check(
+  'applications_alternate_host_port_check',
+  `alternate_host_port BETWEEN 1 AND 65535 AND alternate_host_port <> host_port`,
+)
+@Check('applications_stop_timeout_check', `stop_timeout BETWEEN 0 AND 3600`)
+@Check(
+  'applications_min_free_check',
+  `min_free_memory_mb BETWEEN 0 AND 1000000000 AND min_free_disk_mb BETWEEN 0 AND 1000000000`,
+)
 @Index(['teamId', 'name'], { unique: true })
 export class ApplicationEntity {
   @PrimaryGeneratedColumn()
@@ -44,6 +53,10 @@ export class ApplicationEntity {
   @Column({ name: 'host_port', type: 'int' })
   hostPort: number;
 
+  /** Where a `start-first` swap starts the new container beside the old one. */
+  @Column({ name: 'alternate_host_port', type: 'int' })
+  alternateHostPort: number;
+
   @Column({ type: 'jsonb', default: {} })
   env: Record<string, string>;
 
@@ -60,6 +73,20 @@ export class ApplicationEntity {
 
   @Column({ name: 'health_check_path', type: 'text', default: '/health' })
   healthCheckPath: string;
+
+  /** Whole seconds given to the old container on `docker stop -t`. */
+  @Column({ name: 'stop_timeout', type: 'int', default: 10 })
+  stopTimeout: number;
+
+  /** Capacity a server must have before a batch starts on it. */
+  @Column({ name: 'min_free_memory_mb', type: 'int', default: 256 })
+  minFreeMemoryMb: number;
+
+  @Column({ name: 'min_free_disk_mb', type: 'int', default: 1024 })
+  minFreeDiskMb: number;
+
+  @Column({ name: 'docker_data_path', type: 'text', default: '/var/lib/docker' })
+  dockerDataPath: string;
 
   /** The whole `loadBalancer` object of the contract; `serverId` is also kept as a foreign key below. */
   @Column({ name: 'load_balancer', type: 'jsonb' })

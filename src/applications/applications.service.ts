@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { applicationSecretEnvRow, encryptSecret } from '../common/crypto/secret-box';
 import { ServersRepository } from '../servers/servers.repository';
+import { APPLICATION_DEFAULTS, defaultAlternateHostPort } from './application-defaults';
 import { ApplicationEntity } from './application.entity';
 import {
   InstanceView,
@@ -39,8 +40,13 @@ export class ApplicationsService {
         tag: dto.tag,
         containerPort: dto.containerPort,
         hostPort: dto.hostPort,
+        alternateHostPort: dto.alternateHostPort ?? defaultAlternateHostPort(dto.hostPort),
         env: dto.env ?? {},
         healthCheckPath: dto.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
+        stopTimeout: dto.stopTimeout ?? APPLICATION_DEFAULTS.stopTimeout,
+        minFreeMemoryMb: dto.minFreeMemoryMb ?? APPLICATION_DEFAULTS.minFreeMemoryMb,
+        minFreeDiskMb: dto.minFreeDiskMb ?? APPLICATION_DEFAULTS.minFreeDiskMb,
+        dockerDataPath: dto.dockerDataPath ?? APPLICATION_DEFAULTS.dockerDataPath,
         loadBalancer,
         loadBalancerServerId,
       },

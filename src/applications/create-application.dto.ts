@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -5,15 +6,19 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsArray,
+  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Matches,
+  Max,
+  Min,
   ValidateBy,
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
 import {
+  IsDockerDataPath,
   IsDockerImageName,
   IsDockerTag,
   IsEnvMap,
@@ -21,7 +26,9 @@ import {
   IsId,
   IsPort,
 } from '../common/validation/decorators';
+import { LIMITS } from '../common/validation/limits';
 import { APPLICATION_NAME, envMapProblem } from '../common/validation/rules';
+import { APPLICATION_DEFAULTS } from './application-defaults';
 import {
   HaproxyLoadBalancerDto,
   LoadBalancerDto,
@@ -70,6 +77,22 @@ const IsSecretEnvMap = () =>
     },
   });
 
+/** A port other than the application's `hostPort` (both are published on the same server). */
+const DiffersFromHostPort = () =>
+  ValidateBy({
+    name: 'differsFromHostPort',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        value !== (args?.object as { hostPort?: unknown } | undefined)?.hostPort,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property ?? 'alternateHostPort'} must differ from hostPort`,
+    },
+  });
+
+/** A whole number within one of LIMITS' ranges, its bounds also in the OpenAPI schema. */
+const WholeNumberWithin = (limit: { min: number; max: number }) =>
+  applyDecorators(IsInt(), Min(limit.min), Max(limit.max));
+
 export class CreateApplicationDto {
   @ApiProperty({ example: 'shop', description: 'Also the container name' })
   @IsString()
@@ -93,6 +116,62 @@ export class CreateApplicationDto {
   @ApiProperty({ example: 8080 })
   @IsPort()
   hostPort: number;
+
+  @ApiPropertyOptional({
+    example: 8081,
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
+    description:
+      'The port a start-first swap starts the new container on beside the old one; it must differ from ' +
+      'hostPort. Default: hostPort + 1 (hostPort - 1 for 65535).',
+  })
+  @IsOptional()
+  @IsPort()
+  @DiffersFromHostPort()
+  alternateHostPort?: number;
+
+  @ApiPropertyOptional({
+    default: APPLICATION_DEFAULTS.stopTimeout,
+    minimum: LIMITS.stopTimeout.min,
+    maximum: LIMITS.stopTimeout.max,
+    type: 'integer',
+    description: 'Whole seconds the old container gets to stop (docker stop -t) before it is killed',
+  })
+  @IsOptional()
+  @WholeNumberWithin(LIMITS.stopTimeout)
+  stopTimeout?: number;
+
+  @ApiPropertyOptional({
+    default: APPLICATION_DEFAULTS.minFreeMemoryMb,
+    minimum: LIMITS.minFreeMemoryMb.min,
+    maximum: LIMITS.minFreeMemoryMb.max,
+    type: 'integer',
+    description: 'MemAvailable (MB) every server of a batch must have before the batch starts',
+  })
+  @IsOptional()
+  @WholeNumberWithin(LIMITS.minFreeMemoryMb)
+  minFreeMemoryMb?: number;
+
+  @ApiPropertyOptional({
+    default: APPLICATION_DEFAULTS.minFreeDiskMb,
+    minimum: LIMITS.minFreeDiskMb.min,
+    maximum: LIMITS.minFreeDiskMb.max,
+    type: 'integer',
+    description:
+      'Free disk (MB) on dockerDataPath (or / when it does not exist) every server of a batch must have',
+  })
+  @IsOptional()
+  @WholeNumberWithin(LIMITS.minFreeDiskMb)
+  minFreeDiskMb?: number;
+
+  @ApiPropertyOptional({
+    default: APPLICATION_DEFAULTS.dockerDataPath,
+    description: 'Where Docker keeps images on the servers (the disk the capacity check measures)',
+  })
+  @IsOptional()
+  @IsDockerDataPath()
+  dockerDataPath?: string;
 
   @ApiPropertyOptional({
     example: { NODE_ENV: 'production' },

@@ -290,7 +290,7 @@ describe('the demo fleet against the real SSH executor', () => {
     );
   });
 
-  it('lets the engine’s own server operations swap a version, skip a done swap and restore the previous one', async () => {
+  it('lets the engine’s own server operations check capacity, swap a version, skip a done swap and restore the previous one', async () => {
     const server = target(1);
     const hostPort = await freePort(server.host);
     const application: ApplicationSpec = {
@@ -300,15 +300,26 @@ describe('the demo fleet against the real SSH executor', () => {
       tag: 'v1',
       containerPort: 3000,
       hostPort,
+      alternateHostPort: hostPort + 1,
       env: {},
       secretEnv: { API_TOKEN: 'never-logged' },
       healthCheckPath: '/health',
       serverIds: [2],
       loadBalancer: { type: 'none' },
+      stopTimeout: 10,
+      minFreeMemoryMb: 256,
+      minFreeDiskMb: 1024,
+      dockerDataPath: '/var/lib/docker',
     };
-    const operations = new ServerOperations(executor, server, application, 9, 10);
+    const operations = new ServerOperations(executor, server, application, 9);
     const url = `http://${server.host}:${hostPort}/health`;
 
+    // The capacity check is answered with the simulated server's figures (macOS has no /proc/meminfo).
+    expect(await operations.capacity()).toEqual({
+      memoryFreeMb: 2048,
+      diskFreeMb: 20480,
+      diskPath: '/var/lib/docker',
+    });
     await operations.pull('demo/shop', 'v1');
     expect(await operations.swap('demo/shop', 'v1')).toEqual({ previousReference: null });
     expect(await get(url)).toMatchObject({ status: 200, body: { version: 'v1', server: 'web-2' } });

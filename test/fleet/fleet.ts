@@ -12,6 +12,7 @@ export const FLEET_BIN = join(__dirname, 'bin');
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const NFT = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
 const NSENTER = '/usr/bin/nsenter';
+const UNSHARE = '/usr/bin/unshare';
 
 export interface FleetOptions {
   /** How many hosts on `addressPrefix`; required unless `hosts` lists them. */
@@ -24,6 +25,12 @@ export interface FleetOptions {
   binDir?: string;
   /** The hosts one by one, instead of `count` addresses on `addressPrefix`. */
   hosts?: FleetHostSpec[];
+  /**
+   * Every host's `/proc/meminfo` is a file of the test's (a copy of the real one at first), bound over
+   * /proc/meminfo in a mount namespace of the host's own sshd, so every session reads it: set
+   * `MemAvailable` with `fleet.reportMemAvailable`.
+   */
+  reportedMemory?: boolean;
 }
 
 export interface FleetHostSpec {
@@ -51,6 +58,8 @@ export interface FleetHost {
   dir: string;
   /** The docker stand-in's state (FLEET_STATE_DIR). */
   stateDir: string;
+  /** With `reportedMemory`: the file the host's sessions read as /proc/meminfo. */
+  meminfo?: string;
   sshdLog: string;
   /** The network namespace the host runs in, when it has one of its own. */
   netns?: string;
@@ -81,6 +90,8 @@ export interface Fleet {
   acceptedConnections(host: FleetHost): Promise<number>;
   /** Packets to the host's SSH port go unanswered until `restore` (nft, or a frozen sshd when nft is missing). */
   takeDark(host: FleetHost): Promise<void>;
+  /** With `reportedMemory`: the host's sessions read `MemAvailable: <megabytes × 1024> kB` from now on. */
+  reportMemAvailable(host: FleetHost, megabytes: number): Promise<void>;
   restore(host: FleetHost): Promise<void>;
   stop(): Promise<void>;
 }
@@ -129,6 +140,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             binDir: hostBinDir,
             path: pathOf(hostBinDir),
             netns: spec.netns,
+            reportedMemory: options.reportedMemory === true,
           }),
         );
       }),
@@ -242,6 +254,13 @@ function createFleet(
         signal(sshdProcesses(p), 'SIGSTOP');
       }
     },
+    async reportMemAvailable(host, megabytes) {
+      if (host.meminfo === undefined) throw new Error(`${host.name} was started without reportedMemory`);
+      const real = await readFile('/proc/meminfo', 'utf8');
+      const line = `MemAvailable:   ${Math.round(megabytes * 1024)} kB`;
+      // Rewritten in place: the bind mount holds this inode.
+      await writeFile(host.meminfo, real.replace(/^MemAvailable:.*$/m, line));
+    },
     async restore(host) {
       const p = processOf(host);
       if (!p.dark) return;
@@ -273,8 +292,9 @@ async function startHost(args: {
   binDir: string;
   path: string;
   netns?: string;
+  reportedMemory: boolean;
 }): Promise<HostProcess> {
-  const { dir: fleetDir, name, address, sshPort, authorizedKeys, binDir, path, netns } = args;
+  const { dir: fleetDir, name, address, sshPort, authorizedKeys, binDir, path, netns, reportedMemory } = args;
   const dir = join(fleetDir, name);
   const stateDir = join(dir, 'docker');
   await mkdir(stateDir, { recursive: true });
@@ -308,7 +328,25 @@ async function startHost(args: {
   );
   const sshd = ['/usr/sbin/sshd', '-D', '-f', config, '-E', sshdLog] as const;
   // nsenter execs sshd: the child's pid is sshd's, whatever the namespace.
-  const [file, ...argv] = netns === undefined ? sshd : [NSENTER, `--net=/run/netns/${netns}`, ...sshd];
+  const inNetns: string[] = netns === undefined ? [...sshd] : [NSENTER, `--net=/run/netns/${netns}`, ...sshd];
+  const meminfo = reportedMemory ? join(dir, 'meminfo') : undefined;
+  if (meminfo !== undefined) await writeFile(meminfo, await readFile('/proc/meminfo', 'utf8'));
+  // unshare and sh exec in turn too: the bind mount is seen only by this host's sshd and its sessions.
+  const [file = sshd[0], ...argv] =
+    meminfo === undefined
+      ? inNetns
+      : [
+          UNSHARE,
+          '--mount',
+          '--propagation',
+          'private',
+          '--',
+          '/bin/sh',
+          '-c',
+          'mount --bind "$0" /proc/meminfo && exec "$@"',
+          meminfo,
+          ...inNetns,
+        ];
   const child = spawn(file, argv, { stdio: 'ignore' });
   // A forgotten fleet must not keep the test runner alive; the exit hook still kills it.
   child.unref();
@@ -322,6 +360,7 @@ async function startHost(args: {
     stateDir,
     sshdLog,
     ...(netns === undefined ? {} : { netns }),
+    ...(meminfo === undefined ? {} : { meminfo }),
   };
   const hostProcess = { host, config, child, dark: false, binDir };
   await waitForBanner(hostProcess);

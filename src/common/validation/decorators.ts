@@ -3,6 +3,7 @@ import { IsInt, Max, Min, ValidateBy, ValidationArguments, ValidationOptions } f
 import { isDockerImageName, isDockerTag } from './docker-reference';
 import {
   commandLineEnvProblem,
+  isDockerDataPath,
   isHaproxyName,
   isHaproxySocketPath,
   isHealthCheckPath,
@@ -92,6 +93,16 @@ export const IsRemoteFilePath = (options?: ValidationOptions) =>
     'isRemoteFilePath',
     isRemoteFilePath,
     'must be an absolute, normalized file path (no "." or ".." segment, no "//", no trailing /) without ' +
+      `whitespace, control or invisible characters, quotes or backslashes; at most ${MAX_REMOTE_PATH_BYTES} ` +
+      `bytes, ${MAX_PATH_SEGMENT_BYTES} per segment`,
+    options,
+  );
+
+export const IsDockerDataPath = (options?: ValidationOptions) =>
+  rule(
+    'isDockerDataPath',
+    isDockerDataPath,
+    'must be / or an absolute, normalized path (no "." or ".." segment, no "//", no trailing /) without ' +
       `whitespace, control or invisible characters, quotes or backslashes; at most ${MAX_REMOTE_PATH_BYTES} ` +
       `bytes, ${MAX_PATH_SEGMENT_BYTES} per segment`,
     options,

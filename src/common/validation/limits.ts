@@ -19,4 +19,8 @@ export const LIMITS = {
   minimumHealthyInstances: { min: 0, max: 1000 },
   batchSize: { min: 1, max: 1000 },
   batchSizePercentage: { min: 1, max: 100 },
+  /** Application fields: whole seconds for `docker stop -t`, whole MB of free room a server must have. */
+  stopTimeout: { min: 0, max: 3600 },
+  minFreeMemoryMb: { min: 0, max: 1_000_000_000 },
+  minFreeDiskMb: { min: 0, max: 1_000_000_000 },
 } as const;

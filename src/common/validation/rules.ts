@@ -120,6 +120,11 @@ export function isRemoteFilePath(value: unknown): value is string {
   return value.split('/').every((segment) => utf8Bytes(segment) <= MAX_PATH_SEGMENT_BYTES);
 }
 
+/** Where Docker keeps images on a server, as `df` is asked about it: `/` or an absolute, normalized path. */
+export function isDockerDataPath(value: unknown): value is string {
+  return value === '/' || isRemoteFilePath(value);
+}
+
 /** `sun_path` holds 108 bytes, its terminating NUL included. */
 export const MAX_SOCKET_PATH_BYTES = 107;
 /** socat reads `,` `:` `!` and spaces in an address as syntax, so only plain characters. */

@@ -22,11 +22,16 @@ export function toApplicationSpec(
     tag: app.tag,
     containerPort: app.containerPort,
     hostPort: app.hostPort,
+    alternateHostPort: app.alternateHostPort,
     env: app.env,
     ...(Object.keys(secretEnv).length > 0 && { secretEnv }),
     healthCheckPath: app.healthCheckPath,
     serverIds,
     loadBalancer: app.loadBalancer,
+    stopTimeout: app.stopTimeout,
+    minFreeMemoryMb: app.minFreeMemoryMb,
+    minFreeDiskMb: app.minFreeDiskMb,
+    dockerDataPath: app.dockerDataPath,
   };
 }
 

@@ -35,6 +35,8 @@ export interface ApplicationSpec {
   tag: string;
   containerPort: number;
   hostPort: number;
+  /** The port a `start-first` swap starts the new container on beside the old one (default hostPort + 1). */
+  alternateHostPort: number;
   env: Record<string, string>;
   /**
    * Decrypted secret env (absent: none). Only in the worker's memory: it reaches the container through an
@@ -44,6 +46,14 @@ export interface ApplicationSpec {
   healthCheckPath: string;
   serverIds: number[];
   loadBalancer: LoadBalancerConfig;
+  /** Whole seconds the old container gets on `docker stop -t`. */
+  stopTimeout: number;
+  /** `MemAvailable` a server must have before a batch starts on it. */
+  minFreeMemoryMb: number;
+  /** Free space a server must have on `dockerDataPath` (or `/` when that path does not exist). */
+  minFreeDiskMb: number;
+  /** Where Docker keeps images on the servers. */
+  dockerDataPath: string;
 }
 
 export type InstanceStatus = 'running' | 'stopped' | 'absent' | 'unknown';

@@ -1,4 +1,4 @@
-import { IMAGE, imageOn, setup } from '../../../test/fakes/rollout-harness';
+import { CAPACITY_CHECK, IMAGE, imageOn, setup } from '../../../test/fakes/rollout-harness';
 import { RemoteConnectionError } from '../ports';
 
 describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
@@ -41,7 +41,7 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
     t.probe.script('10.0.0.2:', false, true);
     await t.run();
 
-    expect(t.executor.lines('web-2').slice(6)).toEqual([
+    expect(t.executor.lines('web-2').slice(7)).toEqual([
       "web-2: docker inspect --type container --format '{{json .}}' shop-previous",
       "web-2: docker inspect --type container --format '{{json .}}' shop",
       'web-2: docker rm -f shop',
@@ -87,7 +87,10 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
       `Nothing was drained: web-2 (10.0.0.2): pull failed: Error response from daemon: manifest for ${IMAGE}:v2 not found: manifest unknown`,
     );
     expect(t.store.deployment.status).toBe('rolled_back');
-    expect(t.executor.commands.filter((c) => !c.line.startsWith('docker pull'))).toEqual([]);
+    expect(t.executor.commands.filter((c) => !c.line.startsWith('docker pull'))).toEqual([
+      { server: 'web-1', line: CAPACITY_CHECK },
+      { server: 'web-2', line: CAPACITY_CHECK },
+    ]);
   });
 
   it('names the server and the step when SSH cannot connect', async () => {

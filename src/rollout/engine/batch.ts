@@ -2,6 +2,7 @@ import { mapWithConcurrency } from '../../common/concurrency';
 import type { BatchRecord, HealthCheckResult } from '../domain';
 import { canHandBack, settledBatchStatus } from '../planning/batch-decisions';
 import { checkBatchBudget } from '../planning/budget';
+import { capacityShortage, type UpdateOrder } from '../planning/capacity';
 import {
   batchBudgetReason,
   handBackFailedReason,
@@ -14,8 +15,12 @@ import {
   restoreErrorReason,
   restoreUnhealthyReason,
 } from '../planning/reasons';
+import type { ServerTarget } from '../domain';
 import type { HealthCheckOutcome } from '../ports';
 import type { RolloutPass } from './rollout-pass';
+
+/** The only order there is so far: the old container stops before the new one starts. */
+const ORDER: UpdateOrder = 'stop-first';
 
 /** `cancelled`: a cancel was seen; the batch is settled (handed back unchanged, finished or restored). */
 export type BatchOutcome = 'continue' | 'stop' | 'cancelled';
@@ -80,6 +85,14 @@ async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchO
       budget.reason,
     );
     return 'stop';
+  }
+
+  // Room for the new container on every server, before anything is touched. A batch resumed after a crash
+  // may hold a server taken out mid-swap: it is not checked again, only the full path leaves it serving.
+  if (handBackAllowed) {
+    const shortages = await mapWithConcurrency(servers, limit, (server) => capacityProblem(pass, server));
+    const short = shortages.filter((reason): reason is string => reason !== null);
+    if (short.length > 0) return failBatch(pass, batch, short.join('; '), short.length);
   }
 
   // 2. Pull while the servers still serve.
@@ -174,6 +187,17 @@ async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchO
       : { failedBatches: deployment.failedBatches + 1 },
   );
   return 'continue';
+}
+
+/** Why the server has no room for the new container (or its check failed); null when it has. */
+async function capacityProblem(pass: RolloutPass, server: ServerTarget): Promise<string | null> {
+  const { application } = pass.context;
+  try {
+    const figures = await pass.operations(server).capacity();
+    return capacityShortage({ serverName: server.name, figures, required: application, order: ORDER });
+  } catch (error) {
+    return messageOf(error);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { IMAGE, imageOn, setup } from '../../../test/fakes/rollout-harness';
+import { CAPACITY_CHECK, IMAGE, imageOn, setup } from '../../../test/fakes/rollout-harness';
 import { RecordingEvents } from '../../../test/fakes/recording-events';
 
 describe('RollingUpdateStrategy: the loop', () => {
@@ -7,6 +7,7 @@ describe('RollingUpdateStrategy: the loop', () => {
     await t.run();
 
     expect(t.executor.lines('web-1')).toEqual([
+      `web-1: ${CAPACITY_CHECK}`,
       'web-1: docker pull ghcr.io/acme/shop:v2',
       "web-1: docker inspect --type container --format '{{json .}}' shop",
       "web-1: docker inspect --type container --format '{{json .}}' shop-previous",
@@ -84,6 +85,7 @@ describe('RollingUpdateStrategy: the loop', () => {
       'add web-3,web-4 → [web-1,web-2,web-3,web-4]',
     ]);
     expect(t.executor.lines('web-1')).toEqual([
+      `web-1: ${CAPACITY_CHECK}`,
       'web-1: docker pull ghcr.io/acme/shop:v2',
       "web-1: docker inspect --type container --format '{{json .}}' shop",
       "web-1: docker inspect --type container --format '{{json .}}' shop-previous",

@@ -63,13 +63,7 @@ export class RolloutPass {
   }
 
   operations(server: ServerTarget): ServerOperations {
-    return new ServerOperations(
-      this.deps.executor,
-      server,
-      this.context.application,
-      this.deployment.id,
-      this.deps.settings.stopTimeoutSeconds,
-    );
+    return new ServerOperations(this.deps.executor, server, this.context.application, this.deployment.id);
   }
 
   /**

@@ -4,6 +4,4 @@ export class RolloutSettings {
   batchConcurrency = 10;
   /** Timeout of one health-check request. */
   healthRequestTimeoutMs = 5000;
-  /** `docker stop -t` for the old container, after the batch was drained. */
-  stopTimeoutSeconds = 10;
 }

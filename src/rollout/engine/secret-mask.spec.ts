@@ -47,11 +47,16 @@ describe('RolloutRecorder with a secret mask', () => {
     tag: 'v1',
     containerPort: 3000,
     hostPort: 8080,
+    alternateHostPort: 8081,
     env: {},
     secretEnv: { DB_PASSWORD: 'hunter2-value', STATUS_LIKE: 'failed' },
     healthCheckPath: '/health',
     serverIds: [1],
     loadBalancer: { type: 'none' },
+    stopTimeout: 10,
+    minFreeMemoryMb: 256,
+    minFreeDiskMb: 1024,
+    dockerDataPath: '/var/lib/docker',
   };
 
   it('masks failure reasons, health messages, event messages and data, never a status', async () => {

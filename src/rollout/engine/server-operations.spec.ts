@@ -19,18 +19,23 @@ function application(secretEnv?: Record<string, string>): ApplicationSpec {
     tag: 'v1',
     containerPort: 3000,
     hostPort: 8080,
+    alternateHostPort: 8081,
     env: { NODE_ENV: 'production' },
     ...(secretEnv && { secretEnv }),
     healthCheckPath: '/health',
     serverIds: [1],
     loadBalancer: { type: 'none' },
+    stopTimeout: 10,
+    minFreeMemoryMb: 256,
+    minFreeDiskMb: 1024,
+    dockerDataPath: '/var/lib/docker',
   };
 }
 
 function setup(secretEnv?: Record<string, string>) {
   const docker = new FakeDocker().seed('web-1', 'shop', `${IMAGE}:v1`);
   const executor = new RecordingExecutor().use(docker.responder);
-  const operations = new ServerOperations(executor, server, application(secretEnv), 7, 10);
+  const operations = new ServerOperations(executor, server, application(secretEnv), 7);
   return { docker, executor, operations };
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { capacityCommand, parseCapacity, type ServerCapacity } from '../commands/capacity-commands';
 import {
   type ContainerSpec,
   type ContainerState,
@@ -14,7 +15,7 @@ import { envFileLeftReason, messageOf, serverStepReason } from '../planning/reas
 import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from '../ports';
 import { SecretMask, secretMaskOf } from './secret-mask';
 
-export type FailedStep = 'pull' | 'start' | 'restore' | 'SSH connect' | 'inspect';
+export type FailedStep = 'pull' | 'start' | 'restore' | 'SSH connect' | 'inspect' | 'capacity check';
 
 /** A step that failed on one server; the message names the server, the step and the remote output. */
 export class ServerStepError extends Error {
@@ -53,11 +54,19 @@ export class ServerOperations {
     readonly server: ServerTarget,
     private readonly application: ApplicationSpec,
     private readonly deploymentId: number,
-    private readonly stopTimeoutSeconds: number,
   ) {
     this.name = application.name;
     this.previousName = previousContainerName(application.name);
     this.mask = secretMaskOf(application);
+  }
+
+  /** Free memory and disk where Docker keeps images; changes nothing on the server. */
+  async capacity(): Promise<ServerCapacity> {
+    const result = await this.mustSucceed('capacity check', capacityCommand(this.application.dockerDataPath));
+    const reading = parseCapacity(result.stdout);
+    if (!reading.ok)
+      throw this.failure('capacity check', `${reading.problem}: ${outputOf(result, this.mask)}`);
+    return reading.capacity;
   }
 
   async pull(image: string, tag: string): Promise<void> {
@@ -84,7 +93,8 @@ export class ServerOperations {
     if (current) {
       // The retained previous container is the one being replaced now; anything older goes.
       if (previous) await this.mustSucceed('start', docker.remove(this.previousName));
-      if (current.running) await this.mustSucceed('start', docker.stop(this.name, this.stopTimeoutSeconds));
+      if (current.running)
+        await this.mustSucceed('start', docker.stop(this.name, this.application.stopTimeout));
       await this.mustSucceed('start', docker.rename(this.name, this.previousName));
     }
     await this.run(this.containerSpec(image, tag));

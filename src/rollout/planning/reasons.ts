@@ -45,6 +45,27 @@ export function pullsFailedReason(pullErrors: readonly string[]): string {
   return `Nothing was drained: ${pullErrors.join('; ')}`;
 }
 
+export interface CapacityShortfalls {
+  memory?: { freeMb: number; requiredMb: number };
+  disk?: { freeMb: number; requiredMb: number; path: string };
+}
+
+/**
+ * `Server web-3 has insufficient capacity: 120 MB memory free, 256 MB required (checked for stop-first)`;
+ * disk: `… 800 MB disk free on /var/lib/docker, 1024 MB required …`; both: memory first, then `; ` disk.
+ */
+export function insufficientCapacityReason(
+  serverName: string,
+  order: string,
+  { memory, disk }: CapacityShortfalls,
+): string {
+  const parts = [
+    ...(memory ? [`${memory.freeMb} MB memory free, ${memory.requiredMb} MB required`] : []),
+    ...(disk ? [`${disk.freeMb} MB disk free on ${disk.path}, ${disk.requiredMb} MB required`] : []),
+  ];
+  return `Server ${serverName} has insufficient capacity: ${parts.join('; ')} (checked for ${order})`;
+}
+
 export function loadBalancerReason(error: unknown): string {
   return `load balancer: ${messageOf(error)}`;
 }

@@ -188,11 +188,17 @@ export async function startHaproxyShop(options: {
   extra?: Record<string, unknown>;
   /** Deploys this tag onto every (empty) host at once before returning, and fails unless it completes. */
   deployed?: string;
+  /** The hosts' /proc/meminfo is the test's to set (`fleet.reportMemAvailable`). */
+  reportedMemory?: boolean;
 }): Promise<HaproxyShop> {
   const { addressPrefix, drainSeconds, extra } = options;
   const [stack, fleet] = await Promise.all([
     startStack(),
-    startFleet({ count: options.appHosts + 1, addressPrefix }),
+    startFleet({
+      count: options.appHosts + 1,
+      addressPrefix,
+      ...(options.reportedMemory === true && { reportedMemory: true }),
+    }),
   ]);
   let haproxy: RunningHaproxy | undefined;
   const stop = async () => {

@@ -56,6 +56,11 @@ describe('/api/applications', () => {
     expect(response.body).toEqual({
       ...body,
       id: expect.any(Number) as number,
+      alternateHostPort: 8081,
+      stopTimeout: 10,
+      minFreeMemoryMb: 256,
+      minFreeDiskMb: 1024,
+      dockerDataPath: '/var/lib/docker',
       secretEnvKeys: [],
       createdAt: expect.any(String) as string,
       updatedAt: expect.any(String) as string,

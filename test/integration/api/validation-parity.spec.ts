@@ -222,6 +222,36 @@ const CASES: Case[] = [
     application('healthCheckPath', `/${'h'.repeat(2048)}`),
     'healthCheckPath',
   ],
+  // applications: dockerDataPath ($1 of the capacity check's script), stopTimeout (docker stop -t)
+  [
+    'a dockerDataPath with ".."',
+    APPLICATIONS,
+    application('dockerDataPath', '/var/../etc'),
+    'dockerDataPath',
+  ],
+  [
+    'a dockerDataPath with a newline',
+    APPLICATIONS,
+    application('dockerDataPath', '/var\nx'),
+    'dockerDataPath',
+  ],
+  ['a dockerDataPath with NUL', APPLICATIONS, application('dockerDataPath', '/var\u0000'), 'dockerDataPath'],
+  ['an option-looking dockerDataPath', APPLICATIONS, application('dockerDataPath', '-P'), 'dockerDataPath'],
+  [
+    'a dockerDataPath with a lone surrogate',
+    APPLICATIONS,
+    applicationRaw('dockerDataPath', '"/var/\\ud800"'),
+    'dockerDataPath',
+  ],
+  ['a stopTimeout of 1e400 (Infinity)', APPLICATIONS, applicationRaw('stopTimeout', '1e400'), 'stopTimeout'],
+  ['a fractional stopTimeout', APPLICATIONS, application('stopTimeout', 0.5), 'stopTimeout'],
+  ['a minFreeMemoryMb of 1e400', APPLICATIONS, applicationRaw('minFreeMemoryMb', '1e400'), 'minFreeMemoryMb'],
+  [
+    'an alternateHostPort equal to hostPort',
+    APPLICATIONS,
+    application('alternateHostPort', 8080),
+    'alternateHostPort',
+  ],
   // load balancers: configPath (atomic replace over SSH)
   [
     'a configPath with ".."',

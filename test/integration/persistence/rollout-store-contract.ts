@@ -198,10 +198,15 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
           tag: 'v1',
           containerPort: 3000,
           hostPort: 8080,
+          alternateHostPort: 8081,
           env: { NODE_ENV: 'production' },
           healthCheckPath: '/ready',
           serverIds: [c, a, b],
           loadBalancer: traefikOn(s.proxyId),
+          stopTimeout: 10,
+          minFreeMemoryMb: 256,
+          minFreeDiskMb: 1024,
+          dockerDataPath: '/var/lib/docker',
         });
         expect(context.servers).toEqual([
           {

@@ -102,11 +102,16 @@ function inMemory(seed: StoreSeed): Promise<SeededStore> {
     tag: 'v1',
     containerPort: 3000,
     hostPort: 8080,
+    alternateHostPort: 8081,
     env: seed.env,
     ...(seed.secretEnv && { secretEnv: seed.secretEnv }),
     healthCheckPath: seed.healthCheckPath,
     serverIds: servers.map((server) => server.id),
     loadBalancer: proxy ? traefikOn(proxy.id) : { type: 'none' },
+    stopTimeout: 10,
+    minFreeMemoryMb: 256,
+    minFreeDiskMb: 1024,
+    dockerDataPath: '/var/lib/docker',
   };
   const { status, cancelRequested, healthCheckPath, waitInterval, healthCheckTimeout } = seed.deployment;
   const store = new MemoryRolloutStore(application, servers, proxy, {

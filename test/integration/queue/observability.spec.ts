@@ -136,6 +136,7 @@ describe('/health and /metrics', () => {
       tag: 'v1',
       containerPort: 3000,
       hostPort: 8080,
+      alternateHostPort: 8081,
       loadBalancer: { type: 'none' },
     });
     await db.dataSource

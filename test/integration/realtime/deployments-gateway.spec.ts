@@ -131,6 +131,7 @@ describe('DeploymentsGateway over the socket.io Redis adapter', () => {
         tag: 'v1',
         containerPort: 3000,
         hostPort: 8080,
+        alternateHostPort: 8081,
         loadBalancer: { type: 'none' },
       });
     const appA = await application(teamA.teamId, 'shop');

@@ -74,11 +74,16 @@ function application(name: string, hostPort: number, secretEnv: Record<string, s
     tag: 'v1',
     containerPort: 3000,
     hostPort,
+    alternateHostPort: hostPort + 1,
     env: { PLAIN: 'visible' },
     secretEnv,
     healthCheckPath: '/health',
     serverIds: [1],
     loadBalancer: { type: 'none' },
+    stopTimeout: 10,
+    minFreeMemoryMb: 256,
+    minFreeDiskMb: 1024,
+    dockerDataPath: '/var/lib/docker',
   };
 }
 
@@ -131,7 +136,7 @@ describe('secret env reaches the container over SSH without any command line car
   const envFilesIn = (sent: Sent[]) => [...new Set(sent.flatMap((s) => ENV_FILE.exec(s.line)?.[0] ?? []))];
 
   it('starts the container with the values byte-exact, the file 0600 while it exists and gone after', async () => {
-    const operations = new ServerOperations(executor, server, application('shop', 18081, SECRETS), 7, 10);
+    const operations = new ServerOperations(executor, server, application('shop', 18081, SECRETS), 7);
     await operations.swap('ghcr.io/acme/shop', 'v1');
 
     for (const [name, value] of Object.entries(SECRETS)) {
@@ -160,7 +165,7 @@ describe('secret env reaches the container over SSH without any command line car
   });
 
   it('removes the file when docker run fails and reports no value', async () => {
-    const taken = new ServerOperations(executor, server, application('other', 18081, SECRETS), 7, 10);
+    const taken = new ServerOperations(executor, server, application('other', 18081, SECRETS), 7);
     const error = await taken.swap('ghcr.io/acme/shop', 'v1').then(
       () => null,
       (caught: unknown) => caught,

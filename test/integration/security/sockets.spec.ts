@@ -24,6 +24,7 @@ describe('socket.io connections of a token', () => {
       tag: 'v1',
       containerPort: 3000,
       hostPort: 8080,
+      alternateHostPort: 8081,
       loadBalancer: { type: 'none' },
     });
     const deployments = await f.db.dataSource.getRepository(DeploymentEntity).save(

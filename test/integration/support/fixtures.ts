@@ -66,6 +66,7 @@ export class Fixtures {
       tag: 'v1',
       containerPort: 3000,
       hostPort: 8080,
+      alternateHostPort: 8081,
       env: {},
       healthCheckPath: '/health',
       loadBalancer,

@@ -3,9 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { posix } from 'node:path';
 import { request } from 'undici';
 import { utils } from 'ssh2';
+import { FakeCapacity } from '../../fakes/fake-capacity';
 import { FakeDocker } from '../../fakes/fake-docker';
 import { FixedClock } from '../../fakes/fixed-clock';
 import { RecordingExecutor } from '../../fakes/recording-executor';
+import {
+  APPLICATION_DEFAULTS,
+  defaultAlternateHostPort,
+} from '../../../src/applications/application-defaults';
 import { CreateApplicationDto } from '../../../src/applications/create-application.dto';
 import { toLoadBalancerConfig } from '../../../src/applications/load-balancer.dto';
 import { RollingUpdateDto } from '../../../src/deployments/rolling-update.dto';
@@ -184,6 +189,7 @@ export async function deployTimeProblem(
       tag: app.tag,
       containerPort: app.containerPort,
       hostPort: app.hostPort,
+      alternateHostPort: app.alternateHostPort ?? defaultAlternateHostPort(app.hostPort),
       env: app.env ?? {},
       ...((app as { secretEnv?: Record<string, string> }).secretEnv
         ? { secretEnv: (app as { secretEnv?: Record<string, string> }).secretEnv }
@@ -191,6 +197,10 @@ export async function deployTimeProblem(
       healthCheckPath,
       serverIds: [1],
       loadBalancer,
+      stopTimeout: app.stopTimeout ?? APPLICATION_DEFAULTS.stopTimeout,
+      minFreeMemoryMb: app.minFreeMemoryMb ?? APPLICATION_DEFAULTS.minFreeMemoryMb,
+      minFreeDiskMb: app.minFreeDiskMb ?? APPLICATION_DEFAULTS.minFreeDiskMb,
+      dockerDataPath: app.dockerDataPath ?? APPLICATION_DEFAULTS.dockerDataPath,
     };
 
     // Docker: pull, swap an older running container for the new one, then restore it.
@@ -200,8 +210,12 @@ export async function deployTimeProblem(
       sent.push({ line, argv: command.argv, stdin: command.stdin });
       return undefined;
     };
-    const executor = new RecordingExecutor().use(docker.responder).use(record);
-    const operations = new ServerOperations(executor, target, spec, 7, 10);
+    const executor = new RecordingExecutor()
+      .use(docker.responder)
+      .use(new FakeCapacity().responder)
+      .use(record);
+    const operations = new ServerOperations(executor, target, spec, 7);
+    await operations.capacity();
     await operations.pull(spec.image, spec.tag);
     await operations.swap(spec.image, spec.tag);
     await operations.restorePrevious();
