@@ -4,6 +4,7 @@ import { SecretEnv1764200100000 } from './1764200100000-secret-env';
 import { Pause1764300000000 } from './1764300000000-pause';
 import { ApplicationCapacity1764300100000 } from './1764300100000-application-capacity';
 import { RolloutGates1764300200000 } from './1764300200000-rollout-gates';
+import { BatchOutcomes1764300300000 } from './1764300300000-batch-outcomes';
 
 /** Every migration, oldest first. Listed by hand so that jest (from .ts) and node (from dist/) load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Pause1764300000000,
   ApplicationCapacity1764300100000,
   RolloutGates1764300200000,
+  BatchOutcomes1764300300000,
 ];

@@ -1,5 +1,20 @@
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { BATCH_STATUSES, type BatchStatus, type HealthCheckResult } from '../rollout/domain';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import {
+  BATCH_STATUSES,
+  type BatchStatus,
+  type HealthCheckResult,
+  type ServerOutcome,
+} from '../rollout/domain';
 import { sqlList } from '../database/sql-list';
 import { DeploymentEntity } from './deployment.entity';
 
@@ -50,4 +65,14 @@ export class DeploymentBatchEntity {
 
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason: string | null;
+
+  /** Outcomes recorded so far, by server id; a server not named is `untouched`. */
+  @Column({ name: 'server_outcomes', type: 'jsonb', default: {} })
+  serverOutcomes: Record<string, ServerOutcome>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
 }

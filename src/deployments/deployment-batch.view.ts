@@ -17,5 +17,10 @@ export function toBatchView(batch: DeploymentBatchEntity): BatchView {
     failedInstances: batch.failedInstances,
     healthCheckResults: batch.healthCheckResults,
     failureReason: batch.failureReason,
+    serverOutcomes: Object.fromEntries(
+      batch.serverIds.map((id) => [String(id), batch.serverOutcomes?.[String(id)] ?? 'untouched']),
+    ),
+    createdAt: batch.createdAt.toISOString(),
+    updatedAt: batch.updatedAt.toISOString(),
   };
 }

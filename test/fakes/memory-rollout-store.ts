@@ -39,6 +39,8 @@ function rollingUpdateDefaults(healthCheckPath: string): RollingUpdateOptions {
  * whose status is `cancelled` (the API's two cancel paths), aborts every open cancel watch at once, as the
  * real store's poll does shortly after.
  */
+const BATCH_TIME = '2026-01-01T00:00:00.000Z';
+
 export class MemoryRolloutStore extends RolloutStore {
   readonly events: RolloutEventRecord[] = [];
   readonly instanceWrites: InstanceState[] = [];
@@ -161,6 +163,9 @@ export class MemoryRolloutStore extends RolloutStore {
         failedInstances: 0,
         healthCheckResults: {},
         failureReason: null,
+        serverOutcomes: Object.fromEntries(p.serverIds.map((id) => [String(id), 'untouched' as const])),
+        createdAt: BATCH_TIME,
+        updatedAt: BATCH_TIME,
       })),
     ].sort((a, b) => a.batchNumber - b.batchNumber);
     return Promise.resolve(structuredClone(this.batches));
@@ -170,10 +175,11 @@ export class MemoryRolloutStore extends RolloutStore {
     const index = this.batches.findIndex((b) => b.id === batchId);
     const batch = this.batches[index];
     if (!batch) return Promise.reject(gone('deployment batch', batchId));
-    const { startedAt, completedAt, ...rest } = structuredClone(definedOnly(patch));
+    const { startedAt, completedAt, serverOutcomes, ...rest } = structuredClone(definedOnly(patch));
     const next: BatchView = {
       ...batch,
       ...rest,
+      serverOutcomes: { ...batch.serverOutcomes, ...serverOutcomes },
       ...(startedAt !== undefined ? { startedAt: iso(startedAt) } : {}),
       ...(completedAt !== undefined ? { completedAt: iso(completedAt) } : {}),
     };

@@ -22,6 +22,9 @@ function batch(
     failedInstances: 0,
     healthCheckResults: {},
     failureReason: null,
+    serverOutcomes: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 

@@ -112,7 +112,10 @@ export class TypeormRolloutStore extends RolloutStore {
 
   async updateBatch(batchId: number, patch: BatchPatch): Promise<BatchView> {
     const repository = this.dataSource.getRepository(DeploymentBatchEntity);
-    const changes = definedOnly(patch);
+    const { serverOutcomes, ...rest } = definedOnly(patch);
+    // Merged with the stored ones (one worker writes a batch at a time), so steps never erase each other's.
+    const stored = serverOutcomes && (await repository.findOneBy({ id: batchId }))?.serverOutcomes;
+    const changes = { ...rest, ...(serverOutcomes && { serverOutcomes: { ...stored, ...serverOutcomes } }) };
     if (Object.keys(changes).length > 0) {
       const result = await repository.update({ id: batchId }, changes);
       if (result.affected === 0) throw new RecordNotFoundError('deployment batch', batchId);

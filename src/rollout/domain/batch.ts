@@ -42,7 +42,13 @@ export interface BatchRecord {
   /** ISO 8601; when the batch settled (the progress deadline counts from the last completed one). */
   completedAt: string | null;
   failureReason: string | null;
+  /** By server id; a server not named is `untouched`. */
+  serverOutcomes?: Record<string, ServerOutcome>;
 }
+
+/** What became of one server of a batch (`untouched` until the batch changed it). */
+export const SERVER_OUTCOMES = ['updated', 'restored', 'restore_failed', 'untouched'] as const;
+export type ServerOutcome = (typeof SERVER_OUTCOMES)[number];
 
 /** A batch exactly as the API and socket.io show it (README: "The API", "Live progress"). */
 export interface BatchView {
@@ -58,6 +64,10 @@ export interface BatchView {
   failedInstances: number;
   healthCheckResults: Record<string, HealthCheckResult>;
   failureReason: string | null;
+  /** Every server of the batch, by id: `updated`, `restored`, `restore_failed` or `untouched`. */
+  serverOutcomes: Record<string, ServerOutcome>;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface InstanceEvent {

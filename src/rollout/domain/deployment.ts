@@ -73,6 +73,8 @@ export interface DeploymentRecord extends RollingUpdateOptions {
   status: DeploymentStatus;
   image: string;
   tag: string;
+  /** The version it replaces (null on a first deployment); reasons name it. */
+  previousTag: string | null;
   totalBatches: number;
   completedBatches: number;
   failedBatches: number;

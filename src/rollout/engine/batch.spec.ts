@@ -58,12 +58,14 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
       'in_rotation',
       'rolled_back',
     ]);
+    // The fleet rollback then restored web-1 too: every server of the batch is back, so it is rolled_back.
     expect(t.store.batches[0]).toMatchObject({
       status: 'rolled_back',
       successfulInstances: 1,
       failedInstances: 1,
       failureReason:
-        'web-2 (10.0.0.2): health check failed: Health check failed after 10 attempts (last: HTTP 500)',
+        'web-1 kept v2; web-2 is back on v1: web-2 (10.0.0.2): health check failed: Health check failed after 10 attempts (last: HTTP 500)',
+      serverOutcomes: { '1': 'restored', '2': 'restored' },
     });
     expect(t.store.batches[0]?.healthCheckResults['2']).toMatchObject({ healthy: false, statusCode: 500 });
     // the restored container may take the whole healthCheckTimeout (120 s at 5 s → 25 attempts), not 10
@@ -159,6 +161,9 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
       failedInstances: 0,
       healthCheckResults: {},
       failureReason: null,
+      serverOutcomes: {},
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
     }));
     t.store.seedInstance(1, { image: IMAGE, tag: 'v1', status: 'running', inRotation: false });
     t.docker.hosts.get('web-1')!.delete('shop');

@@ -1,5 +1,5 @@
 import { mapWithConcurrency } from '../../common/concurrency';
-import type { BatchRecord, HealthCheckResult } from '../domain';
+import type { BatchRecord, HealthCheckResult, ServerOutcome } from '../domain';
 import { canHandBack, settledBatchStatus } from '../planning/batch-decisions';
 import { checkBatchBudget } from '../planning/budget';
 import { capacityShortage, type UpdateOrder } from '../planning/capacity';
@@ -14,6 +14,7 @@ import {
   putBackFailedReason,
   restoreErrorReason,
   restoreUnhealthyReason,
+  splitBatchReason,
 } from '../planning/reasons';
 import type { ServerTarget } from '../domain';
 import type { HealthCheckOutcome } from '../ports';
@@ -172,14 +173,28 @@ async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchO
   const restoreFailures = restores.filter((r) => !r.restored).map((r) => r.reason);
   const reasons = [...failed.map((r) => r.reason), ...restoreFailures].filter((r): r is string => r !== null);
 
-  const status = settledBatchStatus(failed.length, restoreFailures.length);
+  const status = settledBatchStatus(results.length, failed.length, restoreFailures.length);
+  const outcomes: Record<string, ServerOutcome> = {};
+  for (const r of results.filter((r) => r.healthy)) outcomes[String(r.serverId)] = 'updated';
+  failed.forEach((r, i) => {
+    outcomes[String(r.serverId)] = restores[i]?.restored ? 'restored' : 'restore_failed';
+  });
+  const joined = joinReasons(reasons);
+  const updatedNames = results.filter((r) => r.healthy).map((r) => fleet.server(r.serverId).name);
+  const restoredNames = failed
+    .filter((r) => outcomes[String(r.serverId)] === 'restored')
+    .map((r) => fleet.server(r.serverId).name);
   await recorder.batch(batch.id, {
     status,
     completedAt: pass.now(),
     successfulInstances: results.length - failed.length,
     failedInstances: failed.length,
     healthCheckResults: Object.fromEntries(results.map((r) => [String(r.serverId), r.health])),
-    failureReason: joinReasons(reasons),
+    serverOutcomes: outcomes,
+    failureReason:
+      joined !== null && updatedNames.length > 0 && restoredNames.length > 0
+        ? splitBatchReason(updatedNames, restoredNames, deployment.tag, deployment.previousTag, joined)
+        : joined,
   });
   await recorder.deployment(
     status === 'completed'

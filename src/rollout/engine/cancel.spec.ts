@@ -113,11 +113,13 @@ describe('RollingUpdateStrategy: a cancel ends any wait at once', () => {
       'in_rotation',
       'rolled_back',
     ]);
+    // web-1 kept the new version, web-2 is back on the old one: the batch failed, it was not rolled back.
     expect(t.store.batches[0]).toMatchObject({
-      status: 'rolled_back',
+      status: 'failed',
       successfulInstances: 1,
       failedInstances: 1,
-      failureReason: `web-2 (10.0.0.2): health check failed: ${HEALTH_CHECK_STOPPED}`,
+      failureReason: `web-1 kept v2; web-2 is back on v1: web-2 (10.0.0.2): health check failed: ${HEALTH_CHECK_STOPPED}`,
+      serverOutcomes: { '1': 'updated', '2': 'restored' },
     });
     // the new instances' probes carried the cancel; the restored container's probe did not (it must finish)
     const web2 = t.probe.checks.flatMap((c, i) => (c.url.includes('10.0.0.2:') ? [t.probe.signals[i]] : []));
@@ -161,6 +163,9 @@ describe('RollingUpdateStrategy: a cancel ends any wait at once', () => {
         failedInstances: 0,
         healthCheckResults: {},
         failureReason: null,
+        serverOutcomes: {},
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
       },
     ];
     t.store.seedInstance(1, { image: IMAGE, tag: 'v1', status: 'running', inRotation: false });

@@ -135,6 +135,9 @@ describe('the capacity check of a batch resumed after a crash', () => {
         failedInstances: 0,
         healthCheckResults: {},
         failureReason: null,
+        serverOutcomes: {},
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
       },
     ];
     t.store.seedInstance(1, { image: IMAGE, tag: 'v1', status: 'running', inRotation: false });

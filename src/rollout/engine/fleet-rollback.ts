@@ -11,6 +11,7 @@ import {
   UNKNOWN,
 } from '../planning/reasons';
 import { trailingFailures } from '../planning/transitions';
+import type { ServerOutcome } from '../domain';
 import { restoreServer } from './batch';
 import type { RolloutPass } from './rollout-pass';
 
@@ -55,9 +56,19 @@ export async function rollbackFleet(pass: RolloutPass, trigger?: 'progress_deadl
     );
     const batchFailures = outcomes.filter((o) => !o.restored).map((o) => o.reason ?? UNKNOWN);
     failures.push(...batchFailures);
-    if (batchFailures.length === 0 && batch.status === 'completed') {
-      await recorder.batch(batch.id, { status: 'rolled_back' });
-    }
+    const restored: Record<string, ServerOutcome> = Object.fromEntries(
+      ids.map((id, i) => [String(id), outcomes[i]?.restored ? 'restored' : 'restore_failed']),
+    );
+    const merged = { ...batch.serverOutcomes, ...restored };
+    // Rolled back only when every server of it is back on the previous version (or was never touched).
+    const everyServerBack = batch.serverIds.every((id) => {
+      const outcome = merged[String(id)];
+      return outcome === undefined || outcome === 'restored' || outcome === 'untouched';
+    });
+    await recorder.batch(batch.id, {
+      serverOutcomes: restored,
+      ...(everyServerBack ? { status: 'rolled_back' as const } : {}),
+    });
   }
 
   const touched = [...new Set(context.batches.flatMap((b) => b.serverIds))];

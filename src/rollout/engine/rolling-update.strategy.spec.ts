@@ -112,12 +112,15 @@ describe('RollingUpdateStrategy: the loop', () => {
     const t = setup({ servers: 6, deployment: { failureThreshold: 2 } });
     t.probe.script('10.0.0.3:', false, true);
     await t.run();
-    expect(t.store.batches.map((b) => b.status)).toEqual(['completed', 'rolled_back', 'completed']);
+    // Batch 2: web-3 was restored, web-4 kept the new version, so the batch failed but was not rolled back.
+    expect(t.store.batches.map((b) => b.status)).toEqual(['completed', 'failed', 'completed']);
+    expect(t.store.batches[1]?.serverOutcomes).toEqual({ '3': 'restored', '4': 'updated' });
     expect(t.store.deployment).toMatchObject({
       status: 'completed_with_errors',
       completedBatches: 2,
       failedBatches: 1,
-      failureReason: '1 of 3 batch(es) failed: batch 2 rolled back to the previous version',
+      failureReason:
+        '1 of 3 batch(es) failed: batch 2: web-4 kept v2; web-3 is back on v1: web-3 (10.0.0.3): health check failed: Health check failed after 10 attempts (last: HTTP 500)',
     });
     expect(imageOn(t.docker, 3)).toBe(`${IMAGE}:v1`);
     expect(imageOn(t.docker, 4)).toBe(`${IMAGE}:v2`);

@@ -18,12 +18,14 @@ describe('canHandBack', () => {
 
 describe('settledBatchStatus', () => {
   it.each([
-    [0, 0, 'completed'],
-    [1, 0, 'rolled_back'],
-    [2, 0, 'rolled_back'],
-    [2, 1, 'failed'],
-    [1, 1, 'failed'],
-  ])('%i failed servers, %i failed restores → %s', (failed, failedRestores, status) => {
-    expect(settledBatchStatus(failed, failedRestores)).toBe(status);
+    [2, 0, 0, 'completed'],
+    [1, 1, 0, 'rolled_back'],
+    [2, 2, 0, 'rolled_back'],
+    [2, 1, 0, 'failed'],
+    [3, 2, 0, 'failed'],
+    [2, 2, 1, 'failed'],
+    [1, 1, 1, 'failed'],
+  ])('%i servers, %i failed, %i failed restores → %s', (servers, failed, failedRestores, status) => {
+    expect(settledBatchStatus(servers, failed, failedRestores)).toBe(status);
   });
 });

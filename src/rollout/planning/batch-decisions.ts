@@ -15,12 +15,17 @@ export function canHandBack(instances: readonly Pick<InstanceState, 'inRotation'
 }
 
 /**
- * The status a batch ends in:
- *   0 servers failed                            → completed
- *   2 failed, both previous containers restored → rolled_back
- *   2 failed, one restore failed too            → failed (a server is left without a serving instance)
+ * The status a batch of `servers` ends in:
+ *   0 servers failed                                  → completed
+ *   2 of 2 failed, both previous containers restored  → rolled_back (every server is back)
+ *   1 of 2 failed and restored, the other one updated → failed (not rolled back: one kept the new version)
+ *   2 of 2 failed, one restore failed too             → failed (a server is left without a serving instance)
  */
-export function settledBatchStatus(failedServers: number, failedRestores: number): BatchStatus {
+export function settledBatchStatus(
+  servers: number,
+  failedServers: number,
+  failedRestores: number,
+): BatchStatus {
   if (failedServers === 0) return 'completed';
-  return failedRestores === 0 ? 'rolled_back' : 'failed';
+  return failedServers === servers && failedRestores === 0 ? 'rolled_back' : 'failed';
 }

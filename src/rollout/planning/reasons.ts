@@ -75,6 +75,18 @@ export function healthCheckFailedReason(server: Named, outcome: ProbeOutcome): s
 }
 
 /** A healthy server the load balancer would not take back. */
+/** `web-1 kept v2; web-2 and web-3 are back on v1: …` for a batch that ended with servers on both versions. */
+export function splitBatchReason(
+  updated: readonly string[],
+  restored: readonly string[],
+  target: string,
+  previous: string | null,
+  reasons: string,
+): string {
+  const back = `${restored.join(' and ')} ${restored.length === 1 ? 'is' : 'are'} back on ${previous ?? 'the previous version'}`;
+  return `${updated.join(' and ')} kept ${target}; ${back}: ${reasons}`;
+}
+
 export function putBackFailedReason(serverName: string, error: unknown): string {
   return `${serverName}: ${loadBalancerReason(error)}`;
 }

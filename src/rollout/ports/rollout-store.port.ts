@@ -7,6 +7,7 @@ import type {
   InstancePhase,
   InstanceState,
   RolloutContext,
+  ServerOutcome,
 } from '../domain';
 
 export interface DeploymentPatch {
@@ -30,6 +31,8 @@ export interface BatchPatch {
   failedInstances?: number;
   healthCheckResults?: Record<string, HealthCheckResult>;
   failureReason?: string | null;
+  /** Merged into the stored outcomes (servers not named keep theirs). */
+  serverOutcomes?: Record<string, ServerOutcome>;
 }
 
 export interface PlannedBatch {

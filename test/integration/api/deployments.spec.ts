@@ -262,6 +262,9 @@ describe('/api/deployments', () => {
         failedInstances: 0,
         healthCheckResults: { [servers[0].id]: result },
         failureReason: null,
+        serverOutcomes: { [servers[0].id]: 'untouched', [servers[1].id]: 'untouched' },
+        createdAt: expect.any(String) as string,
+        updatedAt: expect.any(String) as string,
       },
       expect.objectContaining({
         batchNumber: 2,

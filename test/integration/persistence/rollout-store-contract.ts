@@ -483,6 +483,9 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
             failedInstances: 0,
             healthCheckResults: {},
             failureReason: null,
+            serverOutcomes: { [String(c)]: 'untouched', [String(a)]: 'untouched' },
+            createdAt: expect.any(String) as string,
+            updatedAt: expect.any(String) as string,
           },
           expect.objectContaining({
             batchNumber: 2,
@@ -587,7 +590,12 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
           status: 'in_progress',
           startedAt: new Date('2025-05-06T07:08:00.000Z'),
         });
-        expect(started).toEqual({ ...batch, status: 'in_progress', startedAt: '2025-05-06T07:08:00.000Z' });
+        expect(started).toEqual({
+          ...batch,
+          status: 'in_progress',
+          startedAt: '2025-05-06T07:08:00.000Z',
+          updatedAt: expect.any(String) as string,
+        });
 
         const view = await s.store.updateBatch(batch.id, {
           status: 'rolled_back',
@@ -598,6 +606,7 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
         });
         expect(view).toEqual({
           ...started,
+          updatedAt: expect.any(String) as string,
           status: 'rolled_back',
           completedAt: '2025-05-06T07:08:09.010Z',
           failedInstances: 1,
@@ -616,6 +625,23 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
         expect(await s.store.updateBatch(batch.id, {})).toEqual(view);
       });
 
+      it('merges server outcomes with the ones recorded before', async () => {
+        const s = await makeStore(seed());
+        const [a, b] = [nth(s.serverIds, 1), nth(s.serverIds, 2)];
+        const [batch] = await s.store.ensureBatches(s.deploymentId, [
+          { batchNumber: 1, serverIds: [a, b], targetInstanceCount: 1 },
+        ]);
+        if (!batch) throw new Error('no batch');
+        expect(batch.serverOutcomes).toEqual({ [String(a)]: 'untouched', [String(b)]: 'untouched' });
+        await s.store.updateBatch(batch.id, { serverOutcomes: { [String(a)]: 'updated' } });
+        const view = await s.store.updateBatch(batch.id, {
+          serverOutcomes: { [String(b)]: 'restore_failed' },
+        });
+        expect(view.serverOutcomes).toEqual({ [String(a)]: 'updated', [String(b)]: 'restore_failed' });
+        const [loaded] = (await s.store.loadContext(s.deploymentId)).batches;
+        expect(loaded?.serverOutcomes).toEqual(view.serverOutcomes);
+      });
+
       it('ignores undefined fields and clears with null', async () => {
         const { s, batch } = await oneBatch();
         const failed = await s.store.updateBatch(batch.id, {
@@ -630,7 +656,13 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
           failureReason: null,
           completedAt: null,
         });
-        expect(retried).toEqual({ ...failed, status: 'in_progress', failureReason: null, completedAt: null });
+        expect(retried).toEqual({
+          ...failed,
+          status: 'in_progress',
+          failureReason: null,
+          completedAt: null,
+          updatedAt: expect.any(String) as string,
+        });
         expect(await s.store.updateBatch(batch.id, {})).toEqual(retried);
       });
 

@@ -54,6 +54,9 @@ function completedBatch(id: number, seconds: number): BatchView {
     failedInstances: 0,
     healthCheckResults: {},
     failureReason: null,
+    serverOutcomes: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 

@@ -61,6 +61,9 @@ function batchView(id: number): BatchView {
     failedInstances: 0,
     healthCheckResults: {},
     failureReason: null,
+    serverOutcomes: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
