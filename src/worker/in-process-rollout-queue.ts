@@ -8,15 +8,18 @@ import { AppConfig } from '../config/app-config';
 import { DeploymentQueue } from '../deployments/deployment-queue.port';
 import { ResumableDeployments } from '../infra/persistence/resumable-deployments';
 import type { QueueDepth, QueueInspector } from '../infra/queue/queue-inspector';
+import { ROLLING_UPDATE_JOB_OPTIONS } from '../infra/queue/bullmq-deployment.queue';
 import { TeamSlots } from '../infra/queue/team-slots';
+import { TEAM_SLOT_RETRY_DELAY_MS } from './rollout.processor';
 import { RolloutStore } from '../rollout/ports';
 import { RollingUpdateStrategy } from '../rollout/engine/rolling-update.strategy';
 
-/** The retry policy of the BullMQ job (ROLLING_UPDATE_JOB_OPTIONS): 3 attempts, backoff 10 s, 20 s. */
-export const IN_PROCESS_ATTEMPTS = 3;
-export const IN_PROCESS_BACKOFF_MS = 10_000;
-/** How long a deployment of a team at its TEAM_MAX_ACTIVE_ROLLOUTS waits before it asks for a slot again. */
-export const IN_PROCESS_SLOT_RETRY_MS = 1_000;
+/** The BullMQ job's retry policy (ROLLING_UPDATE_JOB_OPTIONS), so both queues give a rollout the same chances. */
+const ATTEMPTS = ROLLING_UPDATE_JOB_OPTIONS.attempts ?? 1;
+const BACKOFF_MS =
+  typeof ROLLING_UPDATE_JOB_OPTIONS.backoff === 'object'
+    ? (ROLLING_UPDATE_JOB_OPTIONS.backoff.delay ?? 0)
+    : 0;
 
 /**
  * The deployments queue of `npm start` without Redis: the API and the worker share this process, so
@@ -121,7 +124,7 @@ export class InProcessRolloutQueue
       // The team is read from the database, as the BullMQ worker does.
       teamId = await this.store.teamOf(deploymentId);
       if (teamId !== null && !this.teamSlots.tryAcquire(teamId)) {
-        this.later(deploymentId, IN_PROCESS_SLOT_RETRY_MS);
+        this.later(deploymentId, TEAM_SLOT_RETRY_DELAY_MS);
         return;
       }
       holdsSlot = teamId !== null;
@@ -139,9 +142,9 @@ export class InProcessRolloutQueue
   private async onFailure(deploymentId: number, attempt: number, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     this.logger.error({ deploymentId, attempt, err: error }, 'rollout attempt failed');
-    if (attempt < IN_PROCESS_ATTEMPTS) {
+    if (attempt < ATTEMPTS) {
       this.attemptsMade.set(deploymentId, attempt);
-      this.later(deploymentId, IN_PROCESS_BACKOFF_MS * 2 ** (attempt - 1));
+      this.later(deploymentId, BACKOFF_MS * 2 ** (attempt - 1));
       return;
     }
     this.failed += 1;
