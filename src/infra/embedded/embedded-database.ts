@@ -160,7 +160,8 @@ export async function startEmbeddedDatabase(dataDir: string, log: EmbeddedLog): 
     password,
     authMethod: 'scram-sha-256',
     persistent: true,
-    createPostgresUser: true,
+    // Only root needs (and may create) the unprivileged `postgres` account; anyone else runs it as themselves.
+    createPostgresUser: account !== null,
     initdbFlags: ['--encoding=UTF8'],
     // TCP on loopback only, no unix socket (its folder would be shared with any other PostgreSQL).
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
