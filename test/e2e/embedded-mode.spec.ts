@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DemoFleet, startDemoFleet } from '../../demo/fleet';
@@ -196,6 +205,41 @@ describe('npm start on the embedded default (no DATABASE_URL, no REDIS_URL)', ()
     expect(listed.stdout).not.toContain('rlt_');
     const after = postmasterPid(dataDir);
     expect(after === null || !isAlive(after)).toBe(true);
+  });
+
+  it('runs for a user who is not root: PostgreSQL as that user, in a folder of theirs', async () => {
+    if (process.getuid?.() !== 0) {
+      // Already not root: the first test ran this path.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const uid = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+    const gid = Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+    const parent = mkdtempSync(join(tmpdir(), 'rollout-user-'));
+    const home = join(parent, 'data');
+    try {
+      chmodSync(parent, 0o755);
+      mkdirSync(home, { mode: 0o700 });
+      chownSync(home, uid, gid);
+      const port = await freePort();
+      const asUser = startEmbeddedService({ dataDir: home, port, uid, gid });
+      const health = await asUser.waitUntilHealthy();
+      expect(health).toMatchObject({ status: 'ok' });
+      expect(await asUser.firstToken()).toMatch(/^rlt_/);
+      // Everything it wrote belongs to that user; the key and the password are theirs alone.
+      for (const entry of ['app-key', 'postgres.secret', 'postgres']) {
+        const stat = statSync(join(home, entry));
+        expect(stat.uid).toBe(uid);
+      }
+      expect(statSync(join(home, 'app-key')).mode & 0o777).toBe(0o600);
+      const pid = postmasterPid(home);
+      expect(pid !== null && isAlive(pid)).toBe(true);
+      expect(statSync(`/proc/${pid}`).uid).toBe(uid);
+      expect(await asUser.stop()).toBe(0);
+      expect(pid !== null && isAlive(pid)).toBe(false);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('refuses a data folder the unprivileged PostgreSQL user cannot reach, naming it and the fix', async () => {

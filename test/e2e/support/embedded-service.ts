@@ -27,9 +27,13 @@ export function startEmbeddedService(options: {
   dataDir: string;
   port: number;
   logLevel?: string;
+  /** Run as this user (the test runs as root). */
+  uid?: number;
+  gid?: number;
 }): EmbeddedService {
   const child = spawn(process.execPath, [START], {
     cwd: ROOT,
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
     env: {
       ...process.env,
       DATABASE_URL: '',
