@@ -5,6 +5,7 @@ import { Pause1764300000000 } from './1764300000000-pause';
 import { ApplicationCapacity1764300100000 } from './1764300100000-application-capacity';
 import { RolloutGates1764300200000 } from './1764300200000-rollout-gates';
 import { BatchOutcomes1764300300000 } from './1764300300000-batch-outcomes';
+import { UpdateOrder1764300400000 } from './1764300400000-update-order';
 
 /** Every migration, oldest first. Listed by hand so that jest (from .ts) and node (from dist/) load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ApplicationCapacity1764300100000,
   RolloutGates1764300200000,
   BatchOutcomes1764300300000,
+  UpdateOrder1764300400000,
 ];

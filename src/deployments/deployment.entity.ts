@@ -15,6 +15,7 @@ import {
   DEPLOYMENT_STATUSES,
   type DeploymentStatus,
   type DeploymentStrategyKind,
+  type UpdateOrder,
 } from '../rollout/domain';
 import { sqlList } from '../database/sql-list';
 
@@ -110,6 +111,9 @@ export class DeploymentEntity {
 
   @Column({ name: 'progress_deadline', ...float, nullable: true })
   progressDeadline: number | null;
+
+  @Column({ name: 'update_order', type: 'text', default: 'stop-first' })
+  order: UpdateOrder;
 
   /** Set by `POST /api/deployments/:id/resume`: the progress deadline counts from here, not across a pause. */
   @Column({ name: 'resumed_at', type: 'timestamptz', nullable: true })

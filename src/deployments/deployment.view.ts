@@ -28,6 +28,7 @@ export function rollingUpdateOptionsOf(
     startPeriod: deployment.startPeriod,
     minReadySeconds: deployment.minReadySeconds,
     progressDeadline: deployment.progressDeadline,
+    order: deployment.order,
   };
 }
 

@@ -9,7 +9,14 @@ import { checkSizingBudget } from '../rollout/planning/budget';
 import { ESTIMATE_SAMPLE, type PlanPreview, previewPlan } from '../rollout/planning/preview';
 import { planBatches } from '../rollout/planning/batches';
 import { currentVersion } from '../rollout/planning/current-version';
-import { BatchView, DEFAULT_ROLLING_UPDATE, DeploymentView, RollingUpdateOptions } from '../rollout/domain';
+import {
+  BatchView,
+  DEFAULT_ROLLING_UPDATE,
+  DeploymentView,
+  RollingUpdateOptions,
+  START_FIRST_NEEDS_A_LOAD_BALANCER,
+  defaultUpdateOrder,
+} from '../rollout/domain';
 import { CreateDeploymentDto } from './create-deployment.dto';
 import { RolloutEvents } from '../rollout/ports/rollout-events.port';
 import { DeploymentQueue } from './deployment-queue.port';
@@ -210,8 +217,12 @@ export class DeploymentsService {
     const options = {
       ...DEFAULT_ROLLING_UPDATE,
       healthCheckPath: application.healthCheckPath,
+      order: defaultUpdateOrder(serverIdsOf(application).length, application.loadBalancer.type),
       ...definedFields(dto),
     };
+    if (options.order === 'start-first' && application.loadBalancer.type === 'none') {
+      throw new UnprocessableError(START_FIRST_NEEDS_A_LOAD_BALANCER);
+    }
     // A deadline of 0 s could never be met: it means none, as leaving it out does.
     return { ...options, progressDeadline: options.progressDeadline || null };
   }
@@ -223,6 +234,7 @@ export class DeploymentsService {
       serverCount: batches.flat().length,
       largestBatch: Math.max(0, ...batches.map((batch) => batch.length)),
       minimumHealthy: options.minimumHealthyInstances,
+      order: options.order,
     });
     if (!verdict.allowed) throw new UnprocessableError(verdict.reason);
     return batches.length;

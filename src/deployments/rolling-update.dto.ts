@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsOptional,
@@ -12,7 +13,7 @@ import {
 } from 'class-validator';
 import { IsHealthCheckPath } from '../common/validation/decorators';
 import { LIMITS } from '../common/validation/limits';
-import { DEFAULT_ROLLING_UPDATE as DEFAULTS } from '../rollout/domain';
+import { DEFAULT_ROLLING_UPDATE as DEFAULTS, UPDATE_ORDERS, type UpdateOrder } from '../rollout/domain';
 
 const finite = { allowNaN: false, allowInfinity: false } as const;
 
@@ -145,6 +146,15 @@ export class RollingUpdateDto {
   @IsNumber(finite)
   @Within(LIMITS.progressDeadline)
   progressDeadline?: number;
+
+  @ApiPropertyOptional({
+    enum: UPDATE_ORDERS,
+    description:
+      'stop-first: the server leaves rotation, then the old container stops and the new one starts. start-first: the new container starts beside the old one on the other port (hostPort / alternateHostPort), is probed, then replaces it in the load balancer; capacity never dips. Default: start-first for an application on one server, else stop-first',
+  })
+  @IsOptional()
+  @IsIn(UPDATE_ORDERS, { message: `order must be one of: ${UPDATE_ORDERS.join(', ')}` })
+  order?: UpdateOrder;
 }
 
 function range(limit: { min: number; max: number }) {

@@ -4,6 +4,7 @@ interface Container {
   image: string;
   imageId: string;
   running: boolean;
+  hostPort: number;
 }
 
 /**
@@ -28,8 +29,8 @@ export class FakeDocker {
     return this.host(server).get(name);
   }
 
-  seed(server: string, name: string, image: string, running = true): this {
-    this.host(server).set(name, { image, imageId: this.registryId(image), running });
+  seed(server: string, name: string, image: string, running = true, hostPort = 8080): this {
+    this.host(server).set(name, { image, imageId: this.registryId(image), running, hostPort });
     this.localImages(server).set(image, this.registryId(image));
     return this;
   }
@@ -60,9 +61,15 @@ export class FakeDocker {
         const c = host.get(name);
         if (!c) return { ...missing, stdout: '[]' };
         const state = { Running: c.running, Status: c.running ? 'running' : 'exited' };
-        return {
-          stdout: `${JSON.stringify({ Name: name, Image: `sha256:${c.imageId}`, Config: { Image: c.image }, State: state })}\n`,
+        const ports = { '3000/tcp': [{ HostIp: '', HostPort: String(c.hostPort) }] };
+        const inspected = {
+          Name: name,
+          Image: `sha256:${c.imageId}`,
+          Config: { Image: c.image },
+          State: state,
+          HostConfig: { PortBindings: ports },
         };
+        return { stdout: `${JSON.stringify(inspected)}\n` };
       }
       case 'run': {
         const containerName = args[args.indexOf('--name') + 1];
@@ -73,13 +80,26 @@ export class FakeDocker {
             stderr: `Conflict. The container name "/${containerName}" is already in use`,
           };
         const imageId = this.localImages(server.name).get(name) ?? this.registryId(name);
-        host.set(containerName, { image: name, imageId, running: true });
+        const published = args[args.indexOf('-p') + 1] ?? '';
+        const hostPort = Number(published.split(':')[0]);
+        const taken = [...host.entries()].find(([, c]) => c.running && c.hostPort === hostPort);
+        if (taken)
+          return {
+            exitCode: 125,
+            stderr: `Bind for 0.0.0.0:${hostPort} failed: port is already allocated (by ${taken[0]})`,
+          };
+        host.set(containerName, { image: name, imageId, running: true, hostPort });
         return { stdout: 'f00d\n' };
       }
       case 'stop':
       case 'start': {
         const c = host.get(name);
         if (!c) return missing;
+        const clash = [...host.entries()].find(
+          ([other, o]) => other !== name && o.running && o.hostPort === c.hostPort,
+        );
+        if (verb === 'start' && clash && !c.running)
+          return { exitCode: 125, stderr: `port ${c.hostPort} is already allocated (by ${clash[0]})` };
         c.running = verb === 'start';
         return { stdout: `${name}\n` };
       }

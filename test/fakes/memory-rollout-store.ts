@@ -31,7 +31,7 @@ function definedOnly<T extends object>(patch: T): Partial<T> {
 /** The defaults in the key order of the contract's deployment view; no wait between batches in unit tests. */
 function rollingUpdateDefaults(healthCheckPath: string): RollingUpdateOptions {
   const { batchSize, batchSizeIsPercentage, waitInterval: _ignored, ...rest } = DEFAULT_ROLLING_UPDATE;
-  return { batchSize, batchSizeIsPercentage, waitInterval: 0, healthCheckPath, ...rest };
+  return { batchSize, batchSizeIsPercentage, waitInterval: 0, healthCheckPath, ...rest, order: 'stop-first' };
 }
 
 /**

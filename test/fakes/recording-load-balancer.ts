@@ -31,6 +31,13 @@ export class RecordingLoadBalancer extends LoadBalancer {
     return Promise.resolve();
   }
 
+  moveInRotation(_t: LoadBalancerTarget, all: RotationMember[], moved: RotationMember[]): Promise<void> {
+    const failure = this.takeFailure();
+    if (failure) return Promise.reject(failure);
+    this.calls.push(`move ${moved.map((m) => `${m.serverName}:${m.port}`).join(',')} → [${names(all)}]`);
+    return Promise.resolve();
+  }
+
   /** `failNext`, once: the next call after it succeeds again. */
   private takeFailure(): Error | null {
     const error = this.failNext;

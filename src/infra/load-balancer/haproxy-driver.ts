@@ -3,6 +3,8 @@ import type { LoadBalancerConfig } from '../../rollout/domain';
 import {
   type HaproxyServerState,
   haproxyServerRef,
+  moveAccepted,
+  moveServer,
   setServerState,
   showStat,
 } from '../../rollout/commands/haproxy-commands';
@@ -47,6 +49,33 @@ export class HaproxyDriver implements LoadBalancerDriver<DriverTarget<HaproxyCon
     const steps = new RemoteSteps(this.executor, target.server, 'haproxy');
     for (const member of joining) await this.setState(steps, target.config, member, 'ready');
     await this.readyStrayMembers(steps, target.config, all, joining);
+  }
+
+  /**
+   * Points each moved server line at its new address and keeps it ready; no line is drained. HAProxy's
+   * sessions per line cannot tell the old address from the new one, so the old instances get `drainSeconds`.
+   */
+  async moveInRotation(
+    target: DriverTarget<HaproxyConfig>,
+    _all: readonly RotationMember[],
+    moved: readonly RotationMember[],
+  ): Promise<void> {
+    if (moved.length === 0) return;
+    const { config } = target;
+    const steps = new RemoteSteps(this.executor, target.server, 'haproxy');
+    for (const member of moved) {
+      const result = await steps.run(
+        'set addr',
+        moveServer(config.socketPath, config.backend, member.serverName, member.host, member.port),
+      );
+      const answer = result.stdout.trim();
+      if (!moveAccepted(answer))
+        throw steps.failure(
+          'set addr',
+          `${haproxyServerRef(config.backend, member.serverName)}: ${capped(answer)}`,
+        );
+    }
+    await this.clock.sleep(config.drainSeconds * 1000);
   }
 
   /**

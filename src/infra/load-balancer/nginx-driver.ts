@@ -39,6 +39,16 @@ export class NginxDriver implements LoadBalancerDriver<DriverTarget<NginxConfig>
     await this.apply(target, all);
   }
 
+  /** A reload: nginx's old workers finish their requests to the old ports while new ones use the new. */
+  async moveInRotation(
+    target: DriverTarget<NginxConfig>,
+    all: readonly RotationMember[],
+    moved: readonly RotationMember[],
+  ): Promise<void> {
+    await this.apply(target, all);
+    if (moved.length > 0) await this.clock.sleep(target.config.drainSeconds * 1000);
+  }
+
   private async apply(target: DriverTarget<NginxConfig>, members: readonly RotationMember[]): Promise<void> {
     const { config } = target;
     const content = renderNginxConfig({

@@ -6,4 +6,6 @@ export class NoLoadBalancer extends LoadBalancer implements LoadBalancerDriver<u
   async removeFromRotation(): Promise<void> {}
 
   async addToRotation(): Promise<void> {}
+
+  async moveInRotation(): Promise<void> {}
 }

@@ -15,7 +15,7 @@ import { NoLoadBalancer } from './no-load-balancer';
 import type { LoadBalancerDriver } from './remote-steps';
 import { TraefikDriver } from './traefik-driver';
 
-type Change = 'remove' | 'add';
+type Change = 'remove' | 'add' | 'move';
 
 /** The LoadBalancer port: a dispatcher routing each call to the driver of `target.config.type`, over SSH. */
 @Injectable()
@@ -43,6 +43,10 @@ export class RemoteLoadBalancer extends LoadBalancer {
 
   addToRotation(target: LoadBalancerTarget, all: RotationMember[], joining: RotationMember[]): Promise<void> {
     return this.route('add', target, all, joining);
+  }
+
+  moveInRotation(target: LoadBalancerTarget, all: RotationMember[], moved: RotationMember[]): Promise<void> {
+    return this.route('move', target, all, moved);
   }
 
   private async route(
@@ -85,7 +89,12 @@ function applyChange<T>(
   changed: RotationMember[],
   signal?: AbortSignal,
 ): Promise<void> {
-  return change === 'add'
-    ? driver.addToRotation(target, members, changed)
-    : driver.removeFromRotation(target, members, changed, signal);
+  switch (change) {
+    case 'add':
+      return driver.addToRotation(target, members, changed);
+    case 'move':
+      return driver.moveInRotation(target, members, changed);
+    case 'remove':
+      return driver.removeFromRotation(target, members, changed, signal);
+  }
 }

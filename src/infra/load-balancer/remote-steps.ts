@@ -3,7 +3,7 @@ import { ApplicationRef, LoadBalancerError, RotationMember } from '../../rollout
 import type { CommandResult, RemoteCommand, RemoteExecutor } from '../../rollout/ports/remote-executor.port';
 
 export type LoadBalancerStep =
-  'read' | 'write' | 'test' | 'reload' | 'restore' | 'drain' | 'ready' | 'show stat';
+  'read' | 'write' | 'test' | 'reload' | 'restore' | 'drain' | 'ready' | 'show stat' | 'set addr';
 
 export const MAX_OUTPUT_CHARS = 500;
 
@@ -23,6 +23,7 @@ export interface LoadBalancerDriver<T> {
     signal?: AbortSignal,
   ): Promise<void>;
   addToRotation(target: T, all: readonly RotationMember[], joining: readonly RotationMember[]): Promise<void>;
+  moveInRotation(target: T, all: readonly RotationMember[], moved: readonly RotationMember[]): Promise<void>;
 }
 
 export function exitDetail(result: CommandResult): string {

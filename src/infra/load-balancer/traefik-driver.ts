@@ -35,6 +35,16 @@ export class TraefikDriver implements LoadBalancerDriver<DriverTarget<TraefikCon
     await this.write(target, all);
   }
 
+  /** The new URLs replace the old ones in one write; the old instances keep serving until it applies. */
+  async moveInRotation(
+    target: DriverTarget<TraefikConfig>,
+    all: readonly RotationMember[],
+    moved: readonly RotationMember[],
+  ): Promise<void> {
+    await this.write(target, all);
+    if (moved.length > 0) await this.clock.sleep(TRAEFIK_APPLY_DELAY_MS + target.config.drainSeconds * 1000);
+  }
+
   private async write(
     target: DriverTarget<TraefikConfig>,
     members: readonly RotationMember[],

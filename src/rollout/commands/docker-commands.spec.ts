@@ -134,6 +134,7 @@ describe('parseInspect', () => {
       imageId: null,
       running: true,
       status: 'running',
+      hostPort: null,
     });
   });
 
@@ -150,7 +151,14 @@ describe('parseInspect', () => {
       imageId: 'c0ffee',
       running: false,
       status: 'exited',
+      hostPort: null,
     });
+  });
+
+  it('reads the host port the container publishes', () => {
+    const stdout =
+      '{"Config":{"Image":"shop:v1"},"State":{"Running":true},"HostConfig":{"PortBindings":{"3000/tcp":[{"HostIp":"","HostPort":"8081"}]}}}\n';
+    expect(parseInspect({ exitCode: 0, stdout, stderr: '' })?.hostPort).toBe(8081);
   });
 
   it("reads Docker's image id without its sha256: prefix", () => {

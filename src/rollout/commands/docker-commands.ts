@@ -179,18 +179,32 @@ export function previousContainerName(name: string): string {
   return `${name}-previous`;
 }
 
+/** The new container of a `start-first` swap while it runs beside the old one, until it takes the name. */
+export function nextContainerName(name: string): string {
+  return `${name}-next`;
+}
+
 export interface ContainerState {
   image: string;
   /** The id of the image the container was created from, without `sha256:`; null when not reported. */
   imageId: string | null;
   running: boolean;
   status: string;
+  /** The host port the container publishes (its first binding); null when it publishes none. */
+  hostPort: number | null;
 }
 
 interface InspectedContainer {
   Image?: string;
   Config?: { Image?: string };
   State?: { Running?: boolean; Status?: string };
+  HostConfig?: { PortBindings?: Record<string, { HostPort?: string }[] | null> | null };
+}
+
+function publishedHostPort(container: InspectedContainer): number | null {
+  const bindings = Object.values(container.HostConfig?.PortBindings ?? {}).flatMap((list) => list ?? []);
+  const port = Number(bindings[0]?.HostPort);
+  return Number.isInteger(port) && port > 0 && port <= 65535 ? port : null;
 }
 
 /**
@@ -218,6 +232,7 @@ export function parseInspect(result: {
     imageId: parsed.Image ? bareImageId(parsed.Image) : null,
     running: parsed.State?.Running === true,
     status: parsed.State?.Status ?? 'unknown',
+    hostPort: publishedHostPort(parsed),
   };
 }
 

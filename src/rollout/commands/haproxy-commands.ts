@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isHaproxyName, isHaproxySocketPath } from '../../common/validation/rules';
 import type { RemoteCommand } from '../ports/remote-executor.port';
 import { UnsafeConfigValueError } from './proxy-names';
@@ -41,6 +42,43 @@ export function setServerState(
 ): RemoteCommand {
   const server = haproxyServerRef(backend, serverName);
   return haproxyRuntime(socketPath, [`set server ${server} state ${state}`]);
+}
+
+/**
+ * `set server be_shop/web-1 addr 10.0.0.1 port 8081` then `state ready`, on one connection: the server line
+ * points at the new instance and stays in rotation (`start-first`). HAProxy's runtime API takes an IP
+ * address here, not a host name.
+ */
+export function moveServer(
+  socketPath: string,
+  backend: string,
+  serverName: string,
+  address: string,
+  port: number,
+): RemoteCommand {
+  if (!isIP(address))
+    throw new UnsafeConfigValueError(
+      `HAProxy's runtime API moves a server to an IP address; ${JSON.stringify(address)} is not one`,
+    );
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UnsafeConfigValueError(`not a port: ${JSON.stringify(port)}`);
+  const server = haproxyServerRef(backend, serverName);
+  return haproxyRuntime(socketPath, [
+    `set server ${server} addr ${address} port ${port}`,
+    `set server ${server} state ready`,
+  ]);
+}
+
+/**
+ * HAProxy's answer to `moveServer`: a line saying what changed (or that nothing needed to), then nothing for
+ * the state; anything else is an error message.
+ */
+export function moveAccepted(answer: string): boolean {
+  const lines = answer
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines.length <= 1 && lines.every((line) => /changed from|no need to change/i.test(line));
 }
 
 /** `show stat be_shop 4 -1`: the backend's servers (type 4) as CSV, read by `haproxy-stat.ts`. */

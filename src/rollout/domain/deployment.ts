@@ -26,6 +26,25 @@ export const ACTIVE_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['queued'
 
 export type DeploymentStrategyKind = 'simple' | 'rolling' | 'blue_green' | 'canary';
 
+/**
+ * How the new container replaces the old one on a server: `stop-first` takes the server out of rotation
+ * first; `start-first` starts the new one beside the old one on the other port, so capacity never dips.
+ */
+export const UPDATE_ORDERS = ['stop-first', 'start-first'] as const;
+export type UpdateOrder = (typeof UPDATE_ORDERS)[number];
+
+/**
+ * The order when the request names none: an application on one server behind a load balancer would
+ * otherwise go offline during the swap; without a load balancer nothing could follow the port change.
+ */
+export function defaultUpdateOrder(serverCount: number, loadBalancer: string): UpdateOrder {
+  return serverCount === 1 && loadBalancer !== 'none' ? 'start-first' : 'stop-first';
+}
+
+/** Without a load balancer nothing would follow the new container to the other port. */
+export const START_FIRST_NEEDS_A_LOAD_BALANCER =
+  'order start-first needs a load balancer: the new container serves on the other port (alternateHostPort) and only the load balancer moves clients to it';
+
 /** The options of `POST /api/deployments/:id/rolling-update`, with defaults applied. Durations in seconds. */
 export interface RollingUpdateOptions {
   batchSize: number;
@@ -48,9 +67,11 @@ export interface RollingUpdateOptions {
   minReadySeconds: number;
   /** Seconds without a completed batch after which the rollout fails (and rolls back); null: none. */
   progressDeadline: number | null;
+  order: UpdateOrder;
 }
 
-export const DEFAULT_ROLLING_UPDATE: Omit<RollingUpdateOptions, 'healthCheckPath'> = {
+/** The defaults of the options; `order` depends on the application (`defaultUpdateOrder`). */
+export const DEFAULT_ROLLING_UPDATE: Omit<RollingUpdateOptions, 'healthCheckPath' | 'order'> = {
   batchSize: 25,
   batchSizeIsPercentage: true,
   waitInterval: 30,

@@ -42,14 +42,17 @@ export async function rollbackFleet(pass: RolloutPass, trigger?: 'progress_deadl
   for (const batch of [...context.batches].reverse()) {
     const ids = batch.serverIds.filter((id) => fleet.runsTarget(id));
     if (ids.length === 0) continue;
-    for (const id of ids.filter((id) => fleet.instance(id).inRotation)) {
-      await recorder.phase(batch.batchNumber, id, 'draining', 'Taking out of rotation to roll back');
-    }
-    try {
-      await pass.rotation.takeOut(ids);
-    } catch (error) {
-      failures.push(fleetBatchLoadBalancerReason(batch.batchNumber, error));
-      continue;
+    // start-first: each server goes back beside the current container, without leaving rotation.
+    if (deployment.order === 'stop-first') {
+      for (const id of ids.filter((id) => fleet.instance(id).inRotation)) {
+        await recorder.phase(batch.batchNumber, id, 'draining', 'Taking out of rotation to roll back');
+      }
+      try {
+        await pass.rotation.takeOut(ids);
+      } catch (error) {
+        failures.push(fleetBatchLoadBalancerReason(batch.batchNumber, error));
+        continue;
+      }
     }
     const outcomes = await mapWithConcurrency(ids, pass.settings.batchConcurrency, (id) =>
       restoreServer(pass, batch.batchNumber, id),

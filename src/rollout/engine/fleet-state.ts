@@ -1,6 +1,7 @@
 import { splitReference } from '../commands/docker-commands';
 import type { InstanceState, RolloutContext, ServerTarget } from '../domain';
 import type { RolloutStore } from '../ports';
+import type { SwapResult } from './server-operations';
 
 /**
  * What Rollout believes runs on each of the application's servers, in one place for one pass: every change
@@ -55,27 +56,41 @@ export class FleetState {
     return this.save(serverId, { inRotation });
   }
 
-  /** The new version runs, out of rotation; `previousReference` is kept as `<name>-previous`. */
-  recordSwap(serverId: number, previousReference: string | null): Promise<void> {
-    const previous = previousReference ? splitReference(previousReference) : null;
+  setHostPort(serverId: number, hostPort: number): Promise<void> {
+    return this.save(serverId, { hostPort });
+  }
+
+  /** The new version runs, out of rotation; `swap.previousReference` is kept as `<name>-previous`. */
+  recordSwap(serverId: number, swap: SwapResult): Promise<void> {
+    return this.recordUpdated(serverId, swap, false);
+  }
+
+  /** The new version runs on `swap.hostPort` (`start-first`: it took over in rotation from the old one). */
+  recordUpdated(serverId: number, swap: SwapResult, inRotation: boolean): Promise<void> {
+    const previous = swap.previousReference ? splitReference(swap.previousReference) : null;
     return this.save(serverId, {
       image: this.context.deployment.image,
       tag: this.context.deployment.tag,
       status: 'running',
-      inRotation: false,
+      inRotation,
+      hostPort: swap.hostPort,
       previousImage: previous?.image ?? null,
       previousTag: previous?.tag ?? null,
     });
   }
 
-  /** The previous container runs again under the application's name, out of rotation until probed. */
-  recordRestored(serverId: number): Promise<void> {
+  /**
+   * The previous container runs again under the application's name on `hostPort`: out of rotation until
+   * probed, or already in rotation when it took over beside the new one.
+   */
+  recordRestored(serverId: number, hostPort: number, inRotation = false): Promise<void> {
     const before = this.instance(serverId);
     return this.save(serverId, {
       image: before.previousImage,
       tag: before.previousTag,
       status: 'running',
-      inRotation: false,
+      inRotation,
+      hostPort,
       previousImage: null,
       previousTag: null,
     });

@@ -69,14 +69,18 @@ export class RolloutPass {
   /**
    * Probes the instance on a server directly (the budget: `planning/probe-budget.ts`). Only the probe of a
    * new instance stops on a cancel: a restored previous container is probed to the end, or its server would
-   * be left out of rotation.
+   * be left out of rotation. `port`: where the instance serves when not on its recorded port (`start-first`).
    */
-  async probe(serverId: number, purpose: ProbePurpose = 'new'): Promise<HealthCheckOutcome> {
+  async probe(
+    serverId: number,
+    purpose: ProbePurpose = 'new',
+    port = this.fleet.instance(serverId).hostPort,
+  ): Promise<HealthCheckOutcome> {
     const left = purpose === 'new' ? this.progressDeadlineLeftMs() : null;
     const spec = probeSpec({
       options: this.deployment,
       host: this.fleet.server(serverId).host,
-      port: this.fleet.instance(serverId).hostPort,
+      port,
       purpose,
       requestTimeoutMs: this.deps.settings.healthRequestTimeoutMs,
       ...(left === null ? {} : { capMs: left }),

@@ -3,6 +3,12 @@ import type { LoadBalancer, LoadBalancerTarget, RotationMember } from '../ports'
 import type { FleetState } from './fleet-state';
 import type { RolloutRecorder } from './rollout-recorder';
 
+/** A server in rotation whose instance now serves on `hostPort`. */
+export interface PortMove {
+  serverId: number;
+  hostPort: number;
+}
+
 /**
  * Which servers the load balancer sends traffic to: takes servers out (and waits for the drain), puts them
  * back, and undoes a drain that failed half-way. Changes run one at a time, each computing the full member
@@ -29,6 +35,15 @@ export class Rotation {
   /** Puts servers (already healthy) back into rotation; throws LoadBalancerError. */
   putBack(serverIds: number[], batchNumber: number): Promise<void> {
     return this.exclusively(() => this.putBackNow(serverIds, batchNumber));
+  }
+
+  /**
+   * `start-first`: servers in rotation now serve on the given ports (the new container beside the old one);
+   * returns once the old addresses had their drain. A failure moves them back as far as it can and throws
+   * LoadBalancerError.
+   */
+  move(moves: PortMove[]): Promise<void> {
+    return this.exclusively(() => this.moveNow(moves));
   }
 
   private exclusively(change: () => Promise<void>): Promise<void> {
@@ -83,14 +98,30 @@ export class Rotation {
     }
   }
 
-  private member(serverId: number): RotationMember {
+  private async moveNow(moves: PortMove[]): Promise<void> {
+    const moving = moves.filter((m) => this.fleet.instance(m.serverId).inRotation);
+    if (moving.length === 0) return;
+    const target = this.target();
+    if (target) {
+      const ports = new Map(moving.map((m) => [m.serverId, m.hostPort]));
+      const serving = this.fleet.inRotation();
+      const after = serving.map((id) => this.member(id, ports.get(id)));
+      const moved = moving.map((m) => this.member(m.serverId, m.hostPort));
+      try {
+        await this.loadBalancer.moveInRotation(target, after, moved);
+      } catch (error) {
+        const before = serving.map((id) => this.member(id));
+        const back = moving.map((m) => this.member(m.serverId));
+        await this.loadBalancer.moveInRotation(target, before, back).catch(() => undefined);
+        throw error;
+      }
+    }
+    for (const m of moving) await this.fleet.setHostPort(m.serverId, m.hostPort);
+  }
+
+  private member(serverId: number, port = this.fleet.instance(serverId).hostPort): RotationMember {
     const server = this.fleet.server(serverId);
-    return {
-      serverId,
-      serverName: server.name,
-      host: server.host,
-      port: this.fleet.instance(serverId).hostPort,
-    };
+    return { serverId, serverName: server.name, host: server.host, port };
   }
 
   private target(): LoadBalancerTarget | null {

@@ -6,6 +6,7 @@ import {
   bareImageId,
   docker,
   envFilePath,
+  nextContainerName,
   parseInspect,
   previousContainerName,
   sameReference,
@@ -41,12 +42,20 @@ function outputOf(result: CommandResult, mask: SecretMask): string {
 export interface SwapResult {
   /** The image:tag that ran before, kept as `<name>-previous`; null when the server had none. */
   previousReference: string | null;
+  /** The host port the new container serves on. */
+  hostPort: number;
+}
+
+/** Where the restored previous container serves; null when it cannot start beside the current one. */
+export interface BesideRestore {
+  hostPort: number;
 }
 
 /** The docker steps of one application on one server (a small per-host object, as Kamal's boot). */
 export class ServerOperations {
   private readonly name: string;
   private readonly previousName: string;
+  private readonly nextName: string;
   private readonly mask: SecretMask;
 
   constructor(
@@ -57,6 +66,7 @@ export class ServerOperations {
   ) {
     this.name = application.name;
     this.previousName = previousContainerName(application.name);
+    this.nextName = nextContainerName(application.name);
     this.mask = secretMaskOf(application);
   }
 
@@ -79,17 +89,18 @@ export class ServerOperations {
    * pushed again with new content (`latest`) is a new image, so it is swapped like any other version.
    */
   async swap(image: string, tag: string): Promise<SwapResult> {
-    const target = `${image}:${tag}`;
     const current = await this.inspect(this.name);
     const previous = await this.inspect(this.previousName);
-    if (
-      current &&
-      sameReference(current.image, target) &&
-      (await this.runsPulledImage(current, image, tag))
-    ) {
+    if (current && (await this.runsTarget(current, image, tag))) {
       if (!current.running) await this.mustSucceed('start', docker.start(this.name));
-      return { previousReference: previous?.image ?? null };
+      return { previousReference: previous?.image ?? null, hostPort: this.portOf(current) };
     }
+    // The new container takes the port the old one served on, so the load balancer's address stays.
+    const hostPort = current
+      ? this.portOf(current)
+      : previous
+        ? this.portOf(previous)
+        : this.application.hostPort;
     if (current) {
       // The retained previous container is the one being replaced now; anything older goes.
       if (previous) await this.mustSucceed('start', docker.remove(this.previousName));
@@ -97,23 +108,116 @@ export class ServerOperations {
         await this.mustSucceed('start', docker.stop(this.name, this.application.stopTimeout));
       await this.mustSucceed('start', docker.rename(this.name, this.previousName));
     }
-    await this.run(this.containerSpec(image, tag));
+    await this.run(this.containerSpec(this.name, image, tag, hostPort));
     // No current container but a previous one: an earlier attempt renamed it and died before `run`.
-    return { previousReference: current?.image ?? previous?.image ?? null };
+    return { previousReference: current?.image ?? previous?.image ?? null, hostPort };
   }
 
-  /** Removes the new container and brings the previous one back; false when there was none to restore. */
-  async restorePrevious(): Promise<boolean> {
+  /**
+   * `start-first`: starts the new version as `<name>-next` on the other port (`hostPort` ↔
+   * `alternateHostPort`) while `<name>` keeps serving. A `<name>-next` left by an earlier attempt is reused
+   * when it already runs the target on that port, otherwise replaced. Null when nothing serves to start
+   * beside (no container, a stopped one) or `<name>` already runs the target: the stop-first swap applies.
+   */
+  async startBeside(image: string, tag: string): Promise<SwapResult | null> {
+    let current = await this.inspect(this.name);
+    if (!current && (await this.inspect(this.nextName))) {
+      // An earlier attempt died half-way through `finishBeside`: the new container already serves.
+      await this.finishBeside();
+      current = await this.inspect(this.name);
+    }
+    if (!current?.running || (await this.runsTarget(current, image, tag))) return null;
+    const hostPort = this.otherPort(this.portOf(current));
+    const next = await this.inspect(this.nextName);
+    const reusable = next?.running && next.hostPort === hostPort && (await this.runsTarget(next, image, tag));
+    if (!reusable) {
+      if (next) await this.mustSucceed('start', docker.remove(this.nextName));
+      await this.run(this.containerSpec(this.nextName, image, tag, hostPort));
+    }
+    return { previousReference: current.image, hostPort };
+  }
+
+  /**
+   * After the load balancer moved to `<name>-next`: the old `<name>` is stopped (given `stopTimeout` for
+   * what is still in flight) and kept as `<name>-previous`, and the new one takes the name. Idempotent.
+   */
+  async finishBeside(): Promise<void> {
+    const next = await this.inspect(this.nextName);
+    if (!next) return;
+    const current = await this.inspect(this.name);
+    if (current) {
+      if (await this.inspect(this.previousName))
+        await this.mustSucceed('start', docker.remove(this.previousName));
+      if (current.running)
+        await this.mustSucceed('start', docker.stop(this.name, this.application.stopTimeout));
+      await this.mustSucceed('start', docker.rename(this.name, this.previousName));
+    }
+    await this.mustSucceed('start', docker.rename(this.nextName, this.name));
+  }
+
+  /** A `start-first` start that failed or was not healthy: the new container goes, the old one never left. */
+  async discardNext(): Promise<void> {
+    if (await this.inspect(this.nextName)) await this.mustSucceed('restore', docker.remove(this.nextName));
+  }
+
+  /**
+   * Going back without a gap: starts `<name>-previous` beside the running `<name>` when they publish
+   * different ports. Null when that is not possible (no previous container, same port, nothing running).
+   */
+  async startPreviousBeside(): Promise<BesideRestore | null> {
+    const previous = await this.inspect(this.previousName);
+    const current = await this.inspect(this.name);
+    if (!previous || !current?.running || previous.hostPort === null) return null;
+    if (previous.hostPort === this.portOf(current)) return null;
+    if (!previous.running) await this.mustSucceed('restore', docker.start(this.previousName));
+    return { hostPort: previous.hostPort };
+  }
+
+  /** After the load balancer moved back to `<name>-previous`: the current container goes, it takes the name. */
+  async finishPreviousBeside(): Promise<void> {
+    if (!(await this.inspect(this.previousName))) return;
+    if (await this.inspect(this.name)) await this.mustSucceed('restore', docker.remove(this.name));
+    await this.mustSucceed('restore', docker.rename(this.previousName, this.name));
+  }
+
+  /** The previous container started beside was not healthy: it is stopped again, the current one serves on. */
+  async stopPreviousBeside(): Promise<void> {
+    await this.mustSucceed('restore', docker.stop(this.previousName, 0));
+  }
+
+  /**
+   * Removes the new container and brings the previous one back; null when there was none to restore,
+   * otherwise the port it serves on.
+   */
+  async restorePrevious(): Promise<{ hostPort: number } | null> {
     const previous = await this.inspect(this.previousName);
     const current = await this.inspect(this.name);
     if (!previous) {
       if (current) await this.mustSucceed('restore', docker.remove(this.name));
-      return false;
+      return null;
     }
     if (current) await this.mustSucceed('restore', docker.remove(this.name));
     await this.mustSucceed('restore', docker.rename(this.previousName, this.name));
     await this.mustSucceed('restore', docker.start(this.name));
-    return true;
+    return { hostPort: this.portOf(previous) };
+  }
+
+  /** Whether the container runs `image:tag` as pulled now. */
+  private async runsTarget(container: ContainerState, image: string, tag: string): Promise<boolean> {
+    return (
+      sameReference(container.image, `${image}:${tag}`) && (await this.runsPulledImage(container, image, tag))
+    );
+  }
+
+  private portOf(container: ContainerState): number {
+    return container.hostPort ?? this.application.hostPort;
+  }
+
+  /** The port a `start-first` start uses beside an instance on `port`. */
+  private otherPort(port: number): number {
+    return port === this.application.hostPort
+      ? this.application.alternateHostPort
+      : this.application.hostPort;
   }
 
   /** True unless the pulled `image:tag` is known to differ from the image the container was created from. */
@@ -158,12 +262,12 @@ export class ServerOperations {
     }
   }
 
-  private containerSpec(image: string, tag: string) {
+  private containerSpec(name: string, image: string, tag: string, hostPort: number): ContainerSpec {
     return {
-      name: this.name,
+      name,
       image,
       tag,
-      hostPort: this.application.hostPort,
+      hostPort,
       containerPort: this.application.containerPort,
       env: this.application.env,
       labels: {

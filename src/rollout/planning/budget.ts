@@ -1,3 +1,5 @@
+import type { UpdateOrder } from '../domain';
+
 /**
  * The minimum-healthy budget. Pure.
  *
@@ -5,6 +7,8 @@
  *   batch 1 takes 2 out → 4 remain ≥ 4 → allowed.
  *   With batches of 3: 3 remain < 4 → refused before anything is touched.
  * A batch whose servers are not in rotation (e.g. a first deployment) takes no capacity away and is allowed.
+ * With `start-first` no server leaves rotation (the new container starts beside the old one), so no batch
+ * takes capacity away: one server with minimumHealthyInstances 1 is allowed.
  */
 export function insufficientHealthyMessage(current: number, minimum: number): string {
   return `Insufficient healthy instances. Current: ${current}, Minimum required: ${minimum}`;
@@ -16,8 +20,9 @@ export function checkBatchBudget(input: {
   inRotation: readonly number[];
   batch: readonly number[];
   minimumHealthy: number;
+  order: UpdateOrder;
 }): BudgetVerdict {
-  const batch = new Set(input.batch);
+  const batch = new Set(input.order === 'start-first' ? [] : input.batch);
   const leaving = input.inRotation.filter((id) => batch.has(id)).length;
   const remaining = input.inRotation.length - leaving;
   if (leaving === 0 || remaining >= input.minimumHealthy) return { allowed: true };
@@ -49,11 +54,15 @@ export function checkSizingBudget(input: {
   serverCount: number;
   largestBatch: number;
   minimumHealthy: number;
+  order: UpdateOrder;
 }): BudgetVerdict {
-  const remaining = input.serverCount - input.largestBatch;
+  const remaining = input.serverCount - (input.order === 'start-first' ? 0 : input.largestBatch);
   if (remaining >= input.minimumHealthy) return { allowed: true };
   return {
     allowed: false,
-    reason: `Batches of ${input.largestBatch} of ${input.serverCount} servers would leave ${remaining} serving, fewer than minimumHealthyInstances (${input.minimumHealthy})`,
+    reason:
+      input.order === 'start-first'
+        ? `The application has ${input.serverCount} server(s), fewer than minimumHealthyInstances (${input.minimumHealthy})`
+        : `Batches of ${input.largestBatch} of ${input.serverCount} servers would leave ${remaining} serving, fewer than minimumHealthyInstances (${input.minimumHealthy}); order start-first keeps every server serving`,
   };
 }

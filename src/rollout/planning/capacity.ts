@@ -1,3 +1,4 @@
+import type { UpdateOrder } from '../domain';
 import { insufficientCapacityReason } from './reasons';
 
 /**
@@ -9,9 +10,6 @@ import { insufficientCapacityReason } from './reasons';
  * The thresholds mean free room for one more container, so they are the same whichever order the swap
  * takes; the reason says which order it checked for.
  */
-
-/** How the new container replaces the old one on a server. */
-export type UpdateOrder = 'stop-first' | 'start-first';
 
 export interface CapacityFigures {
   memoryFreeMb: number;

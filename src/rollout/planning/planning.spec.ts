@@ -56,11 +56,18 @@ describe('checkBatchBudget', () => {
     [[3, 4], [1, 2], 2, true],
     [[1, 2, 3], [1], 0, true],
   ])('in rotation %j, batch %j, minimum %i → allowed %s', (inRotation, batch, minimumHealthy, allowed) => {
-    expect(checkBatchBudget({ inRotation, batch, minimumHealthy }).allowed).toBe(allowed);
+    expect(checkBatchBudget({ inRotation, batch, minimumHealthy, order: 'stop-first' }).allowed).toBe(
+      allowed,
+    );
   });
 
   it('explains a refusal with the contract wording', () => {
-    const verdict = checkBatchBudget({ inRotation: [1, 2, 3], batch: [1, 2], minimumHealthy: 2 });
+    const verdict = checkBatchBudget({
+      inRotation: [1, 2, 3],
+      batch: [1, 2],
+      minimumHealthy: 2,
+      order: 'stop-first',
+    });
     expect(verdict).toEqual({
       allowed: false,
       reason:
@@ -101,7 +108,9 @@ describe('checkSizingBudget', () => {
   ])(
     '%i servers, largest batch %i, minimum %i → allowed %s',
     (serverCount, largestBatch, minimumHealthy, allowed) => {
-      expect(checkSizingBudget({ serverCount, largestBatch, minimumHealthy }).allowed).toBe(allowed);
+      expect(
+        checkSizingBudget({ serverCount, largestBatch, minimumHealthy, order: 'stop-first' }).allowed,
+      ).toBe(allowed);
     },
   );
 });
@@ -266,5 +275,43 @@ describe('progressDeadlineLeftMs', () => {
         now: at(now),
       }),
     ).toBe(expected);
+  });
+});
+
+describe('budgets with start-first (nothing leaves rotation)', () => {
+  it.each([
+    [1, 1, 1, true],
+    [4, 4, 1, true],
+    [4, 4, 4, true],
+    [1, 1, 2, false],
+  ])(
+    'sizing: %i servers, largest batch %i, minimum %i → allowed %s',
+    (serverCount, largestBatch, minimumHealthy, allowed) => {
+      expect(
+        checkSizingBudget({ serverCount, largestBatch, minimumHealthy, order: 'start-first' }).allowed,
+      ).toBe(allowed);
+    },
+  );
+
+  it('a single server may update itself with minimum 1; a stop-first batch of it may not', () => {
+    const input = { inRotation: [1], batch: [1], minimumHealthy: 1 };
+    expect(checkBatchBudget({ ...input, order: 'start-first' })).toEqual({ allowed: true });
+    expect(checkBatchBudget({ ...input, order: 'stop-first' }).allowed).toBe(false);
+  });
+
+  it('allows a batch even when fewer than the minimum serve: it takes none of them out', () => {
+    expect(
+      checkBatchBudget({ inRotation: [2], batch: [1, 2], minimumHealthy: 2, order: 'start-first' }),
+    ).toEqual({ allowed: true });
+  });
+
+  it('explains a stop-first sizing refusal and names the way out', () => {
+    expect(
+      checkSizingBudget({ serverCount: 1, largestBatch: 1, minimumHealthy: 1, order: 'stop-first' }),
+    ).toEqual({
+      allowed: false,
+      reason:
+        'Batches of 1 of 1 servers would leave 0 serving, fewer than minimumHealthyInstances (1); order start-first keeps every server serving',
+    });
   });
 });

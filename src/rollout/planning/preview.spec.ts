@@ -4,6 +4,7 @@ import { type PlanPreviewInput, UNMEASURED_SWAP_SECONDS, previewPlan } from './p
 const options = (patch: Partial<RollingUpdateOptions> = {}): RollingUpdateOptions => ({
   ...DEFAULT_ROLLING_UPDATE,
   healthCheckPath: '/health',
+  order: 'stop-first',
   ...patch,
 });
 
@@ -67,6 +68,14 @@ describe('previewPlan', () => {
       'No previous version of shop to go back to: a failed batch cannot be restored and the rollout cannot be rolled back',
       'autoRollbackOnFailure is off: after 2 failed batch(es) in a row the rollout stops as failed and the fleet stays on mixed versions',
     ]);
+  });
+
+  it('keeps every instance in rotation with start-first, even all at once', () => {
+    const plan = previewPlan(
+      input({ serverIds: [1, 2], options: options({ batchSize: 100, order: 'start-first' }) }),
+    );
+    expect(plan.minimumInRotation).toBe(2);
+    expect(plan.warnings).toEqual([]);
   });
 
   it('warns when every server already runs the target', () => {

@@ -4,7 +4,7 @@ import { planBatches } from './batches';
 /** What `POST /api/deployments/:id/plan` answers: the rollout that the same body would run, and its risks. */
 export interface PlanPreview {
   batches: { batchNumber: number; serverIds: number[] }[];
-  /** The fewest instances in rotation at any moment of the rollout (stop-first: a batch is out while it runs). */
+  /** The fewest instances in rotation at any moment of the rollout (stop-first: a batch is out while it runs; start-first: all). */
   minimumInRotation: number;
   estimatedSeconds: number;
   warnings: string[];
@@ -51,7 +51,10 @@ export function previewPlan(input: PlanPreviewInput): PlanPreview {
   const cut = planBatches(input.serverIds, options.batchSize, options.batchSizeIsPercentage);
   const batches = cut.map((serverIds, index) => ({ batchNumber: index + 1, serverIds: [...serverIds] }));
   const inRotationNow = input.serverIds.filter((id) => input.inRotation.has(id)).length;
-  const outAtOnce = batches.map((batch) => batch.serverIds.filter((id) => input.inRotation.has(id)).length);
+  // start-first: the new container starts beside the old one, so no batch takes an instance out.
+  const outAtOnce = batches.map((batch) =>
+    options.order === 'start-first' ? 0 : batch.serverIds.filter((id) => input.inRotation.has(id)).length,
+  );
   const minimumInRotation = inRotationNow - Math.max(0, ...outAtOnce);
 
   const samples = input.recentBatchSeconds.slice(0, ESTIMATE_SAMPLE);

@@ -42,6 +42,17 @@ export abstract class LoadBalancer {
     all: RotationMember[],
     joining: RotationMember[],
   ): Promise<void>;
+
+  /**
+   * `start-first`: the instances in `moved` (already in rotation) now serve at the port given there, beside
+   * the old container; exactly `all` serve afterwards. Returns once the old addresses had `drainSeconds` to
+   * finish their in-flight requests. No server line ever leaves rotation.
+   */
+  abstract moveInRotation(
+    target: LoadBalancerTarget,
+    all: RotationMember[],
+    moved: RotationMember[],
+  ): Promise<void>;
 }
 
 /** Raised by a load balancer adapter; the message names the step and carries the remote output. */

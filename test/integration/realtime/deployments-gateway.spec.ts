@@ -29,6 +29,7 @@ function deploymentView(id: number, applicationId: number, status: DeploymentVie
   return {
     ...DEFAULT_ROLLING_UPDATE,
     healthCheckPath: '/health',
+    order: 'stop-first',
     id,
     applicationId,
     strategy: 'rolling',

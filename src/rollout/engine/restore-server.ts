@@ -1,0 +1,78 @@
+import { messageOf, restoreErrorReason, restoreUnhealthyReason } from '../planning/reasons';
+import type { RestoreOutcome } from './batch-steps';
+import type { RolloutPass } from './rollout-pass';
+
+/**
+ * Step 6 for an unhealthy server (and the fleet rollback's way back): removes the new container, restarts
+ * the previous one, probes it and puts it back into rotation. With `start-first`, a server still in rotation
+ * goes back the same way it came: the previous container starts beside the current one on its own port, is
+ * probed, and the load balancer moves to it, so the server never stops serving; when that is not possible
+ * (no previous container, the same port) it is taken out of rotation first.
+ */
+export async function restoreServer(
+  pass: RolloutPass,
+  batchNumber: number,
+  serverId: number,
+): Promise<RestoreOutcome> {
+  const { recorder, fleet } = pass;
+  const server = fleet.server(serverId);
+  await recorder.phase(batchNumber, serverId, 'rolling_back', 'Restoring the previous container');
+  try {
+    if (pass.deployment.order === 'start-first' && fleet.instance(serverId).inRotation) {
+      const beside = await restoreBeside(pass, batchNumber, serverId);
+      if (beside) return beside;
+      await pass.rotation.takeOut([serverId]);
+    }
+    const restored = await pass.operations(server).restorePrevious();
+    if (!restored) {
+      await fleet.recordRemoved(serverId);
+      await recorder.phase(batchNumber, serverId, 'rolled_back', 'No previous container: new one removed');
+      return { restored: true, reason: null };
+    }
+    await fleet.recordRestored(serverId, restored.hostPort);
+    const health = await pass.probe(serverId, 'restored');
+    if (!health.healthy) {
+      await recorder.phase(
+        batchNumber,
+        serverId,
+        'unhealthy',
+        `Previous container unhealthy: ${health.message}`,
+      );
+      return { restored: false, reason: restoreUnhealthyReason(server, health) };
+    }
+    await pass.rotation.putBack([serverId], batchNumber);
+    await recorder.phase(batchNumber, serverId, 'rolled_back', 'Previous container restored');
+    return { restored: true, reason: null };
+  } catch (error) {
+    await recorder.phase(batchNumber, serverId, 'unhealthy', `Restore failed: ${messageOf(error)}`);
+    return { restored: false, reason: restoreErrorReason(server.name, error) };
+  }
+}
+
+/** Null when the previous container cannot start beside the current one. */
+async function restoreBeside(
+  pass: RolloutPass,
+  batchNumber: number,
+  serverId: number,
+): Promise<RestoreOutcome | null> {
+  const server = pass.fleet.server(serverId);
+  const operations = pass.operations(server);
+  const beside = await operations.startPreviousBeside();
+  if (!beside) return null;
+  const health = await pass.probe(serverId, 'restored', beside.hostPort);
+  if (!health.healthy) {
+    await operations.stopPreviousBeside();
+    await pass.recorder.phase(
+      batchNumber,
+      serverId,
+      'unhealthy',
+      `Previous container unhealthy: ${health.message}; the new one keeps serving`,
+    );
+    return { restored: false, reason: restoreUnhealthyReason(server, health) };
+  }
+  await pass.rotation.move([{ serverId, hostPort: beside.hostPort }]);
+  await operations.finishPreviousBeside();
+  await pass.fleet.recordRestored(serverId, beside.hostPort, true);
+  await pass.recorder.phase(batchNumber, serverId, 'rolled_back', 'Previous container restored beside');
+  return { restored: true, reason: null };
+}
