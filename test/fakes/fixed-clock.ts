@@ -19,6 +19,21 @@ export class FixedClock extends Clock {
     return new Date(this.current);
   }
 
+  /** What `repeat` was asked to run, by period; `fireRepeats` runs each live one once. */
+  readonly repeats: { ms: number; tick: () => Promise<void>; stopped: boolean }[] = [];
+
+  repeat(ms: number, tick: () => Promise<void>): () => void {
+    const entry = { ms, tick, stopped: false };
+    this.repeats.push(entry);
+    return () => {
+      entry.stopped = true;
+    };
+  }
+
+  async fireRepeats(): Promise<void> {
+    for (const entry of this.repeats.filter((r) => !r.stopped)) await entry.tick();
+  }
+
   advance(ms: number): void {
     this.current += ms;
   }

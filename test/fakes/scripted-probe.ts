@@ -22,6 +22,21 @@ export class ScriptedProbe extends HealthProbe {
     return this;
   }
 
+  /** The one-request checks of serving instances (`checkNow`), kept apart from `checks`. */
+  readonly liveChecks: HealthCheckSpec[] = [];
+  private readonly liveScripts: { match: string; outcomes: boolean[] }[] = [];
+
+  /** The next `checkNow`s of URLs containing `match` answer these, as `script` does for `check`. */
+  scriptLive(match: string, ...healthy: boolean[]): this {
+    this.liveScripts.unshift({ match, outcomes: healthy });
+    return this;
+  }
+
+  override checkNow(spec: HealthCheckSpec): Promise<HealthCheckOutcome> {
+    this.liveChecks.push(spec);
+    return Promise.resolve(answer(spec, nextOutcome(this.liveScripts, spec.url)));
+  }
+
   check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome> {
     this.checks.push(spec);
     this.signals.push(signal);
@@ -36,30 +51,33 @@ export class ScriptedProbe extends HealthProbe {
         lastError: null,
       });
     }
-    const script = this.scripts.find((s) => spec.url.includes(s.match));
-    // Each scripted outcome is used once, the last one from then on; no script is healthy, an empty one not.
-    const healthy =
-      script === undefined
-        ? true
-        : (script.outcomes.length > 1 ? script.outcomes.shift() : script.outcomes[0]) === true;
-    return Promise.resolve(
-      healthy
-        ? {
-            healthy,
-            statusCode: 200,
-            attempts: 1,
-            elapsedMs: 5,
-            message: 'Health check passed',
-            lastError: null,
-          }
-        : {
-            healthy,
-            statusCode: 500,
-            attempts: spec.maxAttempts,
-            elapsedMs: 50,
-            message: `Health check failed after ${spec.maxAttempts} attempts`,
-            lastError: 'HTTP 500',
-          },
-    );
+    return Promise.resolve(answer(spec, nextOutcome(this.scripts, spec.url)));
   }
+}
+
+/** Each scripted outcome is used once, the last one from then on; no script is healthy, an empty one not. */
+function nextOutcome(scripts: { match: string; outcomes: boolean[] }[], url: string): boolean {
+  const script = scripts.find((s) => url.includes(s.match));
+  if (script === undefined) return true;
+  return (script.outcomes.length > 1 ? script.outcomes.shift() : script.outcomes[0]) === true;
+}
+
+function answer(spec: HealthCheckSpec, healthy: boolean): HealthCheckOutcome {
+  return healthy
+    ? {
+        healthy,
+        statusCode: 200,
+        attempts: 1,
+        elapsedMs: 5,
+        message: 'Health check passed',
+        lastError: null,
+      }
+    : {
+        healthy,
+        statusCode: 500,
+        attempts: spec.maxAttempts,
+        elapsedMs: 50,
+        message: `Health check failed after ${spec.maxAttempts} attempts`,
+        lastError: 'HTTP 500',
+      };
 }

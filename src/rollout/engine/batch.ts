@@ -7,6 +7,7 @@ import {
   batchBudgetReason,
   joinReasons,
   messageOf,
+  notAnsweringReason,
   pullsFailedReason,
   splitBatchReason,
 } from '../planning/reasons';
@@ -46,30 +47,30 @@ async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchO
     ...(batch.startedAt ? {} : { startedAt: pass.now() }),
   });
 
-  // 1. The budget.
+  // 1. The budget, on live answers: stop-first takes the batch out, so the rest must really serve.
+  const silent = deployment.order === 'stop-first' ? await notAnswering(pass, batch) : [];
   const budget = checkBatchBudget({
-    inRotation: fleet.inRotation(),
+    inRotation: fleet.inRotation().filter((id) => !silent.some((s) => s.server.id === id)),
     batch: batch.serverIds,
     minimumHealthy: deployment.minimumHealthyInstances,
     order: deployment.order,
   });
+  const silentReason = silent.length > 0 ? notAnsweringReason(silent) : null;
   if (!budget.allowed) {
-    await recorder.batch(batch.id, {
-      status: 'failed',
-      completedAt: pass.now(),
-      failureReason: budget.reason,
-    });
+    const reason = silentReason ? `${budget.reason}; ${silentReason}` : budget.reason;
+    await recorder.batch(batch.id, { status: 'failed', completedAt: pass.now(), failureReason: reason });
     await recorder.finished(
       {
         status: 'failed',
         failedBatches: deployment.failedBatches + 1,
-        failureReason: batchBudgetReason(n, budget.reason),
+        failureReason: batchBudgetReason(n, reason),
         completedAt: pass.now(),
       },
-      budget.reason,
+      reason,
     );
     return 'stop';
   }
+  if (silentReason) await recorder.note('not_answering', `Before batch ${n}: ${silentReason}`);
 
   // Room for the new container on every server, before anything is touched. A batch resumed after a crash
   // may hold a server taken out mid-swap: it is not checked again, only the full path leaves it serving.
@@ -147,6 +148,16 @@ async function settle(pass: RolloutPass, batch: BatchRecord, results: ServerResu
       ? { completedBatches: deployment.completedBatches + 1 }
       : { failedBatches: deployment.failedBatches + 1 },
   );
+}
+
+/** The instances outside the batch that count as in rotation and do not answer a probe now. */
+async function notAnswering(pass: RolloutPass, batch: BatchRecord) {
+  const outside = pass.fleet.inRotation().filter((id) => !batch.serverIds.includes(id));
+  const answers = await mapWithConcurrency(outside, pass.settings.batchConcurrency, async (id) => ({
+    server: pass.fleet.server(id),
+    outcome: await pass.probe(id, 'live'),
+  }));
+  return answers.filter((answer) => !answer.outcome.healthy);
 }
 
 /** Why the server has no room for the new container (or its check failed); null when it has. */

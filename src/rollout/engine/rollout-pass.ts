@@ -85,6 +85,7 @@ export class RolloutPass {
       requestTimeoutMs: this.deps.settings.healthRequestTimeoutMs,
       ...(left === null ? {} : { capMs: left }),
     });
+    if (purpose === 'live') return this.deps.probe.checkNow(spec);
     return this.deps.probe.check(spec, purpose === 'new' ? this.cancel : undefined);
   }
 }

@@ -73,6 +73,26 @@ describe('probeSpec', () => {
     expect(spec).toMatchObject({ deadlineMs: 30_000, successThreshold: 1, startPeriodMs: 0, minReadyMs: 0 });
   });
 
+  it('asks a serving instance once, within one request timeout, with none of the gates', () => {
+    const spec = probeSpec({
+      options: options(120, 5, 10, { successThreshold: 3, startPeriod: 20, minReadySeconds: 5 }),
+      host: '10.0.0.1',
+      port: 8081,
+      purpose: 'live',
+      requestTimeoutMs: 2000,
+    });
+    expect(spec).toEqual({
+      url: 'http://10.0.0.1:8081/health',
+      intervalMs: 5000,
+      deadlineMs: 2000,
+      maxAttempts: 1,
+      requestTimeoutMs: 2000,
+      successThreshold: 1,
+      startPeriodMs: 0,
+      minReadyMs: 0,
+    });
+  });
+
   it('never lets a probe outlast the progress deadline', () => {
     const spec = probeSpec({
       options: options(120, 1, 10),

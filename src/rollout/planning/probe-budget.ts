@@ -12,10 +12,12 @@ import type { HealthCheckSpec } from '../ports/health-probe.port';
  *   new      → 10 attempts, 5000 ms apart, deadline 120000 ms.
  *   restored → ceil(120000 / 5000) + 1 = 25 attempts (at 0 s, then every 5 s up to 120 s).
  *   An interval under 100 ms counts as 100 ms: timeout 1 s, interval 0 → ceil(1000 / 100) + 1 = 11.
+ * An instance already serving (`live`: the check before a batch, the monitor of updated instances) gets one
+ * request: its answer now is what counts.
  * Each request times out after the worker's HEALTH_REQUEST_TIMEOUT_MS (5000 ms by default), or at the
  * deadline when that comes first: healthCheckTimeout 2 s → 2000 ms.
  */
-export type ProbePurpose = 'new' | 'restored';
+export type ProbePurpose = 'new' | 'restored' | 'live';
 
 export const MIN_PROBE_PACE_MS = 100;
 
@@ -56,6 +58,18 @@ export function probeSpec({
   const timeoutMs = options.healthCheckTimeout * 1000;
   const intervalMs = options.healthCheckInterval * 1000;
   const attemptsInDeadline = Math.ceil(timeoutMs / Math.max(intervalMs, MIN_PROBE_PACE_MS)) + 1;
+  if (purpose === 'live') {
+    return {
+      url: instanceUrl(host, port, options.healthCheckPath),
+      intervalMs,
+      deadlineMs: requestTimeoutMs,
+      maxAttempts: 1,
+      requestTimeoutMs,
+      successThreshold: 1,
+      startPeriodMs: 0,
+      minReadyMs: 0,
+    };
+  }
   const isNew = purpose === 'new';
   const gates = isNew
     ? {

@@ -41,6 +41,18 @@ export function batchBudgetReason(batchNumber: number, budgetReason: string): st
   return `Batch ${batchNumber}: ${budgetReason}`;
 }
 
+/** `web-3 (10.0.0.3) did not answer: …` for instances that count as in rotation but failed a live probe. */
+export function notAnsweringReason(instances: readonly { server: Named; outcome: ProbeOutcome }[]): string {
+  return instances
+    .map(({ server, outcome }) => `${serverLabel(server)} did not answer: ${describeHealth(outcome)}`)
+    .join('; ');
+}
+
+/** An instance the monitor saw stop answering after its batch put it in rotation. */
+export function stoppedAnsweringReason(server: Named, batchNumber: number, outcome: ProbeOutcome): string {
+  return `${serverLabel(server)} stopped answering after batch ${batchNumber} put it in rotation: ${describeHealth(outcome)}`;
+}
+
 export function pullsFailedReason(pullErrors: readonly string[]): string {
   return `Nothing was drained: ${pullErrors.join('; ')}`;
 }

@@ -32,4 +32,12 @@ export abstract class HealthProbe {
    * `signal` aborts (the deployment was cancelled) it stops at once, unhealthy, with `HEALTH_CHECK_STOPPED`.
    */
   abstract check(spec: HealthCheckSpec, signal?: AbortSignal): Promise<HealthCheckOutcome>;
+
+  /**
+   * Whether an instance already serving answers now (one request: the check before a batch, the monitor
+   * of updated instances); `spec` allows one attempt.
+   */
+  checkNow(spec: HealthCheckSpec): Promise<HealthCheckOutcome> {
+    return this.check(spec);
+  }
 }

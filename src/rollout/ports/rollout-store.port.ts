@@ -43,7 +43,7 @@ export interface PlannedBatch {
 
 /** The deployment-level steps the engine records besides instance phases. */
 export type RolloutStep =
-  'started' | 'waiting' | 'paused' | 'batch_cancelled' | 'fleet_rollback' | 'finished';
+  'started' | 'waiting' | 'paused' | 'batch_cancelled' | 'fleet_rollback' | 'not_answering' | 'finished';
 
 export interface RolloutEventRecord {
   deploymentId: number;
