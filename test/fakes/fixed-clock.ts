@@ -3,11 +3,12 @@ import { Clock } from '../../src/common/clock';
 /**
  * A clock that advances only when something sleeps; records every sleep. A sleep whose signal is aborted
  * (before it starts, or by `onSleep`, which runs at its start) ends at once without advancing the time:
- * a test can make something happen "during" a wait and see the wait cut short.
+ * a test can make something happen "during" a wait (awaited when it returns a promise) and see the wait
+ * cut short.
  */
 export class FixedClock extends Clock {
   readonly sleeps: number[] = [];
-  onSleep: ((ms: number) => void) | null = null;
+  onSleep: ((ms: number) => void | Promise<void>) | null = null;
   private current: number;
 
   constructor(start = Date.parse('2026-01-01T00:00:00Z')) {
@@ -38,10 +39,9 @@ export class FixedClock extends Clock {
     this.current += ms;
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
-    this.onSleep?.(ms);
+    await this.onSleep?.(ms);
     if (!signal?.aborted) this.current += Math.max(0, ms);
-    return Promise.resolve();
   }
 }

@@ -5,6 +5,8 @@ import { planStart } from '../planning/start';
 import { nextStep, trailingFailures } from '../planning/transitions';
 import type { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from '../ports';
 import { deployBatch } from './batch';
+import { InstanceMonitor } from './instance-monitor';
+import { failUnhealthyInstances } from './unhealthy-instances';
 import { rollbackFleet } from './fleet-rollback';
 import { RolloutRecorder } from './rollout-recorder';
 import { type RolloutDependencies, RolloutPass } from './rollout-pass';
@@ -49,12 +51,32 @@ export class RollingUpdateStrategy {
 
   private async loop(deploymentId: number, cancel: AbortController): Promise<void> {
     const recorder = new RolloutRecorder(this.store, this.events, deploymentId);
+    const monitor = new InstanceMonitor(this.clock);
+    try {
+      await this.steps(deploymentId, cancel, recorder, monitor);
+    } finally {
+      monitor.end();
+    }
+  }
+
+  private async steps(
+    deploymentId: number,
+    cancel: AbortController,
+    recorder: RolloutRecorder,
+    monitor: InstanceMonitor,
+  ): Promise<void> {
     let waitBeforeNextBatch = false;
     for (;;) {
       const context = await this.store.loadContext(deploymentId);
       const { deployment } = context;
       if (context.cancelRequested) cancel.abort();
       const pass = new RolloutPass(context, recorder, this.deps, cancel.signal);
+      const unhealthy = deployment.status === 'in_progress' ? monitor.takeUnhealthy() : [];
+      if (unhealthy.length > 0) {
+        await failUnhealthyInstances(pass, unhealthy);
+        continue;
+      }
+      if (deployment.status === 'in_progress') monitor.follow(pass);
       const deadlineLeft = pass.progressDeadlineLeftMs();
       const step = nextStep({
         status: deployment.status,
@@ -105,6 +127,7 @@ export class RollingUpdateStrategy {
           break;
         }
         case 'fleet_rollback':
+          monitor.end();
           await rollbackFleet(pass, step.cause);
           return;
         case 'finish':
