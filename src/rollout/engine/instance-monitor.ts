@@ -26,6 +26,7 @@ export class InstanceMonitor {
   private readonly failures = new Map<number, number>();
   private readonly reported = new Set<number>();
   private unhealthy: UnhealthyInstance[] = [];
+  private found = new AbortController();
 
   constructor(private readonly clock: Clock) {}
 
@@ -41,7 +42,13 @@ export class InstanceMonitor {
   takeUnhealthy(): UnhealthyInstance[] {
     const found = this.unhealthy;
     this.unhealthy = [];
+    if (this.found.signal.aborted) this.found = new AbortController();
     return found;
+  }
+
+  /** Aborts once an instance is found unhealthy (e.g. to end the wait between batches early). */
+  get foundSignal(): AbortSignal {
+    return this.found.signal;
   }
 
   end(): void {
@@ -71,6 +78,7 @@ export class InstanceMonitor {
       this.unhealthy.push({ ...watched, reason });
       await pass.recorder.phase(watched.batchNumber, watched.serverId, 'unhealthy', reason);
       await pass.recorder.note('not_answering', reason);
+      this.found.abort();
     });
   }
 

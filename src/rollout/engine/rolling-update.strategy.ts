@@ -106,8 +106,12 @@ export class RollingUpdateStrategy {
               'waiting',
               `Waiting ${deployment.waitInterval}s before batch ${step.batchNumber}`,
             );
-            // A cancel ends the wait; the next pass reads it and finishes `cancelled`.
-            await this.clock.sleep(deployment.waitInterval * 1000, cancel.signal);
+            // A cancel ends the wait (the next pass reads it and finishes `cancelled`), and so does an
+            // updated instance found unhealthy (the next pass fails its batch).
+            await this.clock.sleep(
+              deployment.waitInterval * 1000,
+              AbortSignal.any([cancel.signal, monitor.foundSignal]),
+            );
             waitBeforeNextBatch = false;
             continue;
           }

@@ -28,6 +28,7 @@ const CONTRACT_DEFAULTS = {
   startPeriod: 0,
   minReadySeconds: 0,
   progressDeadline: null,
+  order: 'stop-first',
 };
 
 describe('/api/deployments', () => {
@@ -208,6 +209,66 @@ describe('/api/deployments', () => {
         })
       ).status,
     ).toBe(202);
+  });
+
+  describe('order', () => {
+    const behindHaproxy = (serverIds: number[]) =>
+      createApplication(t, acme, serverIds, {
+        loadBalancer: { type: 'haproxy', serverId: servers[3].id, backend: 'shop' },
+      });
+
+    it('defaults to start-first for one server behind a load balancer: no special minimum needed', async () => {
+      const app = await behindHaproxy([servers[0].id]);
+      const deployment = await createDeployment(t, acme, app.id);
+      const response = await rollingUpdate(deployment.id);
+      expect(response.status).toBe(202);
+      expect(response.body).toMatchObject({
+        order: 'start-first',
+        minimumHealthyInstances: 1,
+        totalBatches: 1,
+      });
+    });
+
+    it('accepts all at once with start-first and refuses it with stop-first, naming the way out', async () => {
+      const app = await behindHaproxy(servers.map((server) => server.id));
+      const deployment = await createDeployment(t, acme, app.id);
+      const stopFirst = await rollingUpdate(deployment.id, { batchSize: 100, order: 'stop-first' });
+      expect(stopFirst.status).toBe(422);
+      expect(errorOf(stopFirst).message).toBe(
+        'Batches of 4 of 4 servers would leave 0 serving, fewer than minimumHealthyInstances (1); order start-first keeps every server serving',
+      );
+      const startFirst = await rollingUpdate(deployment.id, { batchSize: 100, order: 'start-first' });
+      expect(startFirst.status).toBe(202);
+      expect(startFirst.body).toMatchObject({ order: 'start-first', totalBatches: 1 });
+    });
+
+    it('keeps stop-first without a load balancer and refuses start-first there (422), changing nothing', async () => {
+      const app = await createApplication(t, acme, [servers[0].id]);
+      const deployment = await createDeployment(t, acme, app.id);
+      const before = await rowCounts(t);
+      const refused = await rollingUpdate(deployment.id, { order: 'start-first' });
+      expect(refused.status).toBe(422);
+      expect(errorOf(refused).message).toMatch(/^order start-first needs a load balancer/);
+      expect(await rowCounts(t)).toEqual(before);
+      expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
+      // stop-first by default, which on one server needs minimumHealthyInstances 0
+      const defaulted = await rollingUpdate(deployment.id, { minimumHealthyInstances: 0 });
+      expect(defaulted.status).toBe(202);
+      expect(defaulted.body).toMatchObject({ order: 'stop-first' });
+    });
+
+    it.each([['sideways'], ['START-FIRST'], [1], [['start-first']]])(
+      'answers 400 naming order for %j and changes nothing',
+      async (order) => {
+        const app = await fourServerApp();
+        const deployment = await createDeployment(t, acme, app.id);
+        const response = await rollingUpdate(deployment.id, { order });
+        expect(response.status).toBe(400);
+        expect(errorOf(response).message).toEqual(['order must be one of: stop-first, start-first']);
+        expect((await storedDeployment(t, deployment.id)).status).toBe('pending');
+        expect(t.queue.enqueued).toEqual([]);
+      },
+    );
   });
 
   it('puts the deployment back to pending when the queue refuses the job', async () => {
