@@ -33,11 +33,14 @@ export class SystemClock extends Clock {
     let timer: NodeJS.Timeout | undefined;
     const schedule = () => {
       if (stopped) return;
-      timer = setTimeout(() => {
-        tick()
-          .catch(() => undefined)
-          .finally(schedule);
-      }, Math.max(0, ms));
+      timer = setTimeout(
+        () => {
+          tick()
+            .catch(() => undefined)
+            .finally(schedule);
+        },
+        Math.max(0, ms),
+      );
       timer.unref();
     };
     schedule();

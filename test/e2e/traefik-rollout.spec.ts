@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { traefikValidators } from '../support/traefik-schemas';
 import { Fleet, startFleet } from '../fleet/fleet';
-import { report, rollOut, createShop } from './support/scenario';
+import { report, rollOut, createShop, phasesOf, servedTag } from './support/scenario';
 import { Stack, startStack } from './support/stack';
 
 jest.setTimeout(300_000);
@@ -96,5 +96,48 @@ describe('rolling updates with Traefik file-provider configuration', () => {
     const final = parse(watcher.versions.at(-1)!) as TraefikDocument;
     expect(serversOf(final)).toEqual([hosts]);
     expect(Object.values(final.http?.routers ?? {})[0]?.rule).toBe('Host(`shop.example.com`)');
+  });
+
+  it('start-first: moves each instance to the other port in place, every write schema-valid and listing all 4', async () => {
+    const watcher = watchFile(configPath);
+    const update = await rollOut(stack, applicationId, 'v3', {
+      order: 'start-first',
+      batchSize: 2,
+      batchSizeIsPercentage: false,
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    watcher.stop();
+    report('traefik start-first file versions', {
+      versions: watcher.versions.length,
+      updateMs: update.durationMs,
+    });
+
+    expect(update.deployment).toMatchObject({ status: 'completed', order: 'start-first', previousTag: 'v2' });
+    const validate = traefikValidators();
+    const lists = watcher.versions.map((text) => {
+      const doc = (parse(text) ?? {}) as TraefikDocument;
+      for (const version of ['v2', 'v3'] as const) {
+        expect({ version, valid: validate[version](doc), errors: validate[version].errors }).toMatchObject({
+          valid: true,
+        });
+      }
+      expect(Object.values(doc.http?.routers ?? {}).map((r) => r.rule)).toEqual(['Host(`shop.example.com`)']);
+      return serversOf(doc);
+    });
+    const at = (port: number, hosts = fleet.hosts.slice(0, 4)) =>
+      hosts.map((h) => `http://${h.address}:${port}`);
+    const [h1, h2, h3, h4] = fleet.hosts;
+    // the file as the update found it, then one write per batch: its 2 servers on 8081, nobody left out
+    expect(lists).toEqual([[at(8080)], [[...at(8081, [h1!, h2!]), ...at(8080, [h3!, h4!])]], [at(8081)]]);
+    for (const host of fleet.hosts.slice(0, 4)) {
+      expect([host.name, await servedTag(host, 8081), await servedTag(host, 8080)]).toEqual([
+        host.name,
+        'v3',
+        'ECONNREFUSED',
+      ]);
+    }
+    for (const batch of update.batches) {
+      for (const id of batch.serverIds) expect(phasesOf(update.events, id)).not.toContain('draining');
+    }
   });
 });

@@ -112,6 +112,8 @@ export interface HaproxyOptions {
   listenPort: number;
   backend: string;
   servers: HaproxyServer[];
+  /** Lines added to the backend section, e.g. `option http-server-close` (start-first needs it). */
+  backendOptions?: string[];
 }
 
 export interface RunningHaproxy {
@@ -175,6 +177,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
       `  default_backend ${backend}`,
       '',
       `backend ${backend}`,
+      ...(options.backendOptions ?? []).map((line) => `  ${line}`),
       // `disabled` starts each server in maintenance: Rollout sets it ready after its health check.
       ...servers.map((s) => `  server ${s.name} ${s.address}:${s.port} disabled`),
       '',

@@ -1,7 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { type Fleet, type FleetHost, startFleet } from '../../fleet/fleet';
-import { RunningHaproxy, startHaproxy } from '../../fleet/load-balancers';
+import { RunningHaproxy, RunningNginx, startHaproxy, startNginx } from '../../fleet/load-balancers';
 import { freePort, type Stack, startStack } from './stack';
 
 export const IMAGE = 'registry.local/acme/shop';
@@ -28,6 +31,8 @@ export interface Batch {
   successfulInstances: number;
   failedInstances: number;
   healthCheckResults: Record<string, { healthy: boolean; statusCode: number | null; attempts: number }>;
+  /** By server id: `updated`, `restored`, `restore_failed` or `untouched`. */
+  serverOutcomes: Record<string, string>;
   failureReason: string | null;
 }
 
@@ -151,9 +156,10 @@ export async function createShop(
   lbHost: FleetHost,
   loadBalancer: Record<string, unknown>,
   extra: Record<string, unknown> = {},
-): Promise<{ serverIds: number[]; applicationId: number }> {
+): Promise<{ serverIds: number[]; applicationId: number; loadBalancerServerId: number }> {
   const serverIds = await registerServers(stack, fleet, appHosts);
   const [lbId] = await registerServers(stack, fleet, [lbHost], 'lb');
+  if (lbId === undefined) throw new Error('the load balancer host was not registered');
   const app = await stack.call<{ id: number }>('POST', '/api/applications', {
     name: 'shop',
     image: IMAGE,
@@ -164,7 +170,7 @@ export async function createShop(
     loadBalancer: { ...loadBalancer, serverId: lbId },
     ...extra,
   });
-  return { serverIds, applicationId: app.id };
+  return { serverIds, applicationId: app.id, loadBalancerServerId: lbId };
 }
 
 export interface HaproxyShop {
@@ -173,6 +179,8 @@ export interface HaproxyShop {
   haproxy: RunningHaproxy;
   serverIds: number[];
   applicationId: number;
+  /** lb-1, the Rollout server of the load balancer's host. */
+  loadBalancerServerId: number;
   stop(): Promise<void>;
 }
 
@@ -190,6 +198,8 @@ export async function startHaproxyShop(options: {
   deployed?: string;
   /** The hosts' /proc/meminfo is the test's to set (`fleet.reportMemAvailable`). */
   reportedMemory?: boolean;
+  /** Lines for HAProxy's backend section (`startHaproxy`). */
+  backendOptions?: string[];
 }): Promise<HaproxyShop> {
   const { addressPrefix, drainSeconds, extra } = options;
   const [stack, fleet] = await Promise.all([
@@ -214,23 +224,155 @@ export async function startHaproxyShop(options: {
       listenPort: await freePort(address),
       backend: 'shop',
       servers: appHosts.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 })),
+      ...(options.backendOptions && { backendOptions: options.backendOptions }),
     });
     const loadBalancer = { type: 'haproxy', backend: 'shop', socketPath: haproxy.socketPath, drainSeconds };
     const lbHost = fleet.host(options.appHosts);
     const shop = await createShop(stack, fleet, appHosts, lbHost, loadBalancer, extra);
-    if (options.deployed !== undefined) {
-      const first = await rollOut(stack, shop.applicationId, options.deployed, {
-        batchSize: 100,
-        minimumHealthyInstances: 0,
-      });
-      if (first.deployment.status !== 'completed')
-        throw new Error(
-          `the first deployment ended ${first.deployment.status}: ${first.deployment.failureReason}`,
-        );
-    }
+    if (options.deployed !== undefined) await deployFirst(stack, shop.applicationId, options.deployed);
     return { stack, fleet, haproxy, ...shop, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Deploys `tag` onto every (empty) server of the application at once; throws unless it completes. */
+export async function deployFirst(stack: Stack, applicationId: number, tag: string): Promise<void> {
+  const first = await rollOut(stack, applicationId, tag, { batchSize: 100, minimumHealthyInstances: 0 });
+  if (first.deployment.status !== 'completed')
+    throw new Error(
+      `the first deployment ended ${first.deployment.status}: ${first.deployment.failureReason}`,
+    );
+}
+
+export interface NginxBalancer {
+  nginx: RunningNginx;
+  /** The application's `loadBalancer` (without `serverId`): the include file, port and nginx's own commands. */
+  loadBalancer: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * nginx on a free port of every address, including a file of its own that Rollout writes. The file starts
+ * as a server block answering 503 in the shape Rollout writes (`listen PORT;`), so reloads never rebind.
+ */
+export async function startNginxBalancer(drainSeconds: number): Promise<NginxBalancer> {
+  const port = await freePort();
+  const confDir = await mkdtemp(join(tmpdir(), 'rollout-e2e-nginx-conf-'));
+  const includeFile = join(confDir, 'app.conf');
+  try {
+    await writeFile(includeFile, `server {\n  listen ${port};\n  return 503;\n}\n`);
+    const nginx = await startNginx({ listenPort: port, includeFile });
+    return {
+      nginx,
+      loadBalancer: {
+        type: 'nginx',
+        configPath: includeFile,
+        listenPort: port,
+        reloadCommand: nginx.reloadCommand,
+        testCommand: nginx.testCommand,
+        drainSeconds,
+      },
+      async stop() {
+        await nginx.stop();
+        await rm(confDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(confDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export interface NginxShop {
+  stack: Stack;
+  fleet: Fleet;
+  nginx: RunningNginx;
+  serverIds: number[];
+  applicationId: number;
+  /** lb-1, the Rollout server of the load balancer's host. */
+  loadBalancerServerId: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * As `startHaproxyShop`, behind nginx (`startNginxBalancer`). With `deployed`, returns only once no nginx
+ * worker of the 503 configuration is left to accept a connection.
+ */
+export async function startNginxShop(options: {
+  addressPrefix: string;
+  appHosts: number;
+  drainSeconds: number;
+  extra?: Record<string, unknown>;
+  deployed?: string;
+}): Promise<NginxShop> {
+  const { addressPrefix, drainSeconds, extra } = options;
+  const [stack, fleet] = await Promise.all([
+    startStack(),
+    startFleet({ count: options.appHosts + 1, addressPrefix }),
+  ]);
+  let balancer: NginxBalancer | undefined;
+  const stop = async () => {
+    await balancer?.stop();
+    await fleet.stop();
+    await stack.stop();
+  };
+  try {
+    balancer = await startNginxBalancer(drainSeconds);
+    const { nginx } = balancer;
+    const appHosts = fleet.hosts.slice(0, options.appHosts);
+    const lbHost = fleet.host(options.appHosts);
+    const shop = await createShop(stack, fleet, appHosts, lbHost, balancer.loadBalancer, extra);
+    if (options.deployed !== undefined) {
+      const serving503 = nginx.workers();
+      await deployFirst(stack, shop.applicationId, options.deployed);
+      await nginx.waitForWorkersReplaced(serving503);
+    }
+    return { stack, fleet, nginx, ...shop, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export interface HostContainer {
+  id: string;
+  name: string;
+  image: string;
+  running: boolean;
+  startedAt: string;
+  /** The host port it publishes, null when none. */
+  hostPort: number | null;
+}
+
+/** Every container on a host (running or not), by name, as the docker stand-in's `inspect` reports it. */
+export async function containersOn(fleet: Fleet, host: FleetHost): Promise<HostContainer[]> {
+  const names = await fleet.docker(host, ['ps', '-a', '--format', '{{.Names}}']);
+  if (names.exitCode !== 0) throw new Error(`docker ps failed on ${host.name}: ${names.stderr}`);
+  const list = names.stdout.split('\n').filter(Boolean).sort();
+  if (list.length === 0) return [];
+  const inspected = await fleet.docker(host, ['inspect', '--format', '{{json .}}', ...list]);
+  if (inspected.exitCode !== 0) throw new Error(`docker inspect failed on ${host.name}: ${inspected.stderr}`);
+  return inspected.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const c = JSON.parse(line) as {
+        Id: string;
+        Name: string;
+        Config: { Image: string };
+        State: { Running: boolean; StartedAt: string };
+        HostConfig: { PortBindings: Record<string, { HostPort: string }[]> };
+      };
+      const binding = Object.values(c.HostConfig.PortBindings).flat()[0];
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        image: c.Config.Image,
+        running: c.State.Running,
+        startedAt: c.State.StartedAt,
+        hostPort: binding ? Number(binding.HostPort) : null,
+      };
+    });
 }
