@@ -2,6 +2,10 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApplicationInstanceEntity } from '../applications/application-instance.entity';
 import { ApplicationsModule } from '../applications/applications.module';
+import { PersistenceModule } from '../infra/persistence/persistence.module';
+import { RemoteAccessModule } from '../infra/ssh/remote-access.module';
+import { SshCapacityPreview } from '../infra/ssh/ssh-capacity-preview';
+import { CapacityPreview } from './capacity-preview.port';
 import { DeploymentBatchEntity } from './deployment-batch.entity';
 import { DeploymentEventEntity } from './deployment-event.entity';
 import { DeploymentEntity } from './deployment.entity';
@@ -19,9 +23,15 @@ import { DeploymentsService } from './deployments.service';
       ApplicationInstanceEntity,
     ]),
     ApplicationsModule,
+    PersistenceModule,
+    RemoteAccessModule,
   ],
   controllers: [DeploymentsController],
-  providers: [DeploymentsService, DeploymentsRepository],
+  providers: [
+    DeploymentsService,
+    DeploymentsRepository,
+    { provide: CapacityPreview, useClass: SshCapacityPreview },
+  ],
   exports: [DeploymentsService],
 })
 export class DeploymentsModule {}

@@ -17,6 +17,7 @@ import {
   START_FIRST_NEEDS_A_LOAD_BALANCER,
   defaultUpdateOrder,
 } from '../rollout/domain';
+import { CapacityPreview } from './capacity-preview.port';
 import { CreateDeploymentDto } from './create-deployment.dto';
 import { RolloutEvents } from '../rollout/ports/rollout-events.port';
 import { DeploymentQueue } from './deployment-queue.port';
@@ -38,6 +39,7 @@ export class DeploymentsService {
     private readonly applications: ApplicationsService,
     private readonly queue: DeploymentQueue,
     private readonly live: RolloutEvents,
+    private readonly capacity: CapacityPreview,
   ) {}
 
   async create(teamId: number, dto: CreateDeploymentDto): Promise<DeploymentView> {
@@ -93,7 +95,7 @@ export class DeploymentsService {
     const serverIds = serverIdsOf(application);
     const instances = await this.deployments.instancesOf(application.id, serverIds);
     const running = instances.filter((instance) => instance.status === 'running');
-    return previewPlan({
+    const plan = previewPlan({
       applicationName: application.name,
       serverIds,
       inRotation: new Set(running.filter((i) => i.inRotation).map((i) => i.serverId)),
@@ -108,6 +110,9 @@ export class DeploymentsService {
       recentBatchSeconds: await this.deployments.recentBatchSeconds(application.id, ESTIMATE_SAMPLE),
       hasPrevious: deployment.previousTag !== null,
     });
+    // The rollout checks again before each batch; a short server then fails its batch before it is touched.
+    const shortages = await this.capacity.shortages(deployment.id, options.order);
+    return { ...plan, warnings: [...plan.warnings, ...shortages] };
   }
 
   async rollingUpdate(teamId: number, id: number, dto: RollingUpdateDto): Promise<DeploymentView> {

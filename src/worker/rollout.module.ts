@@ -1,38 +1,21 @@
-import { Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock';
 import { ResolvedAddresses } from '../common/network/resolved-addresses';
 import { AppConfig } from '../config/app-config';
 import { UndiciHealthProbe } from '../infra/health/undici-health-probe';
 import { RemoteLoadBalancer } from '../infra/load-balancer';
 import { PersistenceModule } from '../infra/persistence/persistence.module';
-import { createSshRemoteExecutor } from '../infra/ssh/ssh-remote-executor';
-import {
-  HealthProbe,
-  HostKeyPinning,
-  LoadBalancer,
-  RemoteExecutor,
-  RolloutEvents,
-  RolloutStore,
-} from '../rollout/ports';
+import { RemoteAccessModule } from '../infra/ssh/remote-access.module';
+import { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from '../rollout/ports';
 import { RollingUpdateStrategy } from '../rollout/engine/rolling-update.strategy';
 import { RolloutSettings } from '../rollout/engine/rollout-settings';
-
-/** Closes pooled SSH connections when the worker stops. */
-@Injectable()
-class RemoteConnectionsCloser implements OnApplicationShutdown {
-  constructor(private readonly executor: RemoteExecutor) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.executor.release();
-  }
-}
 
 /**
  * Binds the engine's ports to their adapters and builds the engine from them (worker process, or the single
  * process of `npm start`). RolloutEvents comes from the root module's choice of transport.
  */
 @Module({
-  imports: [PersistenceModule],
+  imports: [PersistenceModule, RemoteAccessModule],
   providers: [
     { provide: Clock, useClass: SystemClock },
     {
@@ -44,18 +27,7 @@ class RemoteConnectionsCloser implements OnApplicationShutdown {
           healthRequestTimeoutMs: config.healthRequestTimeoutMs,
         }),
     },
-    // One instance for both adapters: the health probe reaches the address the SSH connection resolved.
-    {
-      provide: ResolvedAddresses,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ResolvedAddresses.forDenylist(config.serverHostDenylist),
-    },
-    {
-      provide: RemoteExecutor,
-      inject: [AppConfig, HostKeyPinning, ResolvedAddresses],
-      useFactory: (config: AppConfig, pinning: HostKeyPinning, addresses: ResolvedAddresses) =>
-        createSshRemoteExecutor(config, pinning, addresses),
-    },
+    // ResolvedAddresses from RemoteAccessModule: the health probe reaches the address SSH resolved.
     {
       provide: HealthProbe,
       inject: [Clock, ResolvedAddresses],
@@ -87,8 +59,7 @@ class RemoteConnectionsCloser implements OnApplicationShutdown {
         settings: RolloutSettings,
       ) => new RollingUpdateStrategy(store, events, executor, probe, loadBalancer, clock, settings),
     },
-    RemoteConnectionsCloser,
   ],
-  exports: [RollingUpdateStrategy, RemoteExecutor],
+  exports: [RollingUpdateStrategy, RemoteAccessModule],
 })
 export class RolloutModule {}

@@ -43,6 +43,31 @@ describe('a server short of memory', () => {
     await shop?.stop();
   });
 
+  it('is named in the plan preview, read over SSH, before anything starts', async () => {
+    await fleet.reportMemAvailable(fleet.host(1), 120);
+    const pending = await stack.call<{ id: number }>('POST', '/api/deployments', {
+      applicationId,
+      tag: 'v2',
+    });
+    const plan = await stack.call<{ warnings: string[] }>('POST', `/api/deployments/${pending.id}/plan`, {
+      batchSize: 1,
+      batchSizeIsPercentage: false,
+    });
+    expect(plan.warnings).toEqual([
+      'Server web-2 has insufficient capacity: 120 MB memory free, 256 MB required (checked for stop-first)',
+    ]);
+    const startFirst = await stack.call<{ warnings: string[] }>(
+      'POST',
+      `/api/deployments/${pending.id}/plan`,
+      {
+        order: 'start-first',
+      },
+    );
+    expect(startFirst.warnings).toEqual([
+      'Server web-2 has insufficient capacity: 120 MB memory free, 256 MB required (checked for start-first)',
+    ]);
+  });
+
   it('fails its batch with the figures before anything changes, and the other batches go on', async () => {
     const short = fleet.host(1);
     await fleet.reportMemAvailable(short, 120);

@@ -90,6 +90,25 @@ describe('/api/deployments/:id/{plan,pause,resume,events}', () => {
       ]);
     });
 
+    it("adds the servers' capacity shortages to the warnings, checked for the plan's order", async () => {
+      const application = await app();
+      const deployment = await createDeployment(t, acme, application.id);
+      const short =
+        'Server web-3 has insufficient capacity: 120 MB memory free, 256 MB required (checked for stop-first)';
+      t.capacity.report = [short];
+      try {
+        const response = await post(`/api/deployments/${deployment.id}/plan`, {
+          batchSize: 1,
+          batchSizeIsPercentage: false,
+        });
+        expect(response.status).toBe(200);
+        expect((response.body as { warnings: string[] }).warnings).toContain(short);
+        expect(t.capacity.asked.at(-1)).toEqual({ deploymentId: deployment.id, order: 'stop-first' });
+      } finally {
+        t.capacity.report = [];
+      }
+    });
+
     it('answers 400 naming a bad field, 422 for sizing that breaks the minimum, 404 for another team', async () => {
       const application = await app();
       const deployment = await createDeployment(t, acme, application.id);

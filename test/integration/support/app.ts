@@ -13,8 +13,10 @@ import { AppConfig, loadConfig } from '../../../src/config/app-config';
 import { AppConfigModule } from '../../../src/config/config.module';
 import { DatabaseModule } from '../../../src/database/database.module';
 import { DeploymentQueue } from '../../../src/deployments/deployment-queue.port';
+import { CapacityPreview } from '../../../src/deployments/capacity-preview.port';
 import { DeploymentsModule } from '../../../src/deployments/deployments.module';
 import { ServersModule } from '../../../src/servers/servers.module';
+import { RecordingCapacityPreview } from '../../fakes/recording-capacity-preview';
 import { RolloutEvents } from '../../../src/rollout/ports/rollout-events.port';
 import { RecordingEvents } from '../../fakes/recording-events';
 import { RecordingQueue } from '../../fakes/recording-queue';
@@ -31,6 +33,8 @@ export interface TestApp {
   queue: RecordingQueue;
   /** What the API announced over socket.io. */
   events: RecordingEvents;
+  /** The plan preview's capacity check (no SSH here: the servers' addresses are not the test's). */
+  capacity: RecordingCapacityPreview;
   /** The migrated throwaway database the app runs on. */
   db: TestDatabase;
   config: AppConfig;
@@ -97,6 +101,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   });
   const queue = new RecordingQueue();
   const events = new RecordingEvents();
+  const capacity = new RecordingCapacityPreview();
   try {
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -111,6 +116,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     })
       .overrideProvider(AppConfig)
       .useValue(config)
+      .overrideProvider(CapacityPreview)
+      .useValue(capacity)
       .compile();
     const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
     const sentBodies: string[] = [];
@@ -125,6 +132,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       tokenFor: async (teamName, options) => (await tokens.createToken(teamName, options)).token,
       queue,
       events,
+      capacity,
       db,
       config,
       sentBodies,
