@@ -15,6 +15,7 @@ import {
   DEPLOYMENT_STATUSES,
   type DeploymentStatus,
   type DeploymentStrategyKind,
+  UPDATE_ORDERS,
   type UpdateOrder,
 } from '../rollout/domain';
 import { sqlList } from '../database/sql-list';
@@ -34,6 +35,7 @@ const STRATEGIES: readonly DeploymentStrategyKind[] = ['simple', 'rolling', 'blu
 })
 @Check('deployments_status_check', `status IN (${sqlList(DEPLOYMENT_STATUSES)})`)
 @Check('deployments_deployment_strategy_check', `deployment_strategy IN (${sqlList(STRATEGIES)})`)
+@Check('deployments_update_order_check', `update_order IN (${sqlList(UPDATE_ORDERS)})`)
 export class DeploymentEntity {
   @PrimaryGeneratedColumn()
   id: number;

@@ -220,6 +220,7 @@ describe('the demo fleet against the real SSH executor', () => {
       stderr: '',
     });
     expect(parseInspect(await run(docker.inspectContainer('shop')))).toEqual({
+      hostPort: expect.any(Number),
       image: 'demo/shop:v1',
       imageId: bareImageId(imageId.stdout),
       running: true,
@@ -321,19 +322,19 @@ describe('the demo fleet against the real SSH executor', () => {
       diskPath: '/var/lib/docker',
     });
     await operations.pull('demo/shop', 'v1');
-    expect(await operations.swap('demo/shop', 'v1')).toEqual({ previousReference: null });
+    expect(await operations.swap('demo/shop', 'v1')).toEqual({ previousReference: null, hostPort });
     expect(await get(url)).toMatchObject({ status: 200, body: { version: 'v1', server: 'web-2' } });
     await operations.pull('demo/shop', 'v2');
-    expect(await operations.swap('demo/shop', 'v2')).toEqual({ previousReference: 'demo/shop:v1' });
+    expect(await operations.swap('demo/shop', 'v2')).toEqual({ previousReference: 'demo/shop:v1', hostPort });
     // A resumed rollout finds v2 already running and changes nothing.
-    expect(await operations.swap('demo/shop', 'v2')).toEqual({ previousReference: 'demo/shop:v1' });
+    expect(await operations.swap('demo/shop', 'v2')).toEqual({ previousReference: 'demo/shop:v1', hostPort });
     expect(fleet.containers('web-2')).toEqual([
       { name: 'shop-previous', image: 'demo/shop', tag: 'v1', running: false, hostPort },
       { name: 'shop', image: 'demo/shop', tag: 'v2', running: true, hostPort },
     ]);
     expect(await get(url)).toMatchObject({ status: 200, body: { version: 'v2' } });
 
-    expect(await operations.restorePrevious()).toBe(true);
+    expect(await operations.restorePrevious()).toEqual({ hostPort });
     expect(fleet.containers('web-2')).toEqual([
       { name: 'shop', image: 'demo/shop', tag: 'v1', running: true, hostPort },
     ]);

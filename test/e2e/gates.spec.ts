@@ -1,7 +1,6 @@
 import type { Fleet } from '../fleet/fleet';
-import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
-import { startLoad } from '../fleet/load';
-import { report, rollOut, servedTag, startHaproxyShop, type HaproxyShop } from './support/scenario';
+import type { RunningHaproxy } from '../fleet/load-balancers';
+import { rollOut, servedTag, startHaproxyShop, underHaproxyLoad, type HaproxyShop } from './support/scenario';
 import type { Stack } from './support/stack';
 
 jest.setTimeout(240_000);
@@ -28,13 +27,7 @@ describe('successThreshold, minReadySeconds and progressDeadline under load', ()
   });
 
   async function underLoad<T>(label: string, run: () => Promise<T>): Promise<T> {
-    const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
-    await load.waitForOk(20);
-    const errorsBefore = await haproxy.errorCounters();
-    const result = await run();
-    const traffic = await load.stop();
-    const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
-    report(label, { ...traffic, haproxyErrors });
+    const { result, traffic, haproxyErrors } = await underHaproxyLoad(haproxy, label, run);
     expect(traffic.failed).toBe(0);
     expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
     return result;

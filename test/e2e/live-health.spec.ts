@@ -1,7 +1,15 @@
 import type { Fleet } from '../fleet/fleet';
-import { countersSince, type RunningHaproxy } from '../fleet/load-balancers';
+import type { RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
-import { phasesOf, report, rollOut, servedTag, startHaproxyShop, type HaproxyShop } from './support/scenario';
+import {
+  phasesOf,
+  report,
+  rollOut,
+  servedTag,
+  startHaproxyShop,
+  underHaproxyLoad,
+  type HaproxyShop,
+} from './support/scenario';
 import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
@@ -42,16 +50,7 @@ describe('live health: the budget and the monitor of updated instances', () => {
     }
   }
 
-  async function underLoad<T>(label: string, run: () => Promise<T>) {
-    const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
-    await load.waitForOk(20);
-    const errorsBefore = await haproxy.errorCounters();
-    const result = await run();
-    const traffic = await load.stop();
-    const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
-    report(label, { ...traffic, haproxyErrors });
-    return { result, traffic, haproxyErrors };
-  }
+  const underLoad = <T>(label: string, work: () => Promise<T>) => underHaproxyLoad(haproxy, label, work);
 
   it('fails before touching anything when an instance outside the batch is dead, naming it', async () => {
     const dead = fleet.host(3);

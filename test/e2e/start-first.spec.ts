@@ -120,6 +120,31 @@ function upstreamErrorsSince(log: string, offset: number): string[] {
  */
 const SERVER_CLOSE = ['option http-server-close'];
 
+/** `shop` on the first 4 hosts and `solo` on the load balancer's host (the fifth), with their URLs. */
+function benchApps(
+  shop: { applicationId: number; serverIds: number[]; loadBalancerServerId: number },
+  fleet: Fleet,
+  soloId: number,
+  [shopUrl, soloUrl]: [string, string],
+): Pick<Bench, 'shop' | 'solo'> {
+  return {
+    shop: {
+      name: 'shop',
+      applicationId: shop.applicationId,
+      serverIds: shop.serverIds,
+      hosts: fleet.hosts.slice(0, 4),
+      url: shopUrl,
+    },
+    solo: {
+      name: 'solo',
+      applicationId: soloId,
+      serverIds: [shop.loadBalancerServerId],
+      hosts: [fleet.host(4)],
+      url: soloUrl,
+    },
+  };
+}
+
 async function haproxyBench(): Promise<Bench> {
   const shop = await startHaproxyShop({
     addressPrefix: '127.0.120.',
@@ -158,20 +183,7 @@ async function haproxyBench(): Promise<Bench> {
     return {
       stack,
       fleet,
-      shop: {
-        name: 'shop',
-        applicationId: shop.applicationId,
-        serverIds: shop.serverIds,
-        hosts: fleet.hosts.slice(0, 4),
-        url: shop.haproxy.url,
-      },
-      solo: {
-        name: 'solo',
-        applicationId: soloId,
-        serverIds: [shop.loadBalancerServerId],
-        hosts: [lbHost],
-        url: soloHaproxy.url,
-      },
+      ...benchApps(shop, fleet, soloId, [shop.haproxy.url, soloHaproxy.url]),
       async watchErrors() {
         const before = await Promise.all(balancers.map(([haproxy]) => haproxy.errorCounters()));
         return async () => {
@@ -223,20 +235,7 @@ async function nginxBench(): Promise<Bench> {
     return {
       stack,
       fleet,
-      shop: {
-        name: 'shop',
-        applicationId: shop.applicationId,
-        serverIds: shop.serverIds,
-        hosts: fleet.hosts.slice(0, 4),
-        url: shop.nginx.url,
-      },
-      solo: {
-        name: 'solo',
-        applicationId: soloId,
-        serverIds: [shop.loadBalancerServerId],
-        hosts: [fleet.host(4)],
-        url: soloNginx.url,
-      },
+      ...benchApps(shop, fleet, soloId, [shop.nginx.url, soloNginx.url]),
       async watchErrors() {
         const offsets = await Promise.all(balancers.map(async ([nginx]) => (await nginx.errorLog()).length));
         return async () => {

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { type Fleet, type FleetHost, startFleet } from '../../fleet/fleet';
-import { RunningHaproxy, RunningNginx, startHaproxy, startNginx } from '../../fleet/load-balancers';
+import {
+  countersSince,
+  RunningHaproxy,
+  RunningNginx,
+  startHaproxy,
+  startNginx,
+} from '../../fleet/load-balancers';
+import { startLoad } from '../../fleet/load';
 import { freePort, type Stack, startStack } from './stack';
 
 export const IMAGE = 'registry.local/acme/shop';
@@ -143,6 +150,21 @@ export function phasesOf(events: ReceivedEvent[], serverId: number): string[] {
 /** One line for the closing note: what a run measured. */
 export function report(label: string, figures: Record<string, unknown>) {
   process.stdout.write(`[e2e] ${label}: ${JSON.stringify(figures)}\n`);
+}
+
+/**
+ * Runs `work` under keep-alive load through HAProxy (4 connections, from 20 answered requests on) and
+ * reports, under `label`, the traffic and HAProxy's own error counters over it.
+ */
+export async function underHaproxyLoad<T>(haproxy: RunningHaproxy, label: string, work: () => Promise<T>) {
+  const load = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
+  await load.waitForOk(20);
+  const errorsBefore = await haproxy.errorCounters();
+  const result = await work();
+  const traffic = await load.stop();
+  const haproxyErrors = countersSince(errorsBefore, await haproxy.errorCounters());
+  report(label, { ...traffic, haproxyErrors });
+  return { result, traffic, haproxyErrors };
 }
 
 /**

@@ -347,6 +347,7 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
           'startPeriod',
           'minReadySeconds',
           'progressDeadline',
+          'order',
           'totalBatches',
           'completedBatches',
           'failedBatches',
