@@ -220,7 +220,7 @@ describe('the demo fleet against the real SSH executor', () => {
       stderr: '',
     });
     expect(parseInspect(await run(docker.inspectContainer('shop')))).toEqual({
-      hostPort: expect.any(Number),
+      hostPort: expect.any(Number) as number,
       image: 'demo/shop:v1',
       imageId: bareImageId(imageId.stdout),
       running: true,
