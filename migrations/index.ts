@@ -6,6 +6,7 @@ import { ApplicationCapacity1764300100000 } from './1764300100000-application-ca
 import { RolloutGates1764300200000 } from './1764300200000-rollout-gates';
 import { BatchOutcomes1764300300000 } from './1764300300000-batch-outcomes';
 import { UpdateOrder1764300400000 } from './1764300400000-update-order';
+import { RunOwner1764300500000 } from './1764300500000-run-owner';
 
 /** Every migration, oldest first. Listed by hand so that jest (from .ts) and node (from dist/) load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   RolloutGates1764300200000,
   BatchOutcomes1764300300000,
   UpdateOrder1764300400000,
+  RunOwner1764300500000,
 ];

@@ -121,6 +121,17 @@ export class DeploymentEntity {
   @Column({ name: 'resumed_at', type: 'timestamptz', nullable: true })
   resumedAt: Date | null;
 
+  /** The worker running the rollout now; null when none has started it or the last one ended its run. */
+  @Column({ name: 'run_owner', type: 'text', nullable: true })
+  runOwner: string | null;
+
+  /** How often a worker took the rollout over from one that stopped without ending its run. */
+  @Column({ name: 'resume_count', type: 'int', default: 0 })
+  resumeCount: number;
+
+  @Column({ name: 'last_resumed_at', type: 'timestamptz', nullable: true })
+  lastResumedAt: Date | null;
+
   @Column({ name: 'total_batches', type: 'int', default: 0 })
   totalBatches: number;
 

@@ -51,6 +51,8 @@ export function toDeploymentView(
     completedBatches: deployment.completedBatches,
     failedBatches: deployment.failedBatches,
     failureReason: deployment.failureReason,
+    resumeCount: deployment.resumeCount,
+    lastResumedAt: iso(deployment.lastResumedAt),
     createdAt: deployment.createdAt.toISOString(),
     startedAt: iso(deployment.startedAt),
     completedAt: iso(deployment.completedAt),

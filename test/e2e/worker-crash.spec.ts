@@ -66,6 +66,18 @@ describe('a worker killed in the middle of a batch', () => {
     expect(crash.restarted).not.toBeNull();
     expect(deployment).toMatchObject({ status: 'completed', completedBatches: 3, failedBatches: 0 });
     expect(batches.map((b) => b.status)).toEqual(['completed', 'completed', 'completed']);
+    // The takeover is visible: counted on the deployment, and a note naming both workers.
+    expect(deployment.resumeCount).toBe(1);
+    expect(deployment.lastResumedAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
+    const timeline = await stack.call<{ phase: string; message: string }[]>(
+      'GET',
+      `/api/deployments/${deployment.id}/events?afterId=0`,
+    );
+    expect(timeline.filter((e) => e.phase === 'resumed').map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /^Worker \S+#\d+ took over the rollout from worker \S+#\d+; continuing from the database \(resume 1\)$/,
+      ),
+    ]);
     // batch 1 ran once; batch 2 ran again from its start after the crash
     const [first, second] = [
       defined(serverIds[0], 'the id of web-1'),

@@ -8,7 +8,7 @@ import type {
   ServerTarget,
 } from '../../src/rollout/domain';
 import { NotFoundError } from '../../src/common/errors';
-import { DEFAULT_ROLLING_UPDATE } from '../../src/rollout/domain';
+import { DEFAULT_ROLLING_UPDATE, FINAL_DEPLOYMENT_STATUSES } from '../../src/rollout/domain';
 import {
   BatchPatch,
   CancelWatch,
@@ -52,6 +52,8 @@ export class MemoryRolloutStore extends RolloutStore {
   pauseRequested = false;
   /** When the API last resumed the deployment (ISO 8601). */
   resumedAt: string | null = null;
+  /** The worker whose run of the rollout has not ended (`claimRun`, `releaseRun`). */
+  runOwner: string | null = null;
   private cancelFlag = false;
   private current!: DeploymentView;
   private readonly watches = new Set<AbortController>();
@@ -78,6 +80,8 @@ export class MemoryRolloutStore extends RolloutStore {
       completedBatches: 0,
       failedBatches: 0,
       failureReason: null,
+      resumeCount: 0,
+      lastResumedAt: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       startedAt: null,
       completedAt: null,
@@ -235,6 +239,25 @@ export class MemoryRolloutStore extends RolloutStore {
 
   private abortWatches(): void {
     for (const watch of this.watches) watch.abort();
+  }
+
+  claimRun(deploymentId: number, owner: string): Promise<{ previousOwner: string } | null> {
+    if (deploymentId !== this.deployment.id) return Promise.reject(gone('deployment', deploymentId));
+    if (FINAL_DEPLOYMENT_STATUSES.includes(this.deployment.status)) return Promise.resolve(null);
+    const previous = this.runOwner;
+    this.runOwner = owner;
+    if (previous === null) return Promise.resolve(null);
+    this.deployment = {
+      ...this.deployment,
+      resumeCount: this.deployment.resumeCount + 1,
+      lastResumedAt: new Date().toISOString(),
+    };
+    return Promise.resolve({ previousOwner: previous });
+  }
+
+  releaseRun(deploymentId: number, owner: string): Promise<void> {
+    if (deploymentId === this.deployment.id && this.runOwner === owner) this.runOwner = null;
+    return Promise.resolve();
   }
 
   teamOf(deploymentId: number): Promise<number | null> {

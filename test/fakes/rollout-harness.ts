@@ -87,6 +87,7 @@ export function setup({ servers = 4, running = 'v1', deployment = {}, app = {} }
     lb,
     events,
     clock,
+    settings,
     strategy,
     run: () => strategy.run(7),
   };

@@ -9,7 +9,14 @@ import { DeploymentEventEntity } from '../../deployments/deployment-event.entity
 import { DeploymentEntity } from '../../deployments/deployment.entity';
 import { toBatchView } from '../../deployments/deployment-batch.view';
 import { toDeploymentView } from '../../deployments/deployment.view';
-import type { BatchView, DeploymentView, InstanceState, RolloutContext } from '../../rollout/domain';
+import { sqlList } from '../../database/sql-list';
+import {
+  type BatchView,
+  type DeploymentView,
+  FINAL_DEPLOYMENT_STATUSES,
+  type InstanceState,
+  type RolloutContext,
+} from '../../rollout/domain';
 import {
   RolloutStore,
   type BatchPatch,
@@ -182,6 +189,30 @@ export class TypeormRolloutStore extends RolloutStore {
       });
       return row !== null && (row.cancelRequestedAt !== null || row.status === 'cancelled');
     });
+  }
+
+  async claimRun(deploymentId: number, owner: string): Promise<{ previousOwner: string } | null> {
+    // One statement: two workers claiming at once see each other's mark, never both a fresh start.
+    // TypeORM answers an UPDATE … RETURNING on PostgreSQL as [rows, affected count].
+    const [rows] = await this.dataSource.query<[{ previous: string | null }[], number]>(
+      `WITH before AS (SELECT id, run_owner FROM deployments WHERE id = $1 FOR UPDATE)
+       UPDATE deployments d
+          SET run_owner = $2,
+              resume_count = d.resume_count + (before.run_owner IS NOT NULL)::int,
+              last_resumed_at = CASE WHEN before.run_owner IS NOT NULL THEN now() ELSE d.last_resumed_at END
+         FROM before
+        WHERE d.id = before.id AND d.status NOT IN (${sqlList(FINAL_DEPLOYMENT_STATUSES)})
+       RETURNING before.run_owner AS previous`,
+      [deploymentId, owner],
+    );
+    const previous = rows[0]?.previous ?? null;
+    return previous === null ? null : { previousOwner: previous };
+  }
+
+  async releaseRun(deploymentId: number, owner: string): Promise<void> {
+    await this.dataSource
+      .getRepository(DeploymentEntity)
+      .update({ id: deploymentId, runOwner: owner }, { runOwner: null });
   }
 
   async teamOf(deploymentId: number): Promise<number | null> {

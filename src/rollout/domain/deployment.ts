@@ -120,6 +120,9 @@ export interface DeploymentView extends RollingUpdateOptions {
   completedBatches: number;
   failedBatches: number;
   failureReason: string | null;
+  /** How often a worker took the rollout over after another stopped, and when last. */
+  resumeCount: number;
+  lastResumedAt: string | null;
   createdAt: string;
   startedAt: string | null;
   completedAt: string | null;

@@ -41,16 +41,29 @@ export class RollingUpdateStrategy {
     const onCancel = () => cancel.abort();
     if (watch.signal.aborted) onCancel();
     watch.signal.addEventListener('abort', onCancel, { once: true });
+    const owner = this.deps.settings.workerId;
     try {
-      await this.loop(deploymentId, cancel);
+      const claim = await this.store.claimRun(deploymentId, owner);
+      await this.loop(deploymentId, cancel, claim?.previousOwner ?? null);
+      // Ended (finished or paused): the next run of it starts afresh. A run that threw keeps its mark, so
+      // the worker that retries or takes it over counts a resume.
+      await this.store.releaseRun(deploymentId, owner);
     } finally {
       watch.signal.removeEventListener('abort', onCancel);
       watch.close();
     }
   }
 
-  private async loop(deploymentId: number, cancel: AbortController): Promise<void> {
+  private async loop(
+    deploymentId: number,
+    cancel: AbortController,
+    previousOwner: string | null,
+  ): Promise<void> {
     const recorder = new RolloutRecorder(this.store, this.events, deploymentId);
+    if (previousOwner !== null) {
+      const { resumeCount } = await recorder.deployment({});
+      await recorder.note('resumed', takeoverNote(this.deps.settings.workerId, previousOwner, resumeCount));
+    }
     const monitor = new InstanceMonitor(this.clock);
     try {
       await this.steps(deploymentId, cancel, recorder, monitor);
@@ -222,4 +235,13 @@ export class RollingUpdateStrategy {
       reason ?? `Deployment ${status.replace(/_/g, ' ')}`,
     );
   }
+}
+
+/** The timeline's note when a worker continues a rollout whose previous run never ended. */
+function takeoverNote(owner: string, previousOwner: string, resumeCount: number): string {
+  const who =
+    owner === previousOwner
+      ? `Worker ${owner} resumed the rollout after its previous attempt stopped`
+      : `Worker ${owner} took over the rollout from worker ${previousOwner}`;
+  return `${who}; continuing from the database (resume ${resumeCount})`;
 }

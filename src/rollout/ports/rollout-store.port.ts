@@ -43,7 +43,14 @@ export interface PlannedBatch {
 
 /** The deployment-level steps the engine records besides instance phases. */
 export type RolloutStep =
-  'started' | 'waiting' | 'paused' | 'batch_cancelled' | 'fleet_rollback' | 'not_answering' | 'finished';
+  | 'started'
+  | 'waiting'
+  | 'paused'
+  | 'batch_cancelled'
+  | 'fleet_rollback'
+  | 'not_answering'
+  | 'resumed'
+  | 'finished';
 
 export interface RolloutEventRecord {
   deploymentId: number;
@@ -75,6 +82,14 @@ export abstract class RolloutStore {
   abstract appendEvent(event: RolloutEventRecord): Promise<number>;
   /** Watches for `POST /api/deployments/:id/cancel` while the rollout runs, so a long wait can end at once. */
   abstract watchCancel(deploymentId: number): CancelWatch;
+  /**
+   * Marks `owner` as the worker running the rollout. When another owner was marked (its run never ended:
+   * killed, stopped, or its attempt failed), counts a resume and answers that owner; null otherwise, and
+   * null without a change when the deployment is already final.
+   */
+  abstract claimRun(deploymentId: number, owner: string): Promise<{ previousOwner: string } | null>;
+  /** The run of `owner` ended (finished or paused): the next worker starts afresh, not as a takeover. */
+  abstract releaseRun(deploymentId: number, owner: string): Promise<void>;
   /** The team owning the deployment's application (read from the database); null when it is gone. */
   abstract teamOf(deploymentId: number): Promise<number | null>;
 }

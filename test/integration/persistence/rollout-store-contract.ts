@@ -352,6 +352,8 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
           'completedBatches',
           'failedBatches',
           'failureReason',
+          'resumeCount',
+          'lastResumedAt',
           'createdAt',
           'startedAt',
           'completedAt',
@@ -458,6 +460,35 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
         expect(error).toBeInstanceOf(NotFoundError);
         expect(error).toMatchObject({ message: `deployment ${GONE} does not exist` });
         expect(await s.store.loadContext(s.deploymentId)).toEqual(before);
+      });
+    });
+
+    describe('claimRun and releaseRun', () => {
+      it('answers the owner whose run never ended, counts the resume, and starts afresh once released', async () => {
+        const s = await makeStore(seed());
+        expect(await s.store.claimRun(s.deploymentId, 'host-a#1')).toBeNull();
+        let view = await s.store.updateDeployment(s.deploymentId, {});
+        expect(view).toMatchObject({ resumeCount: 0, lastResumedAt: null });
+
+        expect(await s.store.claimRun(s.deploymentId, 'host-b#2')).toEqual({ previousOwner: 'host-a#1' });
+        view = await s.store.updateDeployment(s.deploymentId, {});
+        expect(view.resumeCount).toBe(1);
+        expect(view.lastResumedAt).toMatch(ISO);
+
+        // Only the current owner's release counts.
+        await s.store.releaseRun(s.deploymentId, 'host-a#1');
+        expect(await s.store.claimRun(s.deploymentId, 'host-c#3')).toEqual({ previousOwner: 'host-b#2' });
+        await s.store.releaseRun(s.deploymentId, 'host-c#3');
+        expect(await s.store.claimRun(s.deploymentId, 'host-d#4')).toBeNull();
+        expect((await s.store.updateDeployment(s.deploymentId, {})).resumeCount).toBe(2);
+      });
+
+      it('changes nothing on a deployment that is over', async () => {
+        const s = await makeStore(seed());
+        await s.store.claimRun(s.deploymentId, 'host-a#1');
+        await s.store.updateDeployment(s.deploymentId, { status: 'completed' });
+        expect(await s.store.claimRun(s.deploymentId, 'host-b#2')).toBeNull();
+        expect((await s.store.updateDeployment(s.deploymentId, {})).resumeCount).toBe(0);
       });
     });
 

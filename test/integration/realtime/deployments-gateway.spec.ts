@@ -42,6 +42,8 @@ function deploymentView(id: number, applicationId: number, status: DeploymentVie
     completedBatches: 0,
     failedBatches: 0,
     failureReason: null,
+    resumeCount: 0,
+    lastResumedAt: null,
     createdAt: new Date(0).toISOString(),
     startedAt: null,
     completedAt: null,

@@ -1,0 +1,52 @@
+import { setup } from '../../../test/fakes/rollout-harness';
+
+const notes = (t: ReturnType<typeof setup>) =>
+  t.store.events.filter((e) => e.type === 'resumed').map((e) => e.message);
+
+describe('a rollout taken over from a worker whose run never ended', () => {
+  it('counts nothing on a first run and leaves no owner behind once it ends', async () => {
+    const t = setup();
+    await t.run();
+    expect(t.store.deployment).toMatchObject({ status: 'completed', resumeCount: 0, lastResumedAt: null });
+    expect(t.store.runOwner).toBeNull();
+    expect(notes(t)).toEqual([]);
+  });
+
+  it('counts a resume, names both workers in the timeline and tells subscribers', async () => {
+    const t = setup({ deployment: { status: 'in_progress' } });
+    t.store.runOwner = 'web-old#41';
+    await t.run();
+    expect(t.store.deployment.resumeCount).toBe(1);
+    expect(t.store.deployment.lastResumedAt).not.toBeNull();
+    expect(notes(t)).toEqual([
+      `Worker ${t.settings.workerId} took over the rollout from worker web-old#41; continuing from the database (resume 1)`,
+    ]);
+    const updates = t.events.emitted.filter((e) => e.name === 'deployment.updated');
+    expect(updates[0]?.payload).toMatchObject({ resumeCount: 1 });
+    expect(t.store.runOwner).toBeNull();
+  });
+
+  it('keeps its mark when a run throws, so the retry counts as a resume of its own', async () => {
+    const t = setup();
+    const append = t.store.appendEvent.bind(t.store);
+    let failures = 1;
+    t.store.appendEvent = (event) =>
+      failures-- > 0 ? Promise.reject(new Error('database gone')) : append(event);
+    await expect(t.run()).rejects.toThrow('database gone');
+    expect(t.store.runOwner).toBe(t.settings.workerId);
+
+    await t.run();
+    expect(t.store.deployment).toMatchObject({ status: 'completed', resumeCount: 1 });
+    expect(notes(t)).toEqual([
+      `Worker ${t.settings.workerId} resumed the rollout after its previous attempt stopped; continuing from the database (resume 1)`,
+    ]);
+  });
+
+  it('does not touch a deployment that is already over', async () => {
+    const t = setup({ deployment: { status: 'completed' } });
+    t.store.runOwner = 'web-old#41';
+    await t.run();
+    expect(t.store.deployment.resumeCount).toBe(0);
+    expect(notes(t)).toEqual([]);
+  });
+});
