@@ -138,6 +138,21 @@ describe('a start-first batch: the new container beside the old one, no server l
     expect(t.store.deployment.status).toBe('completed');
     expect(t.lb.calls[0]).toBe('add web-1,web-2 → [web-1,web-2]');
     expect(t.docker.container('web-1', 'shop')).toMatchObject({ image: `${IMAGE}:v2`, hostPort: 8080 });
+    expect(t.events.phases(1)).toEqual(['pulling', 'starting', 'health_checking', 'healthy', 'in_rotation']);
+  });
+
+  it('swaps in place a server recorded in rotation whose container is stopped, without a load balancer change', async () => {
+    const t = setup({ servers: 2, deployment: startFirst });
+    t.docker.seed('web-1', 'shop', `${IMAGE}:v1`, false, 8080);
+    await t.run();
+    expect(t.lb.calls).toEqual(['move web-2:8081 → [web-1,web-2]']);
+    expect(t.docker.container('web-1', 'shop')).toMatchObject({
+      image: `${IMAGE}:v2`,
+      running: true,
+      hostPort: 8080,
+    });
+    expect(t.events.phases(1)).toEqual(['pulling', 'starting', 'health_checking', 'healthy', 'in_rotation']);
+    expect(t.store.instances.get(1)).toMatchObject({ tag: 'v2', hostPort: 8080, inRotation: true });
   });
 
   it('finishes a start beside that a crash left half-done: the reused next container is not started twice', async () => {

@@ -64,17 +64,18 @@ export async function startFirstSteps(pass: RolloutPass, batch: BatchRecord): Pr
   const healthyBeside = results.filter((r) => r.healthy && besides.has(r.serverId));
   const healthyOthers = results.filter((r) => r.healthy && !besides.has(r.serverId));
   await moveToNew(pass, n, healthyBeside, besides);
+  const joining = healthyOthers.filter((r) => !fleet.instance(r.serverId).inRotation);
   try {
     await pass.rotation.putBack(
-      healthyOthers.filter((r) => !fleet.instance(r.serverId).inRotation).map((r) => r.serverId),
+      joining.map((r) => r.serverId),
       n,
     );
   } catch (error) {
-    for (const result of healthyOthers) fail(result, putBackFailedReason(server(pass, result), error));
+    for (const result of joining) fail(result, putBackFailedReason(server(pass, result), error));
   }
-  for (const result of healthyOthers.filter((r) => r.healthy)) {
-    if (fleet.instance(result.serverId).inRotation)
-      await recorder.phase(n, result.serverId, 'in_rotation', 'In rotation');
+  // Swapped in place while in rotation (nothing served): they never left it; putBack announced the others.
+  for (const result of healthyOthers.filter((r) => !joining.includes(r))) {
+    await recorder.phase(n, result.serverId, 'in_rotation', 'In rotation');
   }
   return results;
 }
