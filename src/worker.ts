@@ -6,10 +6,10 @@ import { WorkerModule } from './worker/worker.module';
 
 /**
  * The BullMQ worker: no HTTP port. On SIGTERM/SIGINT Nest closes the application: RolloutProcessor
- * stops taking jobs and waits for the running rollouts to finish (give it a long stop grace period),
- * then the Postgres and Redis connections close. Killed before that, a running rollout stalls and is
- * resumed from Postgres by another worker (or this one, restarted) once its lock expires. A second
- * signal during the wait ends the process at once.
+ * stops taking jobs, each running rollout finishes the step it is in and goes back to the queue for
+ * another worker, then the Postgres and Redis connections close. Killed before that, a running rollout
+ * stalls and is resumed from Postgres by another worker (or this one, restarted) once its lock expires. A
+ * second signal during the wait ends the process at once.
  */
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();

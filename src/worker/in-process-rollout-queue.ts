@@ -44,6 +44,8 @@ export class InProcessRolloutQueue
   private readonly concurrency: number;
   private failed = 0;
   private closing = false;
+  /** Aborted at shutdown: running rollouts stop after their current step; the next start resumes them. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly strategy: RollingUpdateStrategy,
@@ -82,15 +84,19 @@ export class InProcessRolloutQueue
     for (const id of ids) await this.enqueue(id);
   }
 
-  /** Takes nothing new and waits for the running rollouts; killed first, they resume at the next start. */
+  /**
+   * Takes nothing new; the running rollouts finish the step they are in and stop there, to resume at the
+   * next start (as they do when killed first).
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
     for (const timer of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
     if (this.active.size > 0) {
       this.logger.warn(
         { deploymentIds: [...this.active.keys()] },
-        'waiting for the running rollouts to finish (a second signal stops at once; they resume at the next start)',
+        'waiting for the running rollouts to finish their current step (a second signal stops at once; they resume at the next start)',
       );
     }
     await Promise.allSettled(this.active.values());
@@ -130,7 +136,7 @@ export class InProcessRolloutQueue
       holdsSlot = teamId !== null;
       this.attemptsMade.set(deploymentId, attempt);
       this.logger.log({ deploymentId, attempt }, 'rollout started');
-      await this.strategy.run(deploymentId);
+      await this.strategy.run(deploymentId, this.stopping.signal);
       this.attemptsMade.delete(deploymentId);
     } catch (error) {
       await this.onFailure(deploymentId, attempt, error);

@@ -4,7 +4,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DelayedError, type Job, Worker, type WorkerOptions } from 'bullmq';
+import { DelayedError, type Job, WaitingError, Worker, type WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { DEPLOYMENTS_QUEUE, parseRollingUpdateJobData } from '../infra/queue/queue.constants';
 import { bullmqOptions } from '../infra/queue/redis-options';
@@ -41,6 +41,8 @@ export class RolloutProcessor implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger(RolloutProcessor.name);
   readonly worker: Worker;
   readonly teamSlots: TeamSlots;
+  /** Aborted at shutdown: running rollouts stop after their current step and go back to the queue. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly strategy: RollingUpdateStrategy,
@@ -73,7 +75,13 @@ export class RolloutProcessor implements OnApplicationBootstrap, BeforeApplicati
     }
     try {
       this.logger.log({ deploymentId, jobId: job.id, attempt: job.attemptsMade + 1 }, 'rollout started');
-      await this.strategy.run(deploymentId);
+      const end = await this.strategy.run(deploymentId, this.stopping.signal);
+      if (end === 'handed_off') {
+        // Back to waiting at once, its lock released: another worker takes it now, not once the lock expires.
+        this.logger.log({ deploymentId, jobId: job.id }, 'rollout handed off: this worker is shutting down');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
     } finally {
       if (teamId !== null) this.teamSlots.release(teamId);
     }
@@ -85,10 +93,13 @@ export class RolloutProcessor implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
-   * Runs before Postgres and Redis clients close: stop taking jobs and wait for the active ones. If the
-   * process is killed first, the jobs stall and another worker resumes them.
+   * Runs before Postgres and Redis clients close: stop taking jobs; each running rollout finishes the step
+   * it is in (a batch, or cuts the wait before the next one), notes where it stopped and goes back to the
+   * queue for another worker. If the process is killed first, the jobs stall and another worker resumes
+   * them once their lock expires.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
     await this.worker.close();
   }
 

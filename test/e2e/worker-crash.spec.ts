@@ -10,13 +10,14 @@ import {
   rollOut,
   servedTag,
   startHaproxyShop,
+  underHaproxyLoad,
   type HaproxyShop,
 } from './support/scenario';
 import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
 
-describe('a worker killed in the middle of a batch', () => {
+describe('a worker killed or stopped in the middle of a batch', () => {
   let shop: HaproxyShop;
   let stack: Stack;
   let fleet: Fleet;
@@ -94,6 +95,69 @@ describe('a worker killed in the middle of a batch', () => {
       const containers = await fleet.runningContainers(host);
       expect(containers.map((c) => c.image)).toEqual([`${IMAGE}:v2`]);
     }
+    expect(traffic.failed).toBe(0);
+    expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
+  });
+
+  it('on SIGTERM finishes its batch, hands the job back at once and another worker goes on from the next one', async () => {
+    const shutdown: { done: Promise<void> | null; stateAfterExit: string | null; exitMs: number } = {
+      done: null,
+      stateAfterExit: null,
+      exitMs: 0,
+    };
+    let deploymentId = 0;
+    const stopDuringSecondBatch = (event: ReceivedEvent) => {
+      if (event.name === 'deployment.updated') deploymentId = Number(event.payload.id);
+      if (shutdown.done || event.name !== 'instance.updated') return;
+      if (event.payload.batchNumber === 2 && event.payload.phase === 'starting') {
+        shutdown.done = (async () => {
+          const started = Date.now();
+          await stack.stopWorker('SIGTERM');
+          shutdown.exitMs = Date.now() - started;
+          // Before any other worker runs: the job must already be back in the queue, not locked.
+          shutdown.stateAfterExit = await stack.jobState(deploymentId);
+          stack.startWorker();
+        })();
+      }
+    };
+    const { result, traffic, haproxyErrors } = await underHaproxyLoad(
+      haproxy,
+      'worker SIGTERM mid-batch',
+      () =>
+        rollOut(
+          stack,
+          applicationId,
+          'v3',
+          { batchSize: 1, batchSizeIsPercentage: false, minimumHealthyInstances: 1, waitInterval: 1 },
+          180_000,
+          stopDuringSecondBatch,
+        ),
+    );
+    await shutdown.done;
+    const { deployment, batches, events } = result;
+    report('worker SIGTERM: exit and job state', { exitMs: shutdown.exitMs, state: shutdown.stateAfterExit });
+
+    expect(shutdown.done).not.toBeNull();
+    expect(shutdown.stateAfterExit).toBe('waiting');
+    expect(deployment).toMatchObject({ status: 'completed', completedBatches: 3, resumeCount: 1 });
+    expect(batches.map((b) => b.status)).toEqual(['completed', 'completed', 'completed']);
+    // The stopping worker finished batch 2 itself: nothing was pulled twice.
+    for (const id of serverIds) expect(phasesOf(events, id).filter((p) => p === 'pulling')).toHaveLength(1);
+    const timeline = await stack.call<{ phase: string; message: string }[]>(
+      'GET',
+      `/api/deployments/${deployment.id}/events?afterId=0`,
+    );
+    const notes = timeline.filter((e) => ['handed_off', 'resumed'].includes(e.phase));
+    expect(notes.map((e) => [e.phase, e.message])).toEqual([
+      [
+        'handed_off',
+        expect.stringMatching(
+          /^Worker \S+#\d+ is shutting down: stopped before batch 3; another worker continues/,
+        ),
+      ],
+      ['resumed', expect.stringMatching(/^Worker \S+#\d+ took over the rollout from worker \S+#\d+;/)],
+    ]);
+    for (const host of fleet.hosts.slice(0, 3)) expect(await servedTag(host)).toBe('v3');
     expect(traffic.failed).toBe(0);
     expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
   });

@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { SshRemoteExecutor } from '../../src/infra/ssh/ssh-remote-executor';
 import { HostKeyPinning } from '../../src/rollout/ports';
 import { Fleet, FleetHost, startFleet } from './fleet';
@@ -31,6 +32,29 @@ function get(url: string, agent?: Agent): Promise<HttpAnswer> {
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** Sends one raw GET and reports, after `ms`, whether the connection was accepted and what came back. */
+function rawExchange(
+  address: string,
+  port: number,
+  ms: number,
+): Promise<{ received: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: address, port });
+    let received = '';
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('close', () => (closed = true));
+    socket.on('error', reject);
+    socket.on('connect', () => {
+      socket.write(`GET / HTTP/1.1\r\nHost: ${address}:${port}\r\n\r\n`);
+      setTimeout(() => {
+        resolve({ received, closed });
+        socket.destroy();
+      }, ms);
+    });
   });
 }
 
@@ -194,6 +218,49 @@ describe('test fleet: the docker stand-in over real SSH', () => {
     );
     expect(answer.body.tag).toBe('v3-slow1');
     await docker('rm -f slow');
+  });
+
+  it('fails a pull like a full disk for a nospace tag, and stores no image', async () => {
+    const pull = await docker('pull ghcr.io/acme/shop:v4-nospace');
+    expect(pull.exitCode).toBe(1);
+    expect(pull.stdout).toMatch(
+      /^v4-nospace: Pulling from ghcr\.io\/acme\/shop\n[0-9a-f]{12}: Pulling fs layer\n/,
+    );
+    expect(pull.stderr).toMatch(
+      /^failed to register layer: write \/var\/lib\/docker\/overlay2\/[0-9a-f]{64}\/diff\/\S+: no space left on device\n$/,
+    );
+    expect(await docker('image inspect ghcr.io/acme/shop:v4-nospace')).toMatchObject({
+      exitCode: 1,
+      stderr: 'Error: No such image: ghcr.io/acme/shop:v4-nospace\n',
+    });
+    const run = await docker('run -d --name full -p 18097:3000 ghcr.io/acme/shop:v4-nospace');
+    expect(run.exitCode).toBe(125);
+    expect(run.stderr).toContain('no space left on device');
+    expect(await fleet.runningContainers(host)).toEqual([]);
+  });
+
+  it('keeps a hang tag connected and silent, and answers a lateN tag only after N seconds', async () => {
+    await docker('run -d --name hang -p 18095:3000 ghcr.io/acme/shop:v5-hang');
+    await docker('run -d --name late -p 18096:3000 ghcr.io/acme/shop:v5-late1');
+    // Accepted (no ECONNREFUSED once it listens), kept open, never answered.
+    const hung = await eventually(
+      () => rawExchange('127.0.21.11', 18095, 1500),
+      (r) => !(r instanceof Error),
+    );
+    expect(hung).toEqual({ received: '', closed: false });
+    const early = await eventually(
+      () => rawExchange('127.0.21.11', 18096, 300),
+      (r) => !(r instanceof Error),
+    );
+    expect(early).toEqual({ received: '', closed: false });
+    const started = Date.now();
+    const answer = await get('http://127.0.21.11:18096/health');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(answer).toEqual({
+      status: 200,
+      body: { host: 'host11', image: 'ghcr.io/acme/shop', tag: 'v5-late1', name: 'late' },
+    });
+    await docker('rm -f hang late');
   });
 
   it('finishes in-flight keep-alive requests on stop, then exits 0', async () => {

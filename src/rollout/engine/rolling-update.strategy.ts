@@ -2,7 +2,7 @@ import type { Clock } from '../../common/clock';
 import { type DeploymentStatus, FINAL_DEPLOYMENT_STATUSES } from '../domain';
 import { abandonedReason, finishReason } from '../planning/reasons';
 import { planStart } from '../planning/start';
-import { nextStep, trailingFailures } from '../planning/transitions';
+import { nextStep, type RolloutStep, trailingFailures } from '../planning/transitions';
 import type { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from '../ports';
 import { deployBatch } from './batch';
 import { InstanceMonitor } from './instance-monitor';
@@ -34,8 +34,13 @@ export class RollingUpdateStrategy {
     this.deps = { store, executor, probe, loadBalancer, clock, settings };
   }
 
-  /** Rolls the deployment out (or on, from where a previous worker left it) until it is finished. */
-  async run(deploymentId: number): Promise<void> {
+  /**
+   * Rolls the deployment out (or on, from where a previous worker left it) until it is finished or paused:
+   * `ended`. When `stop` aborts (the worker shuts down), the step under way (a batch, the wait before the
+   * next one) ends as usual and the run stops there, noted, without ending the deployment: `handed_off`,
+   * for another worker to continue at once.
+   */
+  async run(deploymentId: number, stop?: AbortSignal): Promise<RunEnd> {
     const cancel = new AbortController();
     const watch = this.store.watchCancel(deploymentId);
     const onCancel = () => cancel.abort();
@@ -44,10 +49,11 @@ export class RollingUpdateStrategy {
     const owner = this.deps.settings.workerId;
     try {
       const claim = await this.store.claimRun(deploymentId, owner);
-      await this.loop(deploymentId, cancel, claim?.previousOwner ?? null);
-      // Ended (finished or paused): the next run of it starts afresh. A run that threw keeps its mark, so
-      // the worker that retries or takes it over counts a resume.
-      await this.store.releaseRun(deploymentId, owner);
+      const end = await this.loop(deploymentId, cancel, claim?.previousOwner ?? null, stop);
+      // Ended (finished or paused): the next run of it starts afresh. A run handed off or one that threw
+      // keeps its mark, so the worker that continues it counts a resume.
+      if (end === 'ended') await this.store.releaseRun(deploymentId, owner);
+      return end;
     } finally {
       watch.signal.removeEventListener('abort', onCancel);
       watch.close();
@@ -58,7 +64,8 @@ export class RollingUpdateStrategy {
     deploymentId: number,
     cancel: AbortController,
     previousOwner: string | null,
-  ): Promise<void> {
+    stop: AbortSignal | undefined,
+  ): Promise<RunEnd> {
     const recorder = new RolloutRecorder(this.store, this.events, deploymentId);
     if (previousOwner !== null) {
       const { resumeCount } = await recorder.deployment({});
@@ -66,7 +73,7 @@ export class RollingUpdateStrategy {
     }
     const monitor = new InstanceMonitor(this.clock);
     try {
-      await this.steps(deploymentId, cancel, recorder, monitor);
+      return await this.steps(deploymentId, cancel, recorder, monitor, stop);
     } finally {
       monitor.end();
     }
@@ -77,7 +84,8 @@ export class RollingUpdateStrategy {
     cancel: AbortController,
     recorder: RolloutRecorder,
     monitor: InstanceMonitor,
-  ): Promise<void> {
+    stop: AbortSignal | undefined,
+  ): Promise<RunEnd> {
     let waitBeforeNextBatch = false;
     for (;;) {
       const context = await this.store.loadContext(deploymentId);
@@ -100,11 +108,18 @@ export class RollingUpdateStrategy {
         autoRollbackOnFailure: deployment.autoRollbackOnFailure,
         batches: context.batches,
       });
+      if (stop?.aborted && HANDED_OFF_BEFORE.includes(step.kind)) {
+        await recorder.note(
+          'handed_off',
+          `Worker ${this.deps.settings.workerId} is shutting down: stopped before ${describeStep(step)}; another worker continues from here`,
+        );
+        return 'handed_off';
+      }
       switch (step.kind) {
         case 'done':
-          return;
+          return 'ended';
         case 'start':
-          if (!(await this.start(pass))) return;
+          if (!(await this.start(pass))) return 'ended';
           break;
         case 'pause':
           await recorder.deployment({ status: 'paused', pauseRequestedAt: null });
@@ -112,31 +127,31 @@ export class RollingUpdateStrategy {
             'paused',
             `Paused before batch ${step.beforeBatch} of ${deployment.totalBatches}; resume to go on`,
           );
-          return;
+          return 'ended';
         case 'run_batch': {
           if (waitBeforeNextBatch && deployment.waitInterval > 0) {
             await recorder.note(
               'waiting',
               `Waiting ${deployment.waitInterval}s before batch ${step.batchNumber}`,
             );
-            // A cancel ends the wait (the next pass reads it and finishes `cancelled`), and so does an
-            // updated instance found unhealthy (the next pass fails its batch).
+            // A cancel ends the wait (the next pass reads it and finishes `cancelled`), and so do an
+            // updated instance found unhealthy (the next pass fails its batch) and a shutdown (it hands off).
             await this.clock.sleep(
               deployment.waitInterval * 1000,
-              AbortSignal.any([cancel.signal, monitor.foundSignal]),
+              AbortSignal.any([cancel.signal, monitor.foundSignal, ...(stop ? [stop] : [])]),
             );
             waitBeforeNextBatch = false;
             continue;
           }
           const batch = context.batches.find((b) => b.batchNumber === step.batchNumber)!;
           const outcome = await deployBatch(pass, batch);
-          if (outcome === 'stop') return;
+          if (outcome === 'stop') return 'ended';
           if (outcome === 'cancelled') {
             // At once, not through the planner: a batch restored because of the cancel counts as failed
             // and must not start a fleet rollback.
             const settled = await this.store.loadContext(deploymentId);
             await this.finish(new RolloutPass(settled, recorder, this.deps, cancel.signal), 'cancelled');
-            return;
+            return 'ended';
           }
           // The gate: a durable request, so a worker that dies right now still pauses when it resumes.
           if (deployment.pauseAfterEachBatch) await recorder.deployment({ pauseRequestedAt: pass.now() });
@@ -146,10 +161,10 @@ export class RollingUpdateStrategy {
         case 'fleet_rollback':
           monitor.end();
           await rollbackFleet(pass, step.cause);
-          return;
+          return 'ended';
         case 'finish':
           await this.finish(pass, step.status, step.cause);
-          return;
+          return 'ended';
       }
     }
   }
@@ -236,6 +251,17 @@ export class RollingUpdateStrategy {
     );
   }
 }
+
+/** What a worker that shuts down does not start: the steps that may take long. */
+const HANDED_OFF_BEFORE: readonly RolloutStep['kind'][] = ['start', 'run_batch', 'fleet_rollback'];
+
+function describeStep(step: RolloutStep): string {
+  if (step.kind === 'run_batch') return `batch ${step.batchNumber}`;
+  return step.kind === 'fleet_rollback' ? 'the fleet rollback' : 'the rollout started';
+}
+
+/** `ended`: finished or paused; `handed_off`: stopped between steps for another worker to continue. */
+export type RunEnd = 'ended' | 'handed_off';
 
 /** The timeline's note when a worker continues a rollout whose previous run never ended. */
 function takeoverNote(owner: string, previousOwner: string, resumeCount: number): string {

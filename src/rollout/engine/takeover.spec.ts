@@ -49,4 +49,28 @@ describe('a rollout taken over from a worker whose run never ended', () => {
     expect(t.store.deployment.resumeCount).toBe(0);
     expect(notes(t)).toEqual([]);
   });
+
+  it('hands off at shutdown after the step under way, and the next worker continues from there', async () => {
+    const t = setup({ deployment: { waitInterval: 30 } });
+    const stop = new AbortController();
+    // The shutdown arrives during the wait after batch 1: the wait ends and no batch 2 is started.
+    t.clock.onSleep = (ms) => {
+      if (ms === 30_000) stop.abort();
+    };
+    expect(await t.strategy.run(7, stop.signal)).toBe('handed_off');
+    expect(t.store.batches.map((b) => b.status)).toEqual(['completed', 'pending']);
+    expect(t.store.deployment.status).toBe('in_progress');
+    expect(t.store.events.filter((e) => e.type === 'handed_off').map((e) => e.message)).toEqual([
+      `Worker ${t.settings.workerId} is shutting down: stopped before batch 2; another worker continues from here`,
+    ]);
+    expect(t.store.runOwner).toBe(t.settings.workerId);
+
+    t.clock.onSleep = null;
+    t.settings.workerId = 'web-next#2';
+    expect(await t.strategy.run(7)).toBe('ended');
+    expect(t.store.deployment).toMatchObject({ status: 'completed', resumeCount: 1 });
+    expect(notes(t)).toEqual([
+      expect.stringMatching(/^Worker web-next#2 took over the rollout from worker \S+#\d+; continuing/),
+    ]);
+  });
 });

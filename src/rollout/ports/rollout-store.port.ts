@@ -50,6 +50,7 @@ export type RolloutStep =
   | 'fleet_rollback'
   | 'not_answering'
   | 'resumed'
+  | 'handed_off'
   | 'finished';
 
 export interface RolloutEventRecord {

@@ -1,7 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { io, Socket } from 'socket.io-client';
+import { DEPLOYMENTS_QUEUE, deploymentJobId } from '../../../src/infra/queue/queue.constants';
+import { redisOptionsFromUrl } from '../../../src/infra/queue/redis-options';
 import { createTestDatabase, TestDatabase } from '../../integration/support/database';
 import { freePort } from '../../support/net';
 import { deleteKeys, TEST_REDIS_URL } from '../../support/redis';
@@ -27,6 +30,11 @@ export interface Stack {
   socket(): Promise<Socket>;
   /** Stops and starts the worker process (a crash when `signal` is SIGKILL). */
   restartWorker(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the worker process and waits for it to exit; `startWorker` starts a new one. */
+  stopWorker(signal?: NodeJS.Signals): Promise<void>;
+  startWorker(): void;
+  /** The BullMQ state of a deployment's job (`waiting`, `active`, `completed`, …). */
+  jobState(deploymentId: number): Promise<string>;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -150,6 +158,23 @@ export async function startStack(): Promise<Stack> {
     async restartWorker(signal: NodeJS.Signals = 'SIGTERM') {
       await stopProcess(worker, signal);
       worker = startProcess('worker.js', env, log, 'worker');
+    },
+    async stopWorker(signal: NodeJS.Signals = 'SIGTERM') {
+      await stopProcess(worker, signal);
+    },
+    startWorker() {
+      worker = startProcess('worker.js', env, log, 'worker');
+    },
+    async jobState(deploymentId: number) {
+      const queue = new Queue(DEPLOYMENTS_QUEUE, {
+        connection: { ...redisOptionsFromUrl(TEST_REDIS_URL), maxRetriesPerRequest: null },
+        prefix,
+      });
+      try {
+        return await queue.getJobState(deploymentJobId(deploymentId));
+      } finally {
+        await queue.close();
+      }
     },
     logs,
     async stop() {

@@ -1,7 +1,9 @@
 'use strict';
 // The process behind one stand-in container. Its behaviour comes from the image tag:
 // "broken" answers 500, "slow"/"slowN" listens after 3/N seconds, "crash" exits 1 at once, "die"/"dieN"
-// answers healthy, then exits 1 two/N seconds after it started listening (a crash loop's first round).
+// answers healthy, then exits 1 two/N seconds after it started listening (a crash loop's first round),
+// "hang" listens and accepts connections but never answers a request (a deadlocked process), "lateN"
+// answers every request only N seconds after it arrived (a health endpoint stuck behind a slow dependency).
 // argv: STATE_DIR CONTAINER_ID (the id in the command line lets the CLI and the fleet recognise it).
 const fs = require('fs');
 const http = require('http');
@@ -38,6 +40,10 @@ const broken = tag.includes('broken');
 const slow = /slow(\d+)?/.exec(tag);
 const listenDelayMs = slow ? Number(slow[1] || 3) * 1000 : 0;
 const dies = /die(\d+)?/.exec(tag);
+const hangs = tag.includes('hang');
+// Digits required: "latest" is an ordinary tag.
+const late = /late(\d+)/.exec(tag);
+const lateMs = late ? Number(late[1]) * 1000 : 0;
 let closing = false;
 let listening = false;
 
@@ -55,22 +61,29 @@ function envAnswer(req, res) {
   return true;
 }
 
+function answer(req, res) {
+  if (envAnswer(req, res)) return;
+  // `?delayMs=N` keeps a request in flight, to observe draining.
+  const delay = Number(new URL(req.url, 'http://x').searchParams.get('delayMs') || 0);
+  setTimeout(
+    () => {
+      const body = JSON.stringify(broken ? { ...identity, error: 'broken' } : identity);
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      if (closing) headers.connection = 'close';
+      res.writeHead(broken ? 500 : 200, headers);
+      res.end(body);
+    },
+    Math.min(delay, 60_000),
+  );
+}
+
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    if (envAnswer(req, res)) return;
-    // `?delayMs=N` keeps a request in flight, to observe draining.
-    const delay = Number(new URL(req.url, 'http://x').searchParams.get('delayMs') || 0);
-    setTimeout(
-      () => {
-        const body = JSON.stringify(broken ? { ...identity, error: 'broken' } : identity);
-        const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-        if (closing) headers.connection = 'close';
-        res.writeHead(broken ? 500 : 200, headers);
-        res.end(body);
-      },
-      Math.min(delay, 60_000),
-    );
+    // The connection stays open and the request unanswered until the client gives up.
+    if (hangs) return;
+    if (lateMs > 0) setTimeout(() => answer(req, res), lateMs);
+    else answer(req, res);
   });
   res.on('finish', () => {
     if (closing) setImmediate(() => server.closeIdleConnections());
@@ -101,10 +114,13 @@ if (port) {
       listening = true;
       log(`${identity.image}:${tag} (${identity.name}) listening on ${env.FLEET_LISTEN_ADDRESS}:${port}`);
       if (dies) {
-        setTimeout(() => {
-          console.error(`${identity.image}:${tag} died`);
-          exit(1);
-        }, Number(dies[1] || 2) * 1000);
+        setTimeout(
+          () => {
+            console.error(`${identity.image}:${tag} died`);
+            exit(1);
+          },
+          Number(dies[1] || 2) * 1000,
+        );
       }
     });
   }, listenDelayMs);

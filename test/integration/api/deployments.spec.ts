@@ -89,6 +89,8 @@ describe('/api/deployments', () => {
       completedBatches: 0,
       failedBatches: 0,
       failureReason: null,
+      resumeCount: 0,
+      lastResumedAt: null,
       createdAt: expect.any(String) as string,
       startedAt: null,
       completedAt: null,
