@@ -76,6 +76,14 @@ export class RolloutProcessor implements OnApplicationBootstrap, BeforeApplicati
     try {
       this.logger.log({ deploymentId, jobId: job.id, attempt: job.attemptsMade + 1 }, 'rollout started');
       const end = await this.strategy.run(deploymentId, this.stopping.signal);
+      if (end === 'fenced') {
+        // Its lock had lapsed and another worker holds the job now: leave it to that one.
+        this.logger.warn(
+          { deploymentId, jobId: job.id },
+          'rollout taken over by another worker; stopped here',
+        );
+        return;
+      }
       if (end === 'handed_off') {
         // Back to waiting at once, its lock released: another worker takes it now, not once the lock expires.
         this.logger.log({ deploymentId, jobId: job.id }, 'rollout handed off: this worker is shutting down');

@@ -161,4 +161,50 @@ describe('a worker killed or stopped in the middle of a batch', () => {
     expect(traffic.failed).toBe(0);
     expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
   });
+
+  it('when only slow (its lock lapsed), is fenced off by the worker that took over and does nothing twice', async () => {
+    const race: { paused: boolean; resumed: boolean } = { paused: false, resumed: false };
+    const freezeDuringSecondProbe = (event: ReceivedEvent) => {
+      const { payload } = event;
+      if (!race.paused && event.name === 'instance.updated' && payload.batchNumber === 2) {
+        if (payload.phase !== 'health_checking') return;
+        race.paused = true;
+        stack.signalWorker('SIGSTOP');
+        stack.startSecondWorker();
+      } else if (race.paused && !race.resumed && event.name === 'deployment.updated') {
+        if (payload.resumeCount !== 1) return;
+        // The second worker has claimed the rollout: the first wakes up in the middle of its probe.
+        race.resumed = true;
+        stack.signalWorker('SIGCONT');
+      }
+    };
+    const { result, traffic, haproxyErrors } = await underHaproxyLoad(haproxy, 'two workers racing', () =>
+      rollOut(
+        stack,
+        applicationId,
+        'v4-slow3',
+        { batchSize: 1, batchSizeIsPercentage: false, minimumHealthyInstances: 1 },
+        180_000,
+        freezeDuringSecondProbe,
+      ),
+    );
+    const { deployment, batches, events } = result;
+    expect(race).toEqual({ paused: true, resumed: true });
+    expect(deployment).toMatchObject({ status: 'completed', completedBatches: 3, resumeCount: 1 });
+    expect(batches.map((b) => b.status)).toEqual(['completed', 'completed', 'completed']);
+    const [first, second, third] = serverIds.map((id) => phasesOf(events, id));
+    const count = (phases: string[] | undefined, phase: string) => phases?.filter((p) => p === phase).length;
+    // Batch 2 ran again under the second worker; the first, fenced, never recorded its result nor went on.
+    expect(count(first, 'pulling')).toBe(1);
+    expect(count(second, 'pulling')).toBe(2);
+    expect(count(second, 'healthy')).toBe(1);
+    expect(count(second, 'in_rotation')).toBe(1);
+    expect(count(third, 'pulling')).toBe(1);
+    for (const host of fleet.hosts.slice(0, 3)) {
+      expect((await fleet.runningContainers(host)).map((c) => c.image)).toEqual([`${IMAGE}:v4-slow3`]);
+    }
+    expect(stack.logs()).toContain('rollout taken over by another worker; stopped here');
+    expect(traffic.failed).toBe(0);
+    expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
+  });
 });

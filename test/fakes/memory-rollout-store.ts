@@ -255,6 +255,10 @@ export class MemoryRolloutStore extends RolloutStore {
     return Promise.resolve({ previousOwner: previous });
   }
 
+  isRunOwner(deploymentId: number, owner: string): Promise<boolean> {
+    return Promise.resolve(deploymentId === this.deployment.id && this.runOwner === owner);
+  }
+
   releaseRun(deploymentId: number, owner: string): Promise<void> {
     if (deploymentId === this.deployment.id && this.runOwner === owner) this.runOwner = null;
     return Promise.resolve();

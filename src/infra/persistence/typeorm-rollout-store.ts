@@ -209,6 +209,10 @@ export class TypeormRolloutStore extends RolloutStore {
     return previous === null ? null : { previousOwner: previous };
   }
 
+  async isRunOwner(deploymentId: number, owner: string): Promise<boolean> {
+    return this.dataSource.getRepository(DeploymentEntity).existsBy({ id: deploymentId, runOwner: owner });
+  }
+
   async releaseRun(deploymentId: number, owner: string): Promise<void> {
     await this.dataSource
       .getRepository(DeploymentEntity)

@@ -8,7 +8,7 @@ import { deployBatch } from './batch';
 import { InstanceMonitor } from './instance-monitor';
 import { failUnhealthyInstances } from './unhealthy-instances';
 import { rollbackFleet } from './fleet-rollback';
-import { RolloutRecorder } from './rollout-recorder';
+import { FencedError, RolloutRecorder } from './rollout-recorder';
 import { type RolloutDependencies, RolloutPass } from './rollout-pass';
 import type { RolloutSettings } from './rollout-settings';
 
@@ -49,7 +49,13 @@ export class RollingUpdateStrategy {
     const owner = this.deps.settings.workerId;
     try {
       const claim = await this.store.claimRun(deploymentId, owner);
-      const end = await this.loop(deploymentId, cancel, claim?.previousOwner ?? null, stop);
+      const end = await this.loop(deploymentId, cancel, claim?.previousOwner ?? null, stop).catch(
+        (error: unknown) => {
+          // Taken over while this worker was only slow: the other one goes on; nothing more is done here.
+          if (error instanceof FencedError) return 'fenced' as const;
+          throw error;
+        },
+      );
       // Ended (finished or paused): the next run of it starts afresh. A run handed off or one that threw
       // keeps its mark, so the worker that continues it counts a resume.
       if (end === 'ended') await this.store.releaseRun(deploymentId, owner);
@@ -67,6 +73,7 @@ export class RollingUpdateStrategy {
     stop: AbortSignal | undefined,
   ): Promise<RunEnd> {
     const recorder = new RolloutRecorder(this.store, this.events, deploymentId);
+    recorder.fenceBy(this.deps.settings.workerId);
     if (previousOwner !== null) {
       const { resumeCount } = await recorder.deployment({});
       await recorder.note('resumed', takeoverNote(this.deps.settings.workerId, previousOwner, resumeCount));
@@ -260,8 +267,11 @@ function describeStep(step: RolloutStep): string {
   return step.kind === 'fleet_rollback' ? 'the fleet rollback' : 'the rollout started';
 }
 
-/** `ended`: finished or paused; `handed_off`: stopped between steps for another worker to continue. */
-export type RunEnd = 'ended' | 'handed_off';
+/**
+ * `ended`: finished or paused; `handed_off`: stopped between steps for another worker to continue;
+ * `fenced`: another worker took it over meanwhile (this one was only slow) and this one stopped.
+ */
+export type RunEnd = 'ended' | 'handed_off' | 'fenced';
 
 /** The timeline's note when a worker continues a rollout whose previous run never ended. */
 function takeoverNote(owner: string, previousOwner: string, resumeCount: number): string {

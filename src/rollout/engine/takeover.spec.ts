@@ -73,4 +73,19 @@ describe('a rollout taken over from a worker whose run never ended', () => {
       expect.stringMatching(/^Worker web-next#2 took over the rollout from worker \S+#\d+; continuing/),
     ]);
   });
+
+  it('stops at its next write once another worker took the rollout over while it was only slow', async () => {
+    const t = setup();
+    // While this worker probes web-1 (its lock lapsed meanwhile), another worker claims the rollout.
+    t.probe.onCheck = (spec) => {
+      if (spec.url.includes('10.0.0.1:')) t.store.runOwner = 'web-other#9';
+    };
+    expect(await t.strategy.run(7)).toBe('fenced');
+    // Nothing more was done: no rotation change after the probe, no further phase, the mark is the other's.
+    expect(t.lb.calls).toEqual(['remove web-1,web-2 → [web-3,web-4]']);
+    expect(t.events.phases(1).at(-1)).toBe('health_checking');
+    expect(t.store.runOwner).toBe('web-other#9');
+    expect(t.executor.lines('web-3')).toEqual([]);
+    expect(t.store.batches[0]?.status).toBe('health_checking');
+  });
 });

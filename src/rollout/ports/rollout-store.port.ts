@@ -89,6 +89,8 @@ export abstract class RolloutStore {
    * null without a change when the deployment is already final.
    */
   abstract claimRun(deploymentId: number, owner: string): Promise<{ previousOwner: string } | null>;
+  /** Whether `owner` still runs the rollout (no other worker claimed it since). */
+  abstract isRunOwner(deploymentId: number, owner: string): Promise<boolean>;
   /** The run of `owner` ended (finished or paused): the next worker starts afresh, not as a takeover. */
   abstract releaseRun(deploymentId: number, owner: string): Promise<void>;
   /** The team owning the deployment's application (read from the database); null when it is gone. */

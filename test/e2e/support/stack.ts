@@ -33,6 +33,10 @@ export interface Stack {
   /** Stops the worker process and waits for it to exit; `startWorker` starts a new one. */
   stopWorker(signal?: NodeJS.Signals): Promise<void>;
   startWorker(): void;
+  /** Sends a signal to the worker process without waiting (SIGSTOP, SIGCONT: a worker that is only slow). */
+  signalWorker(signal: NodeJS.Signals): void;
+  /** Starts one more worker process beside the first (stopped with the stack). */
+  startSecondWorker(): void;
   /** The BullMQ state of a deployment's job (`waiting`, `active`, `completed`, …). */
   jobState(deploymentId: number): Promise<string>;
   logs(): string;
@@ -108,11 +112,13 @@ export async function startStack(): Promise<Stack> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const api = startProcess('main.js', env, log, 'api');
   let worker = startProcess('worker.js', env, log, 'worker');
+  const extraWorkers: ChildProcess[] = [];
   const sockets: Socket[] = [];
   // If the test runner dies, the API and worker must not outlive it (the database and keys may).
   const forgetExitHook = onExit(() => {
     api.kill('SIGKILL');
     worker.kill('SIGKILL');
+    for (const extra of extraWorkers) extra.kill('SIGKILL');
   });
 
   await waitFor(async () => (await fetch(`${baseUrl}/health`)).ok, 30_000, 'The API', logs);
@@ -165,6 +171,12 @@ export async function startStack(): Promise<Stack> {
     startWorker() {
       worker = startProcess('worker.js', env, log, 'worker');
     },
+    signalWorker(signal: NodeJS.Signals) {
+      worker.kill(signal);
+    },
+    startSecondWorker() {
+      extraWorkers.push(startProcess('worker.js', env, log, 'worker-2'));
+    },
     async jobState(deploymentId: number) {
       const queue = new Queue(DEPLOYMENTS_QUEUE, {
         connection: { ...redisOptionsFromUrl(TEST_REDIS_URL), maxRetriesPerRequest: null },
@@ -179,7 +191,8 @@ export async function startStack(): Promise<Stack> {
     logs,
     async stop() {
       for (const socket of sockets) socket.disconnect();
-      await Promise.all([stopProcess(api), stopProcess(worker)]);
+      worker.kill('SIGCONT');
+      await Promise.all([stopProcess(api), stopProcess(worker), ...extraWorkers.map((w) => stopProcess(w))]);
       forgetExitHook();
       await deleteKeys(`${prefix}:*`, `${prefix}#*`);
       await db.drop();

@@ -470,7 +470,11 @@ export function describeRolloutStoreContract(name: string, makeStore: MakeStore)
         let view = await s.store.updateDeployment(s.deploymentId, {});
         expect(view).toMatchObject({ resumeCount: 0, lastResumedAt: null });
 
+        expect(await s.store.isRunOwner(s.deploymentId, 'host-a#1')).toBe(true);
         expect(await s.store.claimRun(s.deploymentId, 'host-b#2')).toEqual({ previousOwner: 'host-a#1' });
+        // host-a is fenced off: it no longer runs the rollout.
+        expect(await s.store.isRunOwner(s.deploymentId, 'host-a#1')).toBe(false);
+        expect(await s.store.isRunOwner(s.deploymentId, 'host-b#2')).toBe(true);
         view = await s.store.updateDeployment(s.deploymentId, {});
         expect(view.resumeCount).toBe(1);
         expect(view.lastResumedAt).toMatch(ISO);
