@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import { usableEd25519Key } from '../support/ssh-keys';
 import { type DemoFleet, startDemoFleet } from '../../demo/fleet';
 import { SshExecutorOptions, SshRemoteExecutor } from '../../src/infra/ssh/ssh-remote-executor';
 import {
@@ -59,14 +59,6 @@ async function refused(url: string): Promise<boolean> {
     () => false,
     () => true,
   );
-}
-
-/** ssh2's generator sometimes writes an ed25519 key its parser refuses (mscdex/ssh2#1390). */
-function parseableKey(): string {
-  for (;;) {
-    const key = utils.generateKeyPairSync('ed25519').private;
-    if (!(utils.parseKey(key) instanceof Error)) return key;
-  }
 }
 
 describe('the demo fleet against the real SSH executor', () => {
@@ -151,7 +143,7 @@ describe('the demo fleet against the real SSH executor', () => {
   });
 
   it('refuses any other client key and any other user', async () => {
-    const otherKey = parseableKey();
+    const otherKey = usableEd25519Key();
     await rejection(newExecutor().run(target(0, { privateKey: otherKey }), { argv: ['true'] }));
     await rejection(newExecutor().run(target(0, { user: 'root' }), { argv: ['true'] }));
     expect(logLines.some((line) => line.startsWith('web-1: refused a key'))).toBe(true);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { utils } from 'ssh2';
+import { usableEd25519Key } from '../../support/ssh-keys';
 import type { ApplicationView } from '../../../src/applications/application.view';
 import type { DeploymentView } from '../../../src/rollout/domain';
 import type { ServerView } from '../../../src/servers/server.view';
@@ -7,12 +7,8 @@ import { bearer, type TestApp } from '../support/app';
 import { queryRow } from '../support/sql';
 
 /** A real (throwaway) ed25519 key in OpenSSH format, and one protected by a passphrase. */
-export const PRIVATE_KEY = utils.generateKeyPairSync('ed25519').private;
-export const ENCRYPTED_PRIVATE_KEY = utils.generateKeyPairSync('ed25519', {
-  passphrase: 'secret',
-  cipher: 'aes256-ctr',
-  rounds: 16,
-}).private;
+export const PRIVATE_KEY = usableEd25519Key();
+export const ENCRYPTED_PRIVATE_KEY = usableEd25519Key('secret');
 
 export function unique(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { posix } from 'node:path';
 import { request } from 'undici';
-import { utils } from 'ssh2';
+import { usableEd25519Key } from '../ssh-keys';
 import { FakeCapacity } from '../../fakes/fake-capacity';
 import { FakeDocker } from '../../fakes/fake-docker';
 import { FixedClock } from '../../fakes/fixed-clock';
@@ -29,7 +29,7 @@ export interface RequestBodies {
   rolling: Body;
 }
 
-const PRIVATE_KEY = utils.generateKeyPairSync('ed25519').private;
+const PRIVATE_KEY = usableEd25519Key();
 // ---------------------------------------------------------------------------------------------------------
 // Requests and what deploy time does with them
 // ---------------------------------------------------------------------------------------------------------
