@@ -1,6 +1,6 @@
 import { mapWithConcurrency } from '../../common/concurrency';
 import type { BatchRecord } from '../domain';
-import { loadBalancerReason, messageOf, putBackFailedReason } from '../planning/reasons';
+import { leftOutReason, loadBalancerReason, messageOf } from '../planning/reasons';
 import {
   type BatchOutcome,
   failBatch,
@@ -61,7 +61,7 @@ export async function stopFirstSteps(
   } catch (error) {
     for (const result of healthy) {
       result.healthy = false;
-      result.reason = putBackFailedReason(fleet.server(result.serverId).name, error);
+      result.reason = leftOutReason(fleet.server(result.serverId).name, error);
     }
   }
   return results;

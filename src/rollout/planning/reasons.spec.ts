@@ -16,6 +16,7 @@ import {
   namesServer,
   outOfRotationReason,
   pullsFailedReason,
+  leftOutReason,
   putBackFailedReason,
   restoreErrorReason,
   restoreUnhealthyReason,
@@ -89,6 +90,13 @@ describe('failure reasons', () => {
         new Error('nginx load balancer on lb-1: reload failed: exit 1: (no output)'),
       ),
       'web-2: load balancer: nginx load balancer on lb-1: reload failed: exit 1: (no output)',
+    ],
+    [
+      leftOutReason(
+        'web-2',
+        new Error('haproxy load balancer on lb-1: ready failed: SSH connection timed out'),
+      ),
+      "web-2: load balancer: haproxy load balancer on lb-1: ready failed: SSH connection timed out (web-2 is left out of rotation on a working version: check that the load balancer's host answers; the next deployment or rollback puts it back)",
     ],
     [
       handBackFailedReason('while draining', new Error('refused')),

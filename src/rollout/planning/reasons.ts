@@ -99,6 +99,11 @@ export function splitBatchReason(
   return `${updated.join(' and ')} kept ${target}; ${back}: ${reasons}`;
 }
 
+/** A healthy server the load balancer would not take back, left out of rotation, and what to do. */
+export function leftOutReason(serverName: string, error: unknown): string {
+  return `${putBackFailedReason(serverName, error)} (${serverName} is left out of rotation on a working version: check that the load balancer's host answers; the next deployment or rollback puts it back)`;
+}
+
 export function putBackFailedReason(serverName: string, error: unknown): string {
   return `${serverName}: ${loadBalancerReason(error)}`;
 }
