@@ -21,6 +21,7 @@ import type { RolloutSettings } from './rollout-settings';
  */
 export class RollingUpdateStrategy {
   private readonly deps: RolloutDependencies;
+  private runs = 0;
 
   constructor(
     private readonly store: RolloutStore,
@@ -46,16 +47,16 @@ export class RollingUpdateStrategy {
     const onCancel = () => cancel.abort();
     if (watch.signal.aborted) onCancel();
     watch.signal.addEventListener('abort', onCancel, { once: true });
-    const owner = this.deps.settings.workerId;
+    // One name per run, not per process: a run of this same worker that lost its lock is fenced off too.
+    const owner = `${this.deps.settings.workerId}/${++this.runs}`;
     try {
       const claim = await this.store.claimRun(deploymentId, owner);
-      const end = await this.loop(deploymentId, cancel, claim?.previousOwner ?? null, stop).catch(
-        (error: unknown) => {
-          // Taken over while this worker was only slow: the other one goes on; nothing more is done here.
-          if (error instanceof FencedError) return 'fenced' as const;
-          throw error;
-        },
-      );
+      const scope = { deploymentId, owner, cancel, stop };
+      const end = await this.loop(scope, claim?.previousOwner ?? null).catch((error: unknown) => {
+        // Taken over while this worker was only slow: the other one goes on; nothing more is done here.
+        if (error instanceof FencedError) return 'fenced' as const;
+        throw error;
+      });
       // Ended (finished or paused): the next run of it starts afresh. A run handed off or one that threw
       // keeps its mark, so the worker that continues it counts a resume.
       if (end === 'ended') await this.store.releaseRun(deploymentId, owner);
@@ -66,33 +67,23 @@ export class RollingUpdateStrategy {
     }
   }
 
-  private async loop(
-    deploymentId: number,
-    cancel: AbortController,
-    previousOwner: string | null,
-    stop: AbortSignal | undefined,
-  ): Promise<RunEnd> {
-    const recorder = new RolloutRecorder(this.store, this.events, deploymentId);
-    recorder.fenceBy(this.deps.settings.workerId);
+  private async loop(scope: RunScope, previousOwner: string | null): Promise<RunEnd> {
+    const recorder = new RolloutRecorder(this.store, this.events, scope.deploymentId);
+    recorder.fenceBy(scope.owner);
     if (previousOwner !== null) {
       const { resumeCount } = await recorder.deployment({});
-      await recorder.note('resumed', takeoverNote(this.deps.settings.workerId, previousOwner, resumeCount));
+      await recorder.note('resumed', takeoverNote(scope.owner, previousOwner, resumeCount));
     }
     const monitor = new InstanceMonitor(this.clock);
     try {
-      return await this.steps(deploymentId, cancel, recorder, monitor, stop);
+      return await this.steps(scope, recorder, monitor);
     } finally {
       monitor.end();
     }
   }
 
-  private async steps(
-    deploymentId: number,
-    cancel: AbortController,
-    recorder: RolloutRecorder,
-    monitor: InstanceMonitor,
-    stop: AbortSignal | undefined,
-  ): Promise<RunEnd> {
+  private async steps(scope: RunScope, recorder: RolloutRecorder, monitor: InstanceMonitor): Promise<RunEnd> {
+    const { deploymentId, cancel, stop } = scope;
     let waitBeforeNextBatch = false;
     for (;;) {
       const context = await this.store.loadContext(deploymentId);
@@ -259,6 +250,14 @@ export class RollingUpdateStrategy {
   }
 }
 
+/** One run of a rollout by this worker: `owner` names it in the database and the timeline. */
+interface RunScope {
+  deploymentId: number;
+  owner: string;
+  cancel: AbortController;
+  stop: AbortSignal | undefined;
+}
+
 /** What a worker that shuts down does not start: the steps that may take long. */
 const HANDED_OFF_BEFORE: readonly RolloutStep['kind'][] = ['start', 'run_batch', 'fleet_rollback'];
 
@@ -275,9 +274,10 @@ export type RunEnd = 'ended' | 'handed_off' | 'fenced';
 
 /** The timeline's note when a worker continues a rollout whose previous run never ended. */
 function takeoverNote(owner: string, previousOwner: string, resumeCount: number): string {
+  const worker = (run: string) => run.replace(/\/\d+$/, '');
   const who =
-    owner === previousOwner
-      ? `Worker ${owner} resumed the rollout after its previous attempt stopped`
-      : `Worker ${owner} took over the rollout from worker ${previousOwner}`;
+    worker(owner) === worker(previousOwner)
+      ? `Worker ${worker(owner)} resumed the rollout after its previous attempt (run ${previousOwner}) stopped`
+      : `Worker ${worker(owner)} took over the rollout from worker ${worker(previousOwner)}`;
   return `${who}; continuing from the database (resume ${resumeCount})`;
 }

@@ -33,12 +33,12 @@ describe('a rollout taken over from a worker whose run never ended', () => {
     t.store.appendEvent = (event) =>
       failures-- > 0 ? Promise.reject(new Error('database gone')) : append(event);
     await expect(t.run()).rejects.toThrow('database gone');
-    expect(t.store.runOwner).toBe(t.settings.workerId);
+    expect(t.store.runOwner).toBe(`${t.settings.workerId}/1`);
 
     await t.run();
     expect(t.store.deployment).toMatchObject({ status: 'completed', resumeCount: 1 });
     expect(notes(t)).toEqual([
-      `Worker ${t.settings.workerId} resumed the rollout after its previous attempt stopped; continuing from the database (resume 1)`,
+      `Worker ${t.settings.workerId} resumed the rollout after its previous attempt (run ${t.settings.workerId}/1) stopped; continuing from the database (resume 1)`,
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('a rollout taken over from a worker whose run never ended', () => {
     expect(t.store.events.filter((e) => e.type === 'handed_off').map((e) => e.message)).toEqual([
       `Worker ${t.settings.workerId} is shutting down: stopped before batch 2; another worker continues from here`,
     ]);
-    expect(t.store.runOwner).toBe(t.settings.workerId);
+    expect(t.store.runOwner).toBe(`${t.settings.workerId}/1`);
 
     t.clock.onSleep = null;
     t.settings.workerId = 'web-next#2';
@@ -87,5 +87,20 @@ describe('a rollout taken over from a worker whose run never ended', () => {
     expect(t.store.runOwner).toBe('web-other#9');
     expect(t.executor.lines('web-3')).toEqual([]);
     expect(t.store.batches[0]?.status).toBe('health_checking');
+  });
+
+  it('fences off an older run of the same worker too (its lock lapsed and the job came back to it)', async () => {
+    const t = setup();
+    let second: Promise<string> | null = null;
+    t.probe.onCheck = (spec) => {
+      if (second === null && spec.url.includes('10.0.0.1:')) second = t.strategy.run(7);
+    };
+    const first = await t.strategy.run(7);
+    expect(first).toBe('fenced');
+    expect(await second).toBe('ended');
+    expect(t.store.deployment).toMatchObject({ status: 'completed', resumeCount: 1 });
+    expect(notes(t)).toEqual([
+      `Worker ${t.settings.workerId} resumed the rollout after its previous attempt (run ${t.settings.workerId}/1) stopped; continuing from the database (resume 1)`,
+    ]);
   });
 });
