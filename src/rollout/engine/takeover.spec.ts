@@ -91,13 +91,14 @@ describe('a rollout taken over from a worker whose run never ended', () => {
 
   it('fences off an older run of the same worker too (its lock lapsed and the job came back to it)', async () => {
     const t = setup();
-    let second: Promise<string> | null = null;
+    // Held in an object: TypeScript would narrow a `let` set in the callback to its initial null.
+    const again: { run: Promise<string> | null } = { run: null };
     t.probe.onCheck = (spec) => {
-      if (second === null && spec.url.includes('10.0.0.1:')) second = t.strategy.run(7);
+      if (again.run === null && spec.url.includes('10.0.0.1:')) again.run = t.strategy.run(7);
     };
     const first = await t.strategy.run(7);
     expect(first).toBe('fenced');
-    expect(await second).toBe('ended');
+    expect(await again.run).toBe('ended');
     expect(t.store.deployment).toMatchObject({ status: 'completed', resumeCount: 1 });
     expect(notes(t)).toEqual([
       `Worker ${t.settings.workerId} resumed the rollout after its previous attempt (run ${t.settings.workerId}/1) stopped; continuing from the database (resume 1)`,
