@@ -12,7 +12,7 @@ import {
   startNginx,
 } from '../../fleet/load-balancers';
 import { startLoad } from '../../fleet/load';
-import { freePort, type Stack, startStack } from './stack';
+import { freePort, type Stack, type StackOptions, startStack } from './stack';
 
 export const IMAGE = 'registry.local/acme/shop';
 
@@ -222,10 +222,12 @@ export async function startHaproxyShop(options: {
   reportedMemory?: boolean;
   /** Lines for HAProxy's backend section (`startHaproxy`). */
   backendOptions?: string[];
+  /** Passed to `startStack` (e.g. a Redis of the test's own). */
+  stack?: StackOptions;
 }): Promise<HaproxyShop> {
   const { addressPrefix, drainSeconds, extra } = options;
   const [stack, fleet] = await Promise.all([
-    startStack(),
+    startStack(options.stack),
     startFleet({
       count: options.appHosts + 1,
       addressPrefix,

@@ -89,7 +89,12 @@ function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
   });
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** A Redis of the test's own (an outage test); the machine's by default. */
+  redisUrl?: string;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const port = await freePort();
   const prefix = `rollout-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -97,7 +102,7 @@ export async function startStack(): Promise<Stack> {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
     PORT: String(port),
     APP_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
