@@ -7,6 +7,7 @@ import { DEPLOYMENTS_QUEUE, deploymentJobId } from '../../../src/infra/queue/que
 import { redisOptionsFromUrl } from '../../../src/infra/queue/redis-options';
 import { createTestDatabase, TestDatabase } from '../../integration/support/database';
 import { freePort } from '../../support/net';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
 import { deleteKeys, TEST_REDIS_URL } from '../../support/redis';
 import { onExit } from '../../fleet/processes';
 
@@ -37,6 +38,8 @@ export interface Stack {
   signalWorker(signal: NodeJS.Signals): void;
   /** Starts one more worker process beside the first (stopped with the stack). */
   startSecondWorker(): void;
+  /** With `databaseRelay`: cut and restore the processes' way to PostgreSQL. */
+  database: TcpProxy | null;
   /** The BullMQ state of a deployment's job (`waiting`, `active`, `completed`, …). */
   jobState(deploymentId: number): Promise<string>;
   logs(): string;
@@ -89,19 +92,34 @@ function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
   });
 }
 
+function databaseAddress(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || 5432) };
+}
+
+function viaRelay(url: string, port: number): string {
+  const parsed = new URL(url);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(port);
+  return parsed.toString();
+}
+
 export interface StackOptions {
   /** A Redis of the test's own (an outage test); the machine's by default. */
   redisUrl?: string;
+  /** The API and worker reach PostgreSQL through a relay the test can cut (`stack.database`). */
+  databaseRelay?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase();
+  const relay = options.databaseRelay ? await startTcpProxy(databaseAddress(db.url)) : null;
   const port = await freePort();
   const prefix = `rollout-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    DATABASE_URL: db.url,
+    DATABASE_URL: relay ? viaRelay(db.url, relay.port) : db.url,
     REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
     PORT: String(port),
     APP_KEY: randomBytes(32).toString('hex'),
@@ -145,6 +163,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     baseUrl,
     token,
     db,
+    database: relay,
     request,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       const response = await request<T>(method, path, body);
@@ -199,6 +218,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       worker.kill('SIGCONT');
       await Promise.all([stopProcess(api), stopProcess(worker), ...extraWorkers.map((w) => stopProcess(w))]);
       forgetExitHook();
+      await relay?.close();
       await deleteKeys(`${prefix}:*`, `${prefix}#*`);
       await db.drop();
     },
