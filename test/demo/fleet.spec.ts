@@ -326,7 +326,7 @@ describe('the demo fleet against the real SSH executor', () => {
     ]);
     expect(await get(url)).toMatchObject({ status: 200, body: { version: 'v2' } });
 
-    expect(await operations.restorePrevious()).toEqual({ hostPort });
+    expect(await operations.restorePrevious('demo/shop', 'v2')).toEqual({ hostPort });
     expect(fleet.containers('web-2')).toEqual([
       { name: 'shop', image: 'demo/shop', tag: 'v1', running: true, hostPort },
     ]);

@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { SshRemoteExecutor } from '../../src/infra/ssh/ssh-remote-executor';
 import { HostKeyPinning } from '../../src/rollout/ports';
 import { Fleet, FleetHost, startFleet } from './fleet';
-import { listProcesses } from './processes';
+import { alive, listProcesses } from './processes';
 import { defined } from '../support/defined';
 import { eventually } from '../support/wait';
 
@@ -315,6 +317,106 @@ describe('test fleet: the docker stand-in over real SSH', () => {
   });
 });
 
+describe('test fleet: holds in the docker stand-in', () => {
+  let fleet: Fleet;
+  let host: FleetHost;
+  const docker = (args: string) => fleet.ssh(host, `docker ${args}`);
+  const names = async () =>
+    (await docker("ps -a --format '{{.Names}} {{.State}}'")).stdout.split('\n').filter(Boolean).sort();
+
+  beforeAll(async () => {
+    fleet = await startFleet({ count: 1, addressPrefix: '127.0.25.' });
+    host = fleet.host(0);
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('holds the command a hold names until it is released, then finishes it with its normal result', async () => {
+    await docker('run -d --name holdme -p 18110:3000 ghcr.io/acme/shop:v1');
+    await docker('run -d --name other -p 18111:3000 ghcr.io/acme/shop:v1');
+    await fleet.hold(host, 'rename-holdme');
+    const outcome: { settled: boolean } = { settled: false };
+    const renaming = docker('rename holdme holdme-previous').then((result) => {
+      outcome.settled = true;
+      return result;
+    });
+    await fleet.waitHeld(host, 'rename-holdme', 10_000);
+    // Precise: the same verb on another container goes through.
+    expect(await docker('rename other holdme-2')).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(outcome.settled).toBe(false);
+    expect(await names()).toEqual(['holdme running', 'holdme-2 running']);
+
+    await fleet.release(host, 'rename-holdme');
+    expect(await renaming).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(await names()).toEqual(['holdme-2 running', 'holdme-previous running']);
+    // Released: the next command of that name is not held.
+    expect(await docker('rename holdme-previous holdme')).toMatchObject({ exitCode: 0 });
+    // A failing command fails as usual once released.
+    await fleet.hold(host, 'stop');
+    const stopping = docker('stop nosuch');
+    await fleet.waitHeld(host, 'stop', 10_000);
+    await fleet.release(host, 'stop');
+    expect(await stopping).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Error response from daemon: No such container: nosuch\n',
+    });
+    await docker('rm -f holdme holdme-2');
+  });
+
+  it('finishes a held command whose SSH client was killed, once released', async () => {
+    await docker('run -d --name orphan -p 18112:3000 ghcr.io/acme/shop:v1');
+    await fleet.hold(host, 'stop-orphan');
+    const client = spawn(
+      'ssh',
+      [
+        ...['-i', fleet.privateKeyPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no'],
+        ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `root@${host.address}`],
+        'docker stop -t 1 orphan',
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => client.once('exit', resolve));
+    await fleet.waitHeld(host, 'stop-orphan', 10_000);
+    const held = Number(readFileSync(join(host.stateDir, 'held', 'stop-orphan'), 'utf8'));
+    client.kill('SIGKILL');
+    await exited;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The remote side keeps waiting: the container still runs.
+    expect(alive(held)).toBe(true);
+    expect(await names()).toEqual(['orphan running']);
+
+    await fleet.release(host, 'stop-orphan');
+    const stopped = await eventually(names, (list) => list[0] === 'orphan exited');
+    expect(stopped).toEqual(['orphan exited']);
+    await eventually(
+      () => Promise.resolve(alive(held)),
+      (running) => !running,
+    );
+    expect(alive(held)).toBe(false);
+    await docker('rm orphan');
+  });
+
+  it('holds a pull by its tag, and says when nothing was held in time', async () => {
+    await fleet.hold(host, 'pull-v7');
+    const other = await docker('pull ghcr.io/acme/shop:v8');
+    expect(other.stdout).toContain('Downloaded newer image for ghcr.io/acme/shop:v8');
+    await expect(fleet.waitHeld(host, 'pull-v7', 200)).rejects.toThrow(
+      'no command on host11 was held by "pull-v7" within 200 ms',
+    );
+    const pulling = docker('pull ghcr.io/acme/shop:v7');
+    await fleet.waitHeld(host, 'pull-v7', 10_000);
+    expect(await docker('image inspect --format "{{.Id}}" ghcr.io/acme/shop:v7')).toMatchObject({
+      exitCode: 1,
+    });
+    await fleet.release(host, 'pull-v7');
+    expect((await pulling).stdout).toContain('Downloaded newer image for ghcr.io/acme/shop:v7');
+    await expect(fleet.hold(host, '../escape')).rejects.toThrow('not a hold name: "../escape"');
+  });
+});
+
 describe('test fleet: teardown', () => {
   it('leaves no sshd or container process and no files behind', async () => {
     const fleet = await startFleet({ count: 1, addressPrefix: '127.0.24.' });
@@ -326,6 +428,21 @@ describe('test fleet: teardown', () => {
     const before = listProcesses().filter((p) => p.cmdline.includes(fleet.dir));
     expect(before.length).toBeGreaterThanOrEqual(3);
     await fleet.stop();
+    expect(listProcesses().filter((p) => p.cmdline.includes(fleet.dir))).toEqual([]);
+    expect(existsSync(fleet.dir)).toBe(false);
+  });
+
+  it('releases a command still held when it stops, and leaves nothing behind', async () => {
+    const fleet = await startFleet({ count: 1, addressPrefix: '127.0.24.' });
+    const host = fleet.host(0);
+    await fleet.hold(host, 'run');
+    const running = fleet.ssh(host, 'docker run -d --name late -p 18202:3000 img:v1');
+    await fleet.waitHeld(host, 'run', 10_000);
+    const held = Number(readFileSync(join(host.stateDir, 'held', 'run'), 'utf8'));
+    expect(alive(held)).toBe(true);
+    await fleet.stop();
+    await running;
+    expect(alive(held)).toBe(false);
     expect(listProcesses().filter((p) => p.cmdline.includes(fleet.dir))).toEqual([]);
     expect(existsSync(fleet.dir)).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -93,7 +93,27 @@ export interface Fleet {
   /** With `reportedMemory`: the host's sessions read `MemAvailable: <megabytes × 1024> kB` from now on. */
   reportMemAvailable(host: FleetHost, megabytes: number): Promise<void>;
   restore(host: FleetHost): Promise<void>;
+  /**
+   * The host's docker stand-in holds every command `name` matches before doing anything, until `release`:
+   * `name` is a verb (`pull`, `run`, `start`, `stop`, `rm`, `rename`, `inspect`, `image-inspect`) or
+   * `<verb>-<target>` (the container name, for `pull` the tag): `rename-shop-previous` holds
+   * `docker rename shop-previous …` only. A held command goes on after `release` even when its SSH
+   * client is gone (as the Docker daemon finishes a request whose client died).
+   */
+  hold(host: FleetHost, name: string): Promise<void>;
+  /** Resolves once a command on the host is held by `name` (since `hold`); throws after `timeoutMs`. */
+  waitHeld(host: FleetHost, name: string, timeoutMs?: number): Promise<void>;
+  /** Lets the commands held by `name` go on; later ones are no longer held. */
+  release(host: FleetHost, name: string): Promise<void>;
+  /** Releases every hold, waits for the held commands to finish, then stops everything. */
   stop(): Promise<void>;
+}
+
+const HOLD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+function holdName(name: string): string {
+  if (!HOLD_NAME.test(name)) throw new Error(`not a hold name: ${JSON.stringify(name)}`);
+  return name;
 }
 
 interface HostProcess {
@@ -268,7 +288,29 @@ function createFleet(
       if (NFT) await nft(['delete', 'table', 'inet', nftTable(host)]);
       else signal(sshdProcesses(p), 'SIGCONT');
     },
+    async hold(host, name) {
+      const stateDir = processOf(host).host.stateDir;
+      await mkdir(join(stateDir, 'holds'), { recursive: true });
+      // A marker left by an earlier hold of the same name must not answer `waitHeld` for this one.
+      await rm(join(stateDir, 'held', holdName(name)), { force: true });
+      await writeFile(join(stateDir, 'holds', name), '');
+    },
+    async waitHeld(host, name, timeoutMs = 30_000) {
+      const marker = join(processOf(host).host.stateDir, 'held', holdName(name));
+      const until = Date.now() + timeoutMs;
+      while (!existsSync(marker)) {
+        if (Date.now() >= until)
+          throw new Error(`no command on ${host.name} was held by "${name}" within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async release(host, name) {
+      await rm(join(processOf(host).host.stateDir, 'holds', holdName(name)), { force: true });
+    },
     async stop() {
+      // Held commands finish first (they may start a container), or they would outlive the fleet's files.
+      const held = await releaseEveryHold(processes.map((p) => p.host));
+      signal(await waitGone(held, 5000), 'SIGKILL');
       for (const p of processes) if (p.dark) await fleet.restore(p.host).catch(() => undefined);
       const sshd = processes.flatMap((p) => sshdProcesses(p));
       signal(sshd, 'SIGTERM');
@@ -432,6 +474,31 @@ function containerProcesses(dir: string): number[] {
   return listProcesses()
     .filter((p) => p.cmdline.includes('container-app.js') && p.cmdline.includes(dir))
     .map((p) => p.pid);
+}
+
+/** Removes every host's hold files; returns the pids of the commands that were held. */
+async function releaseEveryHold(hosts: FleetHost[]): Promise<number[]> {
+  const pids: number[] = [];
+  for (const host of hosts) {
+    await rm(join(host.stateDir, 'holds'), { recursive: true, force: true });
+    const heldDir = join(host.stateDir, 'held');
+    for (const name of await readdir(heldDir).catch(() => [] as string[])) {
+      const pid = Number((await readFile(join(heldDir, name), 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && (await isStandInOf(pid, host))) pids.push(pid);
+    }
+  }
+  return pids;
+}
+
+/** Whether `pid` is still a docker stand-in of this host (and not a process that reused the pid). */
+async function isStandInOf(pid: number, host: FleetHost): Promise<boolean> {
+  const [cmdline, environ] = await Promise.all(
+    [`/proc/${pid}/cmdline`, `/proc/${pid}/environ`].map((f) => readFile(f, 'utf8').catch(() => '')),
+  );
+  return (
+    (cmdline ?? '').split('\0').some((arg) => arg.endsWith('/docker')) &&
+    (environ ?? '').split('\0').includes(`FLEET_STATE_DIR=${host.stateDir}`)
+  );
 }
 
 function killEverything(dir: string, processes: HostProcess[]): void {

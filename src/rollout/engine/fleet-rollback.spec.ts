@@ -50,4 +50,31 @@ describe('the fleet rollback', () => {
     expect(t.store.deployment.status).toBe('rolled_back');
     for (const id of [1, 2]) expect(imageOn(t.docker, id)).toBe(`${IMAGE}:v1`);
   });
+
+  it('resumes a rollback that stopped after restoring a server: it is probed and put back, not skipped', async () => {
+    const t = setup({ deployment: { failureThreshold: 1 } });
+    t.probe.script('10.0.0.3:', false, true);
+    // The rollback restores web-1 and is probing it when the database goes away: the worker's run dies.
+    const saveInstance = t.store.saveInstance.bind(t.store);
+    const appendEvent = t.store.appendEvent.bind(t.store);
+    let web1Checks = 0;
+    t.probe.onCheck = (spec) => {
+      if (!spec.url.includes('10.0.0.1:') || ++web1Checks !== 2) return;
+      t.store.saveInstance = () => Promise.reject(new Error('database gone'));
+      t.store.appendEvent = () => Promise.reject(new Error('database gone'));
+    };
+    await expect(t.run()).rejects.toThrow('database gone');
+    expect(t.store.instances.get(1)).toMatchObject({ tag: 'v1', inRotation: false });
+
+    t.store.saveInstance = saveInstance;
+    t.store.appendEvent = appendEvent;
+    await t.run();
+    expect(t.store.deployment.status).toBe('rolled_back');
+    expect(t.store.instances.get(1)).toMatchObject({ tag: 'v1', inRotation: true });
+    expect(t.store.batches[0]).toMatchObject({
+      status: 'rolled_back',
+      serverOutcomes: { '1': 'restored', '2': 'restored' },
+    });
+    for (const id of [1, 2, 3, 4]) expect(imageOn(t.docker, id)).toBe(`${IMAGE}:v1`);
+  });
 });

@@ -13,6 +13,7 @@ import {
 import { trailingFailures } from '../planning/transitions';
 import type { ServerOutcome } from '../domain';
 import { restoreServer } from './batch';
+import { putBackRestored } from './restore-server';
 import type { RolloutPass } from './rollout-pass';
 
 /**
@@ -41,7 +42,14 @@ export async function rollbackFleet(pass: RolloutPass, trigger?: 'progress_deadl
   const failures: string[] = [];
   for (const batch of [...context.batches].reverse()) {
     const ids = batch.serverIds.filter((id) => fleet.runsTarget(id));
-    if (ids.length === 0) continue;
+    // Restored by a rollback that stopped before it recorded the batch (a worker killed mid-way).
+    const alreadyBack = batch.serverIds.filter(
+      (id) =>
+        !fleet.runsTarget(id) &&
+        fleet.instance(id).status === 'running' &&
+        batch.serverOutcomes?.[String(id)] === 'updated',
+    );
+    if (ids.length === 0 && alreadyBack.length === 0) continue;
     // start-first: each server goes back beside the current container, without leaving rotation.
     if (deployment.order === 'stop-first') {
       for (const id of ids.filter((id) => fleet.instance(id).inRotation)) {
@@ -54,13 +62,21 @@ export async function rollbackFleet(pass: RolloutPass, trigger?: 'progress_deadl
         continue;
       }
     }
-    const outcomes = await mapWithConcurrency(ids, pass.settings.batchConcurrency, (id) =>
-      restoreServer(pass, batch.batchNumber, id),
+    const outcomes = await mapWithConcurrency(
+      [...ids, ...alreadyBack],
+      pass.settings.batchConcurrency,
+      (id) =>
+        ids.includes(id)
+          ? restoreServer(pass, batch.batchNumber, id)
+          : putBackRestored(pass, batch.batchNumber, id),
     );
     const batchFailures = outcomes.filter((o) => !o.restored).map((o) => o.reason ?? UNKNOWN);
     failures.push(...batchFailures);
     const restored: Record<string, ServerOutcome> = Object.fromEntries(
-      ids.map((id, i) => [String(id), outcomes[i]?.restored ? 'restored' : 'restore_failed']),
+      [...ids, ...alreadyBack].map((id, i) => [
+        String(id),
+        outcomes[i]?.restored ? 'restored' : 'restore_failed',
+      ]),
     );
     const merged = { ...batch.serverOutcomes, ...restored };
     // Rolled back only when every server of it is back on the previous version (or was never touched).

@@ -23,7 +23,8 @@ export async function restoreServer(
       if (beside) return beside;
       await pass.rotation.takeOut([serverId]);
     }
-    const restored = await pass.operations(server).restorePrevious();
+    const { image, tag } = pass.deployment;
+    const restored = await pass.operations(server).restorePrevious(image, tag);
     if (!restored) {
       await fleet.recordRemoved(serverId);
       await recorder.phase(batchNumber, serverId, 'rolled_back', 'No previous container: new one removed');
@@ -45,6 +46,37 @@ export async function restoreServer(
     return { restored: true, reason: null };
   } catch (error) {
     await recorder.phase(batchNumber, serverId, 'unhealthy', `Restore failed: ${messageOf(error)}`);
+    return { restored: false, reason: restoreErrorReason(server.name, error) };
+  }
+}
+
+/**
+ * A server already back on the previous version, out of rotation (its restore stopped there: a worker
+ * killed mid-way): probed, then put back; in rotation already, there is nothing left to do.
+ */
+export async function putBackRestored(
+  pass: RolloutPass,
+  batchNumber: number,
+  serverId: number,
+): Promise<RestoreOutcome> {
+  const server = pass.fleet.server(serverId);
+  if (pass.fleet.instance(serverId).inRotation) return { restored: true, reason: null };
+  try {
+    const health = await pass.probe(serverId, 'restored');
+    if (!health.healthy) {
+      await pass.recorder.phase(
+        batchNumber,
+        serverId,
+        'unhealthy',
+        `Previous container unhealthy: ${health.message}`,
+      );
+      return { restored: false, reason: restoreUnhealthyReason(server, health) };
+    }
+    await pass.rotation.putBack([serverId], batchNumber);
+    await pass.recorder.phase(batchNumber, serverId, 'rolled_back', 'Previous container restored');
+    return { restored: true, reason: null };
+  } catch (error) {
+    await pass.recorder.phase(batchNumber, serverId, 'unhealthy', `Restore failed: ${messageOf(error)}`);
     return { restored: false, reason: restoreErrorReason(server.name, error) };
   }
 }

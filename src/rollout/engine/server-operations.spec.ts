@@ -147,3 +147,20 @@ describe('ServerOperations: secret env', () => {
     );
   });
 });
+
+describe('restorePrevious, run again after a worker died mid-restore', () => {
+  it('keeps and starts the previous version already renamed into place instead of removing it', async () => {
+    const t = setup();
+    // `shop-previous` was already renamed to `shop` (v1) and the worker died before starting it.
+    t.docker.seed('web-1', 'shop', `${IMAGE}:v1`, false);
+    expect(await t.operations.restorePrevious(IMAGE, 'v2')).toEqual({ hostPort: 8080 });
+    expect(t.docker.container('web-1', 'shop')).toMatchObject({ image: `${IMAGE}:v1`, running: true });
+  });
+
+  it('removes the new version when there is no previous container (a first deployment)', async () => {
+    const t = setup();
+    t.docker.seed('web-1', 'shop', `${IMAGE}:v2`);
+    expect(await t.operations.restorePrevious(IMAGE, 'v2')).toBeNull();
+    expect(t.docker.container('web-1', 'shop')).toBeUndefined();
+  });
+});

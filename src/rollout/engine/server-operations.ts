@@ -186,13 +186,18 @@ export class ServerOperations {
   }
 
   /**
-   * Removes the new container and brings the previous one back; null when there was none to restore,
-   * otherwise the port it serves on.
+   * Removes the new container (`image:tag`) and brings the previous one back; null when there was none to
+   * restore, otherwise the port it serves on. Idempotent: when an earlier attempt already renamed the
+   * previous container into place (a worker killed mid-restore), that one is kept and started.
    */
-  async restorePrevious(): Promise<{ hostPort: number } | null> {
+  async restorePrevious(image: string, tag: string): Promise<{ hostPort: number } | null> {
     const previous = await this.inspect(this.previousName);
     const current = await this.inspect(this.name);
     if (!previous) {
+      if (current && !(await this.runsTarget(current, image, tag))) {
+        if (!current.running) await this.mustSucceed('restore', docker.start(this.name));
+        return { hostPort: this.portOf(current) };
+      }
       if (current) await this.mustSucceed('restore', docker.remove(this.name));
       return null;
     }

@@ -218,7 +218,7 @@ export async function deployTimeProblem(
     await operations.capacity();
     await operations.pull(spec.image, spec.tag);
     await operations.swap(spec.image, spec.tag);
-    await operations.restorePrevious();
+    await operations.restorePrevious(spec.image, spec.tag);
 
     // The health probe: the URL as the engine builds it, and its path reaching the instance.
     const host = target.host.includes(':') ? `[${target.host}]` : target.host;
