@@ -1,5 +1,3 @@
-import type { Fleet } from '../fleet/fleet';
-import type { RunningHaproxy } from '../fleet/load-balancers';
 import {
   containersOn,
   IMAGE,
@@ -7,47 +5,32 @@ import {
   report,
   rollOut,
   servedTag,
-  startHaproxyShop,
+  haproxyShopForFile,
   underHaproxyLoad,
-  type HaproxyShop,
 } from './support/scenario';
-import type { Stack } from './support/stack';
 
 jest.setTimeout(120_000);
 
 /**
- * Faults of the new version and of the server, on the real fleet through HAProxy under keep-alive load:
+ * Faults of the new version and of the server, on the real shop.fleet through HAProxy under keep-alive load:
  * a health endpoint that accepts connections and never answers (or answers after 30 s) fails its batch in
  * bounded time, and a disk that fills up during the pull fails the batch before anything is drained. No
  * request fails in either case.
  */
 describe('faults: a health endpoint that never answers, a disk full during the pull', () => {
-  let shop: HaproxyShop;
-  let stack: Stack;
-  let fleet: Fleet;
-  let haproxy: RunningHaproxy;
-  let serverIds: number[];
-
-  beforeAll(async () => {
-    shop = await startHaproxyShop({
-      addressPrefix: '127.0.124.',
-      appHosts: 2,
-      drainSeconds: 0.3,
-      deployed: 'v1',
-    });
-    ({ stack, fleet, haproxy, serverIds } = shop);
+  const shop = haproxyShopForFile({
+    addressPrefix: '127.0.124.',
+    appHosts: 2,
+    drainSeconds: 0.3,
+    deployed: 'v1',
   });
 
-  afterAll(async () => {
-    await shop?.stop();
-  });
-
-  const appHosts = () => fleet.hosts.slice(0, 2);
+  const appHosts = () => shop.fleet.hosts.slice(0, 2);
   /** `text` as a regular expression that matches exactly it. */
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   async function underLoad<T>(label: string, run: () => Promise<T>): Promise<T> {
-    const { result, traffic, haproxyErrors } = await underHaproxyLoad(haproxy, label, run);
+    const { result, traffic, haproxyErrors } = await underHaproxyLoad(shop.haproxy, label, run);
     expect(traffic.failed).toBe(0);
     expect(traffic.ok).toBeGreaterThan(0);
     expect(haproxyErrors).toEqual({ econ: 0, eresp: 0, wretr: 0, wredis: 0 });
@@ -56,7 +39,9 @@ describe('faults: a health endpoint that never answers, a disk full during the p
 
   /** web-N → HAProxy's status of that server ('no check' is READY without HAProxy's own checks). */
   async function haproxyStates(): Promise<Record<string, string>> {
-    const rows = (await haproxy.showStat()).filter((r) => r.pxname === 'shop' && r.svname.startsWith('web-'));
+    const rows = (await shop.haproxy.showStat()).filter(
+      (r) => r.pxname === 'shop' && r.svname.startsWith('web-'),
+    );
     return Object.fromEntries(rows.map((r) => [r.svname, r.status ?? '(none)']));
   }
 
@@ -93,10 +78,10 @@ describe('faults: a health endpoint that never answers, a disk full during the p
   ])(
     'fails a batch whose health endpoint %s (%s) within the health check timeout, and restores v1',
     async (tag, behaviour) => {
-      const web1 = serverIds[0]!;
+      const web1 = shop.serverIds[0]!;
       const { deployment, batches, events, durationMs } = await underLoad(
         `a health endpoint that ${behaviour} (${tag})`,
-        () => rollOut(stack, shop.applicationId, tag, silentHealth),
+        () => rollOut(shop.stack, shop.applicationId, tag, silentHealth),
       );
       const probe = batches[0]?.healthCheckResults[String(web1)];
       report(`${tag}: the rollout`, {
@@ -120,7 +105,7 @@ describe('faults: a health endpoint that never answers, a disk full during the p
       const reason = batches[0]?.failureReason ?? '';
       expect(reason).toMatch(
         new RegExp(
-          `^${literal(`web-1 (${fleet.host(0).address}): health check failed: `)}` +
+          `^${literal(`web-1 (${shop.fleet.host(0).address}): health check failed: `)}` +
             'Health check failed after \\d+ attempts: deadline of 3s reached \\(last: request timed out after (\\d+)ms\\)$',
         ),
       );
@@ -144,23 +129,23 @@ describe('faults: a health endpoint that never answers, a disk full during the p
         'in_rotation',
         'rolled_back',
       ]);
-      expect(phasesOf(events, serverIds[1]!)).toEqual([]);
+      expect(phasesOf(events, shop.serverIds[1]!)).toEqual([]);
 
       expect(await Promise.all(appHosts().map((h) => servedTag(h)))).toEqual(['v1', 'v1']);
-      expect((await containersOn(fleet, fleet.host(0))).map((c) => [c.name, c.image, c.running])).toEqual([
-        ['shop', `${IMAGE}:v1`, true],
-      ]);
+      expect(
+        (await containersOn(shop.fleet, shop.fleet.host(0))).map((c) => [c.name, c.image, c.running]),
+      ).toEqual([['shop', `${IMAGE}:v1`, true]]);
       expect(await haproxyStates()).toEqual({ 'web-1': 'no check', 'web-2': 'no check' });
     },
   );
 
   it('fails a batch whose server runs out of disk during the pull before draining anything', async () => {
-    const web1 = serverIds[0]!;
+    const web1 = shop.serverIds[0]!;
     const before = await haproxyStates();
     expect(before).toEqual({ 'web-1': 'no check', 'web-2': 'no check' });
     const { result, seen } = await watchingHaproxy(() =>
       underLoad('a disk full during the pull (v3-nospace)', () =>
-        rollOut(stack, shop.applicationId, 'v3-nospace', {
+        rollOut(shop.stack, shop.applicationId, 'v3-nospace', {
           batchSize: 1,
           batchSizeIsPercentage: false,
           failureThreshold: 1,
@@ -177,14 +162,14 @@ describe('faults: a health endpoint that never answers, a disk full during the p
         reason: b.failureReason,
         outcomes: b.serverOutcomes,
       })),
-      phases: serverIds.map((id) => phasesOf(events, id)),
+      phases: shop.serverIds.map((id) => phasesOf(events, id)),
       haproxyStatesSeen: [...seen],
     });
 
     const reason = batches[0]?.failureReason ?? '';
     expect(reason).toMatch(
       new RegExp(
-        `^${literal(`Nothing was drained: web-1 (${fleet.host(0).address}): pull failed: `)}` +
+        `^${literal(`Nothing was drained: web-1 (${shop.fleet.host(0).address}): pull failed: `)}` +
           'failed to register layer: write /var/lib/docker/overlay2/[0-9a-f]{64}/diff/\\S+: no space left on device$',
       ),
     );
@@ -202,14 +187,14 @@ describe('faults: a health endpoint that never answers, a disk full during the p
     expect(durationMs).toBeLessThan(10_000);
     // Nothing left rotation: web-1 only pulled, web-2 was never reached, HAProxy never saw another state.
     expect(phasesOf(events, web1)).toEqual(['pulling']);
-    expect(phasesOf(events, serverIds[1]!)).toEqual([]);
+    expect(phasesOf(events, shop.serverIds[1]!)).toEqual([]);
     expect([...seen]).toEqual([JSON.stringify(before)]);
     expect(await haproxyStates()).toEqual(before);
     expect(await Promise.all(appHosts().map((h) => servedTag(h)))).toEqual(['v1', 'v1']);
-    const stored = await fleet.docker(fleet.host(0), ['image', 'inspect', `${IMAGE}:v3-nospace`]);
+    const stored = await shop.fleet.docker(shop.fleet.host(0), ['image', 'inspect', `${IMAGE}:v3-nospace`]);
     expect(stored.exitCode).toBe(1);
-    expect((await containersOn(fleet, fleet.host(0))).map((c) => [c.name, c.image, c.running])).toEqual([
-      ['shop', `${IMAGE}:v1`, true],
-    ]);
+    expect(
+      (await containersOn(shop.fleet, shop.fleet.host(0))).map((c) => [c.name, c.image, c.running]),
+    ).toEqual([['shop', `${IMAGE}:v1`, true]]);
   });
 });

@@ -1,16 +1,12 @@
-import type { Fleet } from '../fleet/fleet';
-import type { RunningHaproxy } from '../fleet/load-balancers';
 import {
   phasesOf,
   ReceivedEvent,
   report,
   rollOut,
   servedTag,
-  startHaproxyShop,
+  haproxyShopForFile,
   underHaproxyLoad,
-  type HaproxyShop,
 } from './support/scenario';
-import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
 
@@ -19,46 +15,32 @@ jest.setTimeout(300_000);
  * HAProxy itself keeps serving, but Rollout can no longer change it.
  */
 describe("the load balancer's host dark while a batch is drained", () => {
-  let shop: HaproxyShop;
-  let stack: Stack;
-  let fleet: Fleet;
-  let haproxy: RunningHaproxy;
-  let serverIds: number[];
-
-  beforeAll(async () => {
-    shop = await startHaproxyShop({
-      addressPrefix: '127.0.125.',
-      appHosts: 2,
-      drainSeconds: 0.5,
-      deployed: 'v1',
-    });
-    ({ stack, fleet, haproxy, serverIds } = shop);
-  });
-
-  afterAll(async () => {
-    await fleet?.restore(fleet.host(2)).catch(() => undefined);
-    await shop?.stop();
+  const shop = haproxyShopForFile({
+    addressPrefix: '127.0.125.',
+    appHosts: 2,
+    drainSeconds: 0.5,
+    deployed: 'v1',
   });
 
   const states = async () =>
-    (await haproxy.showStat())
+    (await shop.haproxy.showStat())
       .filter((r) => r.pxname === 'shop' && r.svname.startsWith('web-'))
       .map((r) => [r.svname, r.status]);
 
   it('fails the batch naming the load balancer, leaves every server on a working version, and the next deployment restores rotation', async () => {
-    const lbHost = fleet.host(2);
+    const lbHost = shop.fleet.host(2);
     const darkWhenDrained = (event: ReceivedEvent) => {
       const { payload } = event;
       if (event.name === 'instance.updated' && payload.batchNumber === 1 && payload.phase === 'starting') {
-        void fleet.takeDark(lbHost);
+        void shop.fleet.takeDark(lbHost);
       }
     };
     const { result, traffic, haproxyErrors } = await underHaproxyLoad(
-      haproxy,
+      shop.haproxy,
       'load balancer host dark',
       () =>
         rollOut(
-          stack,
+          shop.stack,
           shop.applicationId,
           'v2',
           { batchSize: 1, batchSizeIsPercentage: false, minimumHealthyInstances: 1, failureThreshold: 1 },
@@ -82,23 +64,25 @@ describe("the load balancer's host dark while a batch is drained", () => {
     expect(batches[0]?.failureReason).toContain("check that the load balancer's host answers");
     expect(deployment.failureReason).toContain('web-1');
     // web-1 is back on v1 (restored, drained in HAProxy); web-2 was never touched: both on a working version.
-    expect(await Promise.all(fleet.hosts.slice(0, 2).map((h) => servedTag(h)))).toEqual(['v1', 'v1']);
+    expect(await Promise.all(shop.fleet.hosts.slice(0, 2).map((h) => servedTag(h)))).toEqual(['v1', 'v1']);
     expect(await states()).toEqual([
       ['web-1', 'DRAIN'],
       ['web-2', 'no check'],
     ]);
 
-    await fleet.restore(lbHost);
-    const next = await underHaproxyLoad(haproxy, 'the next deployment after the load balancer returned', () =>
-      rollOut(stack, shop.applicationId, 'v3', { batchSize: 1, batchSizeIsPercentage: false }),
+    await shop.fleet.restore(lbHost);
+    const next = await underHaproxyLoad(
+      shop.haproxy,
+      'the next deployment after the load balancer returned',
+      () => rollOut(shop.stack, shop.applicationId, 'v3', { batchSize: 1, batchSizeIsPercentage: false }),
     );
     expect(next.traffic.failed).toBe(0);
     expect(next.result.deployment.status).toBe('completed');
-    expect(phasesOf(next.result.events, serverIds[0]!)).toContain('in_rotation');
+    expect(phasesOf(next.result.events, shop.serverIds[0]!)).toContain('in_rotation');
     expect(await states()).toEqual([
       ['web-1', 'no check'],
       ['web-2', 'no check'],
     ]);
-    expect(await Promise.all(fleet.hosts.slice(0, 2).map((h) => servedTag(h)))).toEqual(['v3', 'v3']);
+    expect(await Promise.all(shop.fleet.hosts.slice(0, 2).map((h) => servedTag(h)))).toEqual(['v3', 'v3']);
   });
 });

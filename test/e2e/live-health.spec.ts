@@ -1,46 +1,29 @@
-import type { Fleet } from '../fleet/fleet';
-import type { RunningHaproxy } from '../fleet/load-balancers';
 import { startLoad } from '../fleet/load';
 import {
   phasesOf,
   report,
   rollOut,
   servedTag,
-  startHaproxyShop,
+  haproxyShopForFile,
   underHaproxyLoad,
-  type HaproxyShop,
 } from './support/scenario';
-import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
 
 /**
- * Live health on the real fleet through HAProxy under keep-alive load: the budget counts instances that
+ * Live health on the real shop.fleet through HAProxy under keep-alive load: the budget counts instances that
  * answer now, not the ones the database remembers in rotation, and an updated instance that stops
  * answering after its batch fails that batch and is restored.
  */
 describe('live health: the budget and the monitor of updated instances', () => {
-  let shop: HaproxyShop;
-  let stack: Stack;
-  let fleet: Fleet;
-  let haproxy: RunningHaproxy;
-  let serverIds: number[];
-
-  beforeAll(async () => {
-    shop = await startHaproxyShop({
-      addressPrefix: '127.0.123.',
-      appHosts: 4,
-      drainSeconds: 0.3,
-      deployed: 'v1',
-    });
-    ({ stack, fleet, haproxy, serverIds } = shop);
+  const shop = haproxyShopForFile({
+    addressPrefix: '127.0.123.',
+    appHosts: 4,
+    drainSeconds: 0.3,
+    deployed: 'v1',
   });
 
-  afterAll(async () => {
-    await shop?.stop();
-  });
-
-  const appHosts = () => fleet.hosts.slice(0, 4);
+  const appHosts = () => shop.fleet.hosts.slice(0, 4);
 
   async function until(check: () => Promise<boolean>, timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
@@ -50,21 +33,21 @@ describe('live health: the budget and the monitor of updated instances', () => {
     }
   }
 
-  const underLoad = <T>(label: string, work: () => Promise<T>) => underHaproxyLoad(haproxy, label, work);
+  const underLoad = <T>(label: string, work: () => Promise<T>) => underHaproxyLoad(shop.haproxy, label, work);
 
   it('fails before touching anything when an instance outside the batch is dead, naming it', async () => {
-    const dead = fleet.host(3);
-    expect((await fleet.docker(dead, ['stop', 'shop'])).exitCode).toBe(0);
+    const dead = shop.fleet.host(3);
+    expect((await shop.fleet.docker(dead, ['stop', 'shop'])).exitCode).toBe(0);
     expect(await servedTag(dead)).toBe('ECONNREFUSED');
     // As HAProxy's own health checks would: the dead server gets no traffic, while Rollout's database still
     // counts it in rotation (only a live probe can tell).
-    await haproxy.command('set server shop/web-4 state maint');
+    await shop.haproxy.command('set server shop/web-4 state maint');
 
     try {
       const { result, traffic, haproxyErrors } = await underLoad(
         'an instance outside the batch killed before it',
         () =>
-          rollOut(stack, shop.applicationId, 'v2', {
+          rollOut(shop.stack, shop.applicationId, 'v2', {
             batchSize: 2,
             batchSizeIsPercentage: false,
             minimumHealthyInstances: 2,
@@ -79,7 +62,7 @@ describe('live health: the budget and the monitor of updated instances', () => {
       );
       expect(deployment.failureReason).toContain(`; web-4 (${dead.address}) did not answer: `);
       expect(batches[0]?.status).toBe('failed');
-      for (const id of serverIds) expect(phasesOf(events, id)).toEqual([]);
+      for (const id of shop.serverIds) expect(phasesOf(events, id)).toEqual([]);
       expect(
         await Promise.all(
           appHosts()
@@ -88,8 +71,8 @@ describe('live health: the budget and the monitor of updated instances', () => {
         ),
       ).toEqual(['v1', 'v1', 'v1']);
     } finally {
-      await fleet.docker(dead, ['start', 'shop']);
-      await haproxy.command('set server shop/web-4 state ready');
+      await shop.fleet.docker(dead, ['start', 'shop']);
+      await shop.haproxy.command('set server shop/web-4 state ready');
     }
     await until(async () => (await servedTag(dead)) === 'v1', 10_000);
   });
@@ -98,7 +81,7 @@ describe('live health: the budget and the monitor of updated instances', () => {
     const { result, traffic } = await underLoad(
       'updated instances that die 4 s after their batch completed',
       () =>
-        rollOut(stack, shop.applicationId, 'v3-die4', {
+        rollOut(shop.stack, shop.applicationId, 'v3-die4', {
           batchSize: 2,
           batchSizeIsPercentage: false,
           waitInterval: 30,
@@ -110,7 +93,7 @@ describe('live health: the budget and the monitor of updated instances', () => {
     // HAProxy here has no health checks of its own: until Rollout takes the dead instances out, requests
     // sent to them fail (the instance exits under them). Once the monitor restored them, none does.
     report('requests that failed while dead instances were in rotation', { failed: traffic.failed });
-    const after = startLoad({ url: `${haproxy.url}/`, concurrency: 4, keepAlive: true });
+    const after = startLoad({ url: `${shop.haproxy.url}/`, concurrency: 4, keepAlive: true });
     await after.waitForOk(100);
     const afterTraffic = await after.stop();
     report('after the monitor restored them', { ...afterTraffic });
@@ -119,14 +102,14 @@ describe('live health: the budget and the monitor of updated instances', () => {
     expect(deployment.status).toBe('rolled_back');
     expect(batches[0]).toMatchObject({
       status: 'rolled_back',
-      serverOutcomes: { [serverIds[0]!]: 'restored' },
+      serverOutcomes: { [shop.serverIds[0]!]: 'restored' },
     });
     expect(batches[0]?.failureReason).toContain(
-      `web-1 (${fleet.host(0).address}) stopped answering after batch 1 put it in rotation`,
+      `web-1 (${shop.fleet.host(0).address}) stopped answering after batch 1 put it in rotation`,
     );
     expect(batches[1]?.status).toBe('pending');
     // Reported as it happened, then restored: the wait of 30 s before batch 2 ended early.
-    expect(phasesOf(events, serverIds[0]!)).toEqual(
+    expect(phasesOf(events, shop.serverIds[0]!)).toEqual(
       expect.arrayContaining(['healthy', 'in_rotation', 'unhealthy', 'rolling_back', 'rolled_back']),
     );
     expect(durationMs).toBeLessThan(25_000);

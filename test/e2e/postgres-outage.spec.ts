@@ -1,5 +1,3 @@
-import type { Fleet } from '../fleet/fleet';
-import type { RunningHaproxy } from '../fleet/load-balancers';
 import {
   IMAGE,
   phasesOf,
@@ -7,11 +5,9 @@ import {
   report,
   rollOut,
   servedTag,
-  startHaproxyShop,
+  haproxyShopForFile,
   underHaproxyLoad,
-  type HaproxyShop,
 } from './support/scenario';
-import type { Stack } from './support/stack';
 
 jest.setTimeout(300_000);
 
@@ -22,38 +18,24 @@ const OUTAGE_MS = 20_000;
  * connections terminated are this test database's own, and "unreachable" is a relay in front of it, cut.
  */
 describe('PostgreSQL lost mid-batch', () => {
-  let shop: HaproxyShop;
-  let stack: Stack;
-  let fleet: Fleet;
-  let haproxy: RunningHaproxy;
-  let serverIds: number[];
-
-  beforeAll(async () => {
-    shop = await startHaproxyShop({
-      addressPrefix: '127.0.128.',
-      appHosts: 3,
-      drainSeconds: 0.3,
-      deployed: 'v1',
-      stack: { databaseRelay: true },
-    });
-    ({ stack, fleet, haproxy, serverIds } = shop);
-  });
-
-  afterAll(async () => {
-    stack?.database?.restore();
-    await shop?.stop();
+  const shop = haproxyShopForFile({
+    addressPrefix: '127.0.128.',
+    appHosts: 3,
+    drainSeconds: 0.3,
+    deployed: 'v1',
+    stack: { databaseRelay: true },
   });
 
   async function expectEveryServerOn(tag: string) {
-    for (const host of fleet.hosts.slice(0, 3)) {
+    for (const host of shop.fleet.hosts.slice(0, 3)) {
       expect(await servedTag(host)).toBe(tag);
-      expect((await fleet.runningContainers(host)).map((c) => c.image)).toEqual([`${IMAGE}:${tag}`]);
+      expect((await shop.fleet.runningContainers(host)).map((c) => c.image)).toEqual([`${IMAGE}:${tag}`]);
     }
-    const states = (await haproxy.showStat()).filter(
+    const states = (await shop.haproxy.showStat()).filter(
       (r) => r.pxname === 'shop' && r.svname.startsWith('web-'),
     );
     expect(states.map((r) => r.status)).toEqual(['no check', 'no check', 'no check']);
-    const instances = await stack.call<{ tag: string; inRotation: boolean }[]>(
+    const instances = await shop.stack.call<{ tag: string; inRotation: boolean }[]>(
       'GET',
       `/api/applications/${shop.applicationId}/instances`,
     );
@@ -65,20 +47,20 @@ describe('PostgreSQL lost mid-batch', () => {
     const terminateDuringSecondBatch = (event: ReceivedEvent) => {
       if (done.terminated || event.name !== 'instance.updated') return;
       if (event.payload.batchNumber === 2 && event.payload.phase === 'starting') {
-        done.terminated = stack.db.dataSource
+        done.terminated = shop.stack.db.dataSource
           .query<{ pid: number }[]>(
             'SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-            [stack.db.name],
+            [shop.stack.db.name],
           )
           .then((rows) => rows.length);
       }
     };
     const { result, traffic, haproxyErrors } = await underHaproxyLoad(
-      haproxy,
+      shop.haproxy,
       'PostgreSQL connections terminated mid-batch',
       () =>
         rollOut(
-          stack,
+          shop.stack,
           shop.applicationId,
           'v2',
           { batchSize: 1, batchSizeIsPercentage: false },
@@ -107,19 +89,19 @@ describe('PostgreSQL lost mid-batch', () => {
       if (outage.done || event.name !== 'instance.updated') return;
       if (event.payload.batchNumber === 2 && event.payload.phase === 'starting') {
         outage.done = (async () => {
-          stack.database!.cut();
+          shop.stack.database!.cut();
           await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-          stack.database!.restore();
+          shop.stack.database!.restore();
           outage.backAt = Date.now();
         })();
       }
     };
     const { result, traffic, haproxyErrors } = await underHaproxyLoad(
-      haproxy,
+      shop.haproxy,
       'PostgreSQL unreachable for 20 s',
       () =>
         rollOut(
-          stack,
+          shop.stack,
           shop.applicationId,
           'v3',
           { batchSize: 1, batchSizeIsPercentage: false },
@@ -140,7 +122,7 @@ describe('PostgreSQL lost mid-batch', () => {
     expect(deployment.resumeCount).toBeGreaterThanOrEqual(1);
     expect(batches.map((b) => b.status)).toEqual(['completed', 'completed', 'completed']);
     // Batch 1 was not redone.
-    expect(phasesOf(events, serverIds[0]!).filter((p) => p === 'pulling')).toHaveLength(1);
+    expect(phasesOf(events, shop.serverIds[0]!).filter((p) => p === 'pulling')).toHaveLength(1);
     await expectEveryServerOn('v3');
   });
 });

@@ -208,6 +208,21 @@ export interface HaproxyShop {
 }
 
 /**
+ * The shop of a spec file: started before its tests and stopped after them (jest's beforeAll/afterAll).
+ * Its fields are there once the tests run.
+ */
+export function haproxyShopForFile(options: Parameters<typeof startHaproxyShop>[0]): HaproxyShop {
+  const shop = {} as HaproxyShop;
+  beforeAll(async () => {
+    Object.assign(shop, await startHaproxyShop(options));
+  });
+  afterAll(async () => {
+    if (typeof shop.stop === 'function') await shop.stop();
+  });
+  return shop;
+}
+
+/**
  * The compiled stack; `appHosts` fleet hosts on `addressPrefix` registered as web-1… plus one more as lb-1;
  * HAProxy on `<addressPrefix>100` with backend `shop` (one `server web-N host:8080` line per host, in
  * maintenance); and the application `shop` behind it.
