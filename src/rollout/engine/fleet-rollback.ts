@@ -10,6 +10,7 @@ import {
   rolledBackReason,
   UNKNOWN,
 } from '../planning/reasons';
+import { everyServerBack } from '../planning/batch-decisions';
 import { trailingFailures } from '../planning/transitions';
 import type { ServerOutcome } from '../domain';
 import { restoreServer } from './batch';
@@ -78,15 +79,11 @@ export async function rollbackFleet(pass: RolloutPass, trigger?: 'progress_deadl
         outcomes[i]?.restored ? 'restored' : 'restore_failed',
       ]),
     );
-    const merged = { ...batch.serverOutcomes, ...restored };
-    // Rolled back only when every server of it is back on the previous version (or was never touched).
-    const everyServerBack = batch.serverIds.every((id) => {
-      const outcome = merged[String(id)];
-      return outcome === undefined || outcome === 'restored' || outcome === 'untouched';
-    });
     await recorder.batch(batch.id, {
       serverOutcomes: restored,
-      ...(everyServerBack ? { status: 'rolled_back' as const } : {}),
+      ...(everyServerBack(batch.serverIds, { ...batch.serverOutcomes, ...restored })
+        ? { status: 'rolled_back' as const }
+        : {}),
     });
   }
 

@@ -17,7 +17,7 @@ export async function restoreServer(
   const { recorder, fleet } = pass;
   const server = fleet.server(serverId);
   await recorder.phase(batchNumber, serverId, 'rolling_back', 'Restoring the previous container');
-  try {
+  return failedAsRestore(pass, batchNumber, serverId, async () => {
     if (pass.deployment.order === 'start-first' && fleet.instance(serverId).inRotation) {
       const beside = await restoreBeside(pass, batchNumber, serverId);
       if (beside) return beside;
@@ -31,23 +31,8 @@ export async function restoreServer(
       return { restored: true, reason: null };
     }
     await fleet.recordRestored(serverId, restored.hostPort);
-    const health = await pass.probe(serverId, 'restored');
-    if (!health.healthy) {
-      await recorder.phase(
-        batchNumber,
-        serverId,
-        'unhealthy',
-        `Previous container unhealthy: ${health.message}`,
-      );
-      return { restored: false, reason: restoreUnhealthyReason(server, health) };
-    }
-    await pass.rotation.putBack([serverId], batchNumber);
-    await recorder.phase(batchNumber, serverId, 'rolled_back', 'Previous container restored');
-    return { restored: true, reason: null };
-  } catch (error) {
-    await recorder.phase(batchNumber, serverId, 'unhealthy', `Restore failed: ${messageOf(error)}`);
-    return { restored: false, reason: restoreErrorReason(server.name, error) };
-  }
+    return probeAndPutBack(pass, batchNumber, serverId);
+  });
 }
 
 /**
@@ -59,25 +44,43 @@ export async function putBackRestored(
   batchNumber: number,
   serverId: number,
 ): Promise<RestoreOutcome> {
-  const server = pass.fleet.server(serverId);
   if (pass.fleet.instance(serverId).inRotation) return { restored: true, reason: null };
+  return failedAsRestore(pass, batchNumber, serverId, () => probeAndPutBack(pass, batchNumber, serverId));
+}
+
+/** The previous container, running again out of rotation: probed, and put back when it answers. */
+async function probeAndPutBack(
+  pass: RolloutPass,
+  batchNumber: number,
+  serverId: number,
+): Promise<RestoreOutcome> {
+  const health = await pass.probe(serverId, 'restored');
+  if (!health.healthy) {
+    await pass.recorder.phase(
+      batchNumber,
+      serverId,
+      'unhealthy',
+      `Previous container unhealthy: ${health.message}`,
+    );
+    return { restored: false, reason: restoreUnhealthyReason(pass.fleet.server(serverId), health) };
+  }
+  await pass.rotation.putBack([serverId], batchNumber);
+  await pass.recorder.phase(batchNumber, serverId, 'rolled_back', 'Previous container restored');
+  return { restored: true, reason: null };
+}
+
+/** A restore step that throws (a remote step, the load balancer) ends as a failed restore naming the server. */
+async function failedAsRestore(
+  pass: RolloutPass,
+  batchNumber: number,
+  serverId: number,
+  restore: () => Promise<RestoreOutcome>,
+): Promise<RestoreOutcome> {
   try {
-    const health = await pass.probe(serverId, 'restored');
-    if (!health.healthy) {
-      await pass.recorder.phase(
-        batchNumber,
-        serverId,
-        'unhealthy',
-        `Previous container unhealthy: ${health.message}`,
-      );
-      return { restored: false, reason: restoreUnhealthyReason(server, health) };
-    }
-    await pass.rotation.putBack([serverId], batchNumber);
-    await pass.recorder.phase(batchNumber, serverId, 'rolled_back', 'Previous container restored');
-    return { restored: true, reason: null };
+    return await restore();
   } catch (error) {
     await pass.recorder.phase(batchNumber, serverId, 'unhealthy', `Restore failed: ${messageOf(error)}`);
-    return { restored: false, reason: restoreErrorReason(server.name, error) };
+    return { restored: false, reason: restoreErrorReason(pass.fleet.server(serverId).name, error) };
   }
 }
 

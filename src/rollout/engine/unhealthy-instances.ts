@@ -1,4 +1,5 @@
 import type { ServerOutcome } from '../domain';
+import { everyServerBack } from '../planning/batch-decisions';
 import { joinReasons, loadBalancerReason, UNKNOWN } from '../planning/reasons';
 import type { UnhealthyInstance } from './instance-monitor';
 import { restoreServer } from './restore-server';
@@ -26,11 +27,8 @@ export async function failUnhealthyInstances(pass: RolloutPass, found: Unhealthy
       if (restored.reason !== null) reasons.push(restored.reason);
     }
     const merged = { ...batch.serverOutcomes, ...outcomes };
-    const everyServerBack = batch.serverIds.every((id) =>
-      ['restored', 'untouched', undefined].includes(merged[String(id)]),
-    );
     await recorder.batch(batch.id, {
-      status: everyServerBack ? 'rolled_back' : 'failed',
+      status: everyServerBack(batch.serverIds, merged) ? 'rolled_back' : 'failed',
       serverOutcomes: outcomes,
       successfulInstances: Object.values(merged).filter((o) => o === 'updated').length,
       failedInstances: Object.values(merged).filter((o) => o === 'restored' || o === 'restore_failed').length,

@@ -1,5 +1,5 @@
 import type { InstanceStatus } from '../domain';
-import { canHandBack, settledBatchStatus } from './batch-decisions';
+import { canHandBack, everyServerBack, settledBatchStatus } from './batch-decisions';
 
 const instance = (inRotation: boolean, status: InstanceStatus = 'running') => ({ inRotation, status });
 
@@ -27,5 +27,17 @@ describe('settledBatchStatus', () => {
     [1, 1, 1, 'failed'],
   ])('%i servers, %i failed, %i failed restores → %s', (servers, failed, failedRestores, status) => {
     expect(settledBatchStatus(servers, failed, failedRestores)).toBe(status);
+  });
+});
+
+describe('everyServerBack', () => {
+  it.each<[Record<string, 'updated' | 'restored' | 'restore_failed' | 'untouched'>, boolean]>([
+    [{ '1': 'restored', '2': 'restored' }, true],
+    [{ '1': 'restored', '2': 'untouched' }, true],
+    [{ '1': 'restored' }, true],
+    [{ '1': 'restored', '2': 'updated' }, false],
+    [{ '1': 'restore_failed', '2': 'restored' }, false],
+  ])('%j → %s', (outcomes, expected) => {
+    expect(everyServerBack([1, 2], outcomes)).toBe(expected);
   });
 });

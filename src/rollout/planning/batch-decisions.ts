@@ -1,4 +1,4 @@
-import type { BatchStatus, InstanceState } from '../domain';
+import type { BatchStatus, InstanceState, ServerOutcome } from '../domain';
 
 /**
  * Decisions inside one batch, from what it found. Pure.
@@ -28,4 +28,19 @@ export function settledBatchStatus(
 ): BatchStatus {
   if (failedServers === 0) return 'completed';
   return failedServers === servers && failedRestores === 0 ? 'rolled_back' : 'failed';
+}
+
+/**
+ * Whether every server of a batch is back on the previous version (restored) or was never touched, from
+ * its outcomes by server id (a server not named is untouched): then the batch is `rolled_back`.
+ *   { 1: restored, 2: untouched } → true;  { 1: restored, 2: updated } → false
+ */
+export function everyServerBack(
+  serverIds: readonly number[],
+  outcomes: Readonly<Record<string, ServerOutcome>>,
+): boolean {
+  return serverIds.every((id) => {
+    const outcome = outcomes[String(id)];
+    return outcome === undefined || outcome === 'restored' || outcome === 'untouched';
+  });
 }
