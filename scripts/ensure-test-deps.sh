@@ -4,6 +4,7 @@
 # (podman with runc, its netavark network stack and iptables, a local docker-registry, static busybox for
 # the test image, iproute2 for the hosts' network namespaces), Debian's chromium for the dashboard's browser
 # tests (driven by playwright-core; no browser is downloaded), redis-server for the outage test's own Redis,
+# Debian's ansible for the benchmark's comparison (bench/README.md),
 # running PostgreSQL and Redis, and a fresh build in dist/ (the end-to-end tests start
 # the compiled API and worker as real processes). runc, netavark and iptables are named because podman
 # only recommends or offers them as alternatives (crun fails on this kernel's hybrid cgroups).
@@ -14,7 +15,7 @@ missing=()
 for pair in /usr/sbin/sshd:openssh-server /usr/sbin/nginx:nginx /usr/sbin/haproxy:haproxy /usr/bin/socat:socat /usr/bin/ssh-keygen:openssh-client \
   /usr/bin/podman:podman /usr/sbin/runc:runc /usr/lib/podman/netavark:netavark /usr/sbin/iptables:iptables \
   /usr/bin/docker-registry:docker-registry /bin/busybox:busybox-static /usr/sbin/nft:nftables /sbin/ip:iproute2 \
-  /usr/bin/chromium:chromium /usr/bin/redis-server:redis-server; do
+  /usr/bin/chromium:chromium /usr/bin/redis-server:redis-server /usr/bin/ansible-playbook:ansible; do
   [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

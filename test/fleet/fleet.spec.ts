@@ -315,6 +315,21 @@ describe('test fleet: the docker stand-in over real SSH', () => {
     await docker(`rm -f ${names.join(' ')}`);
     expect(await fleet.runningContainers(host)).toEqual([]);
   });
+
+  it('logs every command with its start, end and exit status, for the benchmark', async () => {
+    const other = fleet.host(1);
+    const before = Date.now();
+    await fleet.ssh(other, 'docker pull ghcr.io/acme/shop:v9; docker rename nothing-here x');
+    const log = await fleet.commandLog(other);
+    expect(log.map((entry) => [entry.argv, entry.exit])).toEqual([
+      [['pull', 'ghcr.io/acme/shop:v9'], 0],
+      [['rename', 'nothing-here', 'x'], 1],
+    ]);
+    for (const entry of log) {
+      expect(entry.start).toBeGreaterThanOrEqual(before);
+      expect(entry.end).toBeGreaterThanOrEqual(entry.start);
+    }
+  });
 });
 
 describe('test fleet: holds in the docker stand-in', () => {

@@ -72,6 +72,14 @@ export interface FleetContainer {
   status: string;
 }
 
+/** One docker command a host ran (the stand-in's `commands.log`), epoch milliseconds. */
+export interface LoggedCommand {
+  start: number;
+  end: number;
+  argv: string[];
+  exit: number;
+}
+
 export interface Fleet {
   dir: string;
   hosts: FleetHost[];
@@ -84,6 +92,8 @@ export interface Fleet {
   /** Runs a shell command on the host through the OpenSSH client. */
   ssh(host: FleetHost, command: string): Promise<ExecResult>;
   runningContainers(host: FleetHost): Promise<FleetContainer[]>;
+  /** Every docker command the host ran so far, in the order they ended. */
+  commandLog(host: FleetHost): Promise<LoggedCommand[]>;
   /** The host as Rollout addresses it; `pinned: false` leaves the fingerprint to trust on first use. */
   serverTarget(host: FleetHost, id: number, options?: { pinned?: boolean }): ServerTarget;
   /** How many SSH connections the host has authenticated so far (from its sshd log). */
@@ -233,6 +243,18 @@ function createFleet(
           const row = JSON.parse(line) as { ID: string; Names: string; Image: string; Status: string };
           return { id: row.ID, name: row.Names, image: row.Image, status: row.Status };
         });
+    },
+    async commandLog(host) {
+      const text = await readFile(join(processOf(host).host.stateDir, 'commands.log'), 'utf8').catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return '';
+          throw error;
+        },
+      );
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as LoggedCommand);
     },
     serverTarget: (host, id, { pinned = true } = {}) => ({
       id,

@@ -40,6 +40,10 @@ export interface Stack {
   startSecondWorker(): void;
   /** With `databaseRelay`: cut and restore the processes' way to PostgreSQL. */
   database: TcpProxy | null;
+  /** The key the API's socket.io Redis adapter and the worker's emitter share (SOCKET_IO_KEY). */
+  socketIoKey: string;
+  /** The process ids of the API and of the (current) worker, for their memory and CPU figures. */
+  pids(): { api: number; worker: number };
   /** The BullMQ state of a deployment's job (`waiting`, `active`, `completed`, …). */
   jobState(deploymentId: number): Promise<string>;
   logs(): string;
@@ -164,6 +168,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     token,
     db,
     database: relay,
+    socketIoKey: prefix,
+    pids() {
+      if (api.pid === undefined || worker.pid === undefined) throw new Error('the API or worker has no pid');
+      return { api: api.pid, worker: worker.pid };
+    },
     request,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       const response = await request<T>(method, path, body);

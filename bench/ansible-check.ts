@@ -1,0 +1,96 @@
+/**
+ * Self-check of bench/ansible.ts: `npx tsx bench/ansible-check.ts` (as root). Deploys v2, then v3, with
+ * Ansible on a fleet of 4 application hosts + 1 load balancer host on 127.0.140.*, behind a real HAProxy.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serverStatuses } from '../src/rollout/commands/haproxy-stat';
+import { startFleet, type Fleet } from '../test/fleet/fleet';
+import { startHaproxy, type RunningHaproxy } from '../test/fleet/load-balancers';
+import { freePort } from '../test/support/net';
+import { ansibleVersion, runAnsible } from './ansible';
+
+const PREFIX = '127.0.140.';
+const BACKEND = 'shop';
+
+async function servedTag(address: string): Promise<string> {
+  const response = await fetch(`http://${address}:8080/`);
+  const body = (await response.json()) as { tag?: string };
+  return `${response.status} ${body.tag ?? '?'}`;
+}
+
+async function main(): Promise<void> {
+  console.log(ansibleVersion());
+  let fleet: Fleet | undefined;
+  let haproxy: RunningHaproxy | undefined;
+  const workRoot = await mkdtemp(join(tmpdir(), 'ansible-check-'));
+  try {
+    fleet = await startFleet({ count: 5, addressPrefix: PREFIX });
+    const [lb, ...apps] = fleet.hosts;
+    if (lb === undefined) throw new Error('no hosts');
+    const servers = apps.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 }));
+    haproxy = await startHaproxy({
+      listenAddress: `${PREFIX}1`,
+      listenPort: await freePort(`${PREFIX}1`),
+      backend: BACKEND,
+      servers,
+    });
+    for (const host of apps) {
+      const started = await fleet.docker(host, [
+        ...['run', '-d', '--name', 'shop', '-p', '8080:3000'],
+        'registry.local/acme/shop:v1',
+      ]);
+      if (started.exitCode !== 0) throw new Error(`docker run v1 on ${host.name}: ${started.stderr}`);
+    }
+    for (const s of servers) {
+      const answer = await haproxy.command(`set server ${BACKEND}/${s.name} state ready`);
+      if (answer.trim() !== '') throw new Error(`haproxy: ${answer}`);
+    }
+
+    let failures = 0;
+    for (const [round, tag] of ['v2', 'v3'].entries()) {
+      const workDir = join(workRoot, `run${round}`);
+      await mkdir(workDir);
+      const result = await runAnsible({
+        workDir,
+        hosts: servers.map((s) => ({ name: s.name, address: s.address, port: 22 })),
+        loadBalancerHost: { address: lb.address, port: 22 },
+        privateKeyPath: fleet.privateKeyPath,
+        haproxy: { socketPath: haproxy.socketPath, backend: BACKEND },
+        batchSize: 2,
+        image: 'registry.local/acme/shop',
+        tag,
+        containerName: 'shop',
+        hostPort: 8080,
+        containerPort: 3000,
+        stopTimeout: 10,
+      });
+      const tags = await Promise.all(servers.map((s) => servedTag(s.address)));
+      const statuses = serverStatuses(await haproxy.showStat(), BACKEND);
+      const problems = [
+        ...(result.ok ? [] : ['ansible-playbook failed']),
+        ...servers.flatMap((s, i) => (tags[i] === `200 ${tag}` ? [] : [`${s.name} serves ${tags[i]}`])),
+        ...servers.flatMap((s) => (statuses.get(s.name) === 'UP' ? [] : [`${s.name} is ${statuses.get(s.name)}`])),
+      ];
+      console.log(`\n== deploy ${tag}: ${Math.round(result.durationMs)} ms, ok=${result.ok}`);
+      console.log(result.recap);
+      console.log(`served: ${tags.join(', ')}; haproxy: ${[...statuses].map((e) => e.join('=')).join(', ')}`);
+      if (problems.length > 0) {
+        failures++;
+        console.log(`PROBLEMS: ${problems.join('; ')}\n${result.outputTail}`);
+      }
+    }
+    if (failures > 0) throw new Error(`${failures} deploy(s) failed the check`);
+    console.log('\nansible-check: OK');
+  } finally {
+    await haproxy?.stop();
+    await fleet?.stop();
+    await rm(workRoot, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
