@@ -71,9 +71,12 @@ export async function runAnsible(run: AnsibleRun): Promise<AnsibleResult> {
   const ports = `${checkInt('hostPort', run.hostPort, 1)}:${checkInt('containerPort', run.containerPort, 1)}`;
   const stopTimeout = checkInt('stopTimeout', run.stopTimeout, 0, 3600);
   const batchSize = checkInt('batchSize', run.batchSize, 1, 1000);
+  if (run.hosts.length === 0) throw new Error('runAnsible: invalid hosts: none given');
   const extra = (run.runArgs ?? []).map(runArg);
   // Rollout's default restart policy (docker.run), unless the caller's words set one.
-  const restart = (run.runArgs ?? []).some((w) => w.startsWith('--restart')) ? [] : ['--restart unless-stopped'];
+  const restart = (run.runArgs ?? []).some((w) => w.startsWith('--restart'))
+    ? []
+    : ['--restart unless-stopped'];
   const sshVars = (address: string, port: number) => ({
     ansible_host: check('address', address, ADDRESS),
     ansible_port: checkInt('port', port, 1),
@@ -179,7 +182,9 @@ export async function runAnsible(run: AnsibleRun): Promise<AnsibleResult> {
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ code: exitCode, output: Buffer.concat(chunks).toString('utf8') }));
+    child.on('close', (exitCode) =>
+      resolve({ code: exitCode, output: Buffer.concat(chunks).toString('utf8') }),
+    );
   });
   const durationMs = performance.now() - started;
   writeFileSync(join(workDir, 'ansible-output.log'), output);
