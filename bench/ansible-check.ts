@@ -29,8 +29,8 @@ async function main(): Promise<void> {
   let haproxy: RunningHaproxy | undefined;
   const workRoot = await mkdtemp(join(tmpdir(), 'ansible-check-'));
   try {
-    fleet = await startFleet({ count: 5, addressPrefix: PREFIX });
-    const [lb, ...apps] = fleet.hosts;
+    const f = (fleet = await startFleet({ count: 5, addressPrefix: PREFIX }));
+    const [lb, ...apps] = f.hosts;
     if (lb === undefined) throw new Error('no hosts');
     const servers = apps.map((h, i) => ({ name: `web-${i + 1}`, address: h.address, port: 8080 }));
     haproxy = await startHaproxy({
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       servers,
     });
     for (const host of apps) {
-      const started = await fleet.docker(host, [
+      const started = await f.docker(host, [
         ...['run', '-d', '--name', 'shop', '-p', '8080:3000'],
         'registry.local/acme/shop:v1',
       ]);
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         workDir,
         hosts: servers.map((s) => ({ name: s.name, address: s.address, port: 22 })),
         loadBalancerHost: { address: lb.address, port: 22 },
-        privateKeyPath: fleet.privateKeyPath,
+        privateKeyPath: f.privateKeyPath,
         haproxy: { socketPath: haproxy.socketPath, backend: BACKEND },
         batchSize: 2,
         image: 'registry.local/acme/shop',
@@ -68,13 +68,22 @@ async function main(): Promise<void> {
         hostPort: 8080,
         containerPort: 3000,
         stopTimeout: 10,
+        // The second deploy also passes extra words (quoted into the shell line), as the benchmark does.
+        runArgs: round === 0 ? undefined : ['--label', "rollout.application=it's shop"],
       });
       const tags = await Promise.all(servers.map((s) => servedTag(s.address)));
+      const labels = await Promise.all(
+        apps.map(async (h) =>
+          (await f.docker(h, ['inspect', '--format', '{{json .Config.Labels}}', 'shop'])).stdout.trim(),
+        ),
+      );
+      const wantLabels = round === 0 ? '{}' : JSON.stringify({ 'rollout.application': "it's shop" });
       const statuses = serverStatuses(await haproxy.showStat(), BACKEND);
       // runAnsible closes its SSH masters (ControlPersist) before it returns.
       const masters = listProcesses().filter((p) => p.cmdline.includes(join(workDir, 'cp')));
       const sockets = await readdir(join(workDir, 'cp'));
       const problems = [
+        ...labels.filter((l) => l !== wantLabels).map((l) => `labels ${l}, expected ${wantLabels}`),
         ...(masters.length + sockets.length === 0
           ? []
           : [`SSH masters left: ${masters.length}, sockets ${sockets.length}`]),

@@ -1,5 +1,6 @@
 /**
- * Tries `benchApi` with short runs: `npx tsx bench/api-check.ts` (as root, after `npm run build`). Starts a
+ * Tries `benchApi` with short runs: `npx tsx bench/api-check.ts` (as root, after `npm run build`); with
+ * `--full`, with benchApi's defaults (5 s, 10 connections, 100 subscribers, 200 events). Starts a
  * stack and a fleet of two hosts on 127.0.141.x, deploys once so a deployment has batches, creates the
  * applications the rolling-update run needs, prints the figures and fails unless they are sane.
  */
@@ -8,7 +9,8 @@ import { registerServers, rollOut } from '../test/e2e/support/scenario';
 import { startStack, type Stack } from '../test/e2e/support/stack';
 import { type ApiFigures, benchApi, createBenchApplications } from './api';
 
-const APPLICATIONS = 400;
+const FULL = process.argv.includes('--full');
+const APPLICATIONS = FULL ? 600 : 300;
 
 async function main(): Promise<void> {
   let stack: Stack | undefined;
@@ -24,9 +26,7 @@ async function main(): Promise<void> {
     const figures = await benchApi(stack, {
       applicationIds,
       batchesDeploymentId: Number(first.deployment.id),
-      durationSeconds: 2,
-      subscribers: 50,
-      events: 100,
+      ...(FULL ? {} : { durationSeconds: 2, subscribers: 50, events: 100 }),
     });
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
     const problems = problemsOf(figures);

@@ -48,29 +48,37 @@ export interface ApiBenchOptions {
 
 /** The body of every rolling-update request: the "one at a time" preset. */
 const ROLLING_UPDATE_BODY = JSON.stringify({ batchSize: 1, batchSizeIsPercentage: false });
-/** Deployment states whose BullMQ job the worker has yet to take. */
+/** BullMQ job states of a job the worker has yet to take (or is running). */
 const JOB_PENDING = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'];
 
-/** Creates `count` applications `<prefix>-1`… (no load balancer) on `serverIds` (at least two); their ids. */
+/**
+ * Creates `count` applications `<prefix>-1`… (no load balancer) on `serverIds`, for `applicationIds`; their
+ * ids. At least two servers: with one, "one at a time" would take the only instance out (422).
+ */
 export async function createBenchApplications(
   stack: Stack,
   serverIds: number[],
   count: number,
   prefix = 'bench',
-) {
+): Promise<number[]> {
+  if (serverIds.length < 2) throw new Error('the rolling-update benchmark needs applications on two servers');
   const ids: number[] = [];
-  for (let i = 1; i <= count; i++) {
-    const app = await stack.call<{ id: number }>('POST', '/api/applications', {
-      name: `${prefix}-${i}`,
-      image: 'registry.local/acme/bench',
-      tag: 'v1',
-      containerPort: 3000,
-      hostPort: 9000,
-      serverIds,
-      loadBalancer: { type: 'none' },
-    });
-    ids.push(app.id);
-  }
+  await inParallel(
+    Array.from({ length: count }, (_, i) => i + 1),
+    5,
+    async (i) => {
+      const app = await stack.call<{ id: number }>('POST', '/api/applications', {
+        name: `${prefix}-${i}`,
+        image: 'registry.local/acme/bench',
+        tag: 'v1',
+        containerPort: 3000,
+        hostPort: 9000,
+        serverIds,
+        loadBalancer: { type: 'none' },
+      });
+      ids.push(app.id);
+    },
+  );
   return ids;
 }
 
@@ -81,8 +89,8 @@ export async function createBenchApplications(
  *   got queued (those autocannon counted and the ones in flight when it stopped) is cancelled through the
  *   API, the worker is started again and this waits until it has taken every one of those jobs off the
  *   queue (each ends at once: the deployment is cancelled), so the worker is up and idle when the next
- *   measurement starts. Deployments that no request reached stay
- *   `pending` (nothing runs a pending deployment; the API has no delete).
+ *   measurement starts. Deployments that no request reached stay `pending` (nothing runs a pending
+ *   deployment; the API has no delete).
  * - `batches`: autocannon GETs the batches of `batchesDeploymentId`.
  * - `socket`: `subscribers` socket.io clients subscribe to `batchesDeploymentId`; this process then acts as
  *   the worker does: a `@socket.io/redis-emitter` on the stack's SOCKET_IO_KEY publishes `events`
@@ -91,10 +99,10 @@ export async function createBenchApplications(
  *   websocket → client), from the moment of emit to receipt, over every (event, subscriber) pair; clients
  *   and emitter share this process's clock. `lost` is the pairs not received 2 s after the last emit.
  *
- * Latencies in milliseconds. `non2xx` counts non-2xx answers and connection errors (timeouts included).
- * `perSecond` is requests answered ÷ autocannon's run duration (not its
- * per-second sample average, which a short or amount-bound run skews). The emitter uses TEST_REDIS_URL:
- * the stack must run on that Redis (startStack's default).
+ * Latencies in milliseconds (autocannon's p50/p99 for HTTP). `requests` is the answers autocannon counted;
+ * `perSecond` is that ÷ autocannon's run duration (not its per-second sample average, which a short or
+ * amount-bound run skews); `non2xx` counts non-2xx answers and connection errors (timeouts included). The
+ * emitter uses TEST_REDIS_URL: the stack must run on that Redis (startStack's default).
  */
 export async function benchApi(stack: Stack, options: ApiBenchOptions): Promise<ApiFigures> {
   const durationSeconds = options.durationSeconds ?? 5;
@@ -123,14 +131,15 @@ async function benchRollingUpdate(
   durationSeconds: number,
   connections: number,
 ): Promise<LatencyFigures> {
+  if (applicationIds.length === 0) throw new Error('the rolling-update benchmark needs applications');
   const deploymentIds: number[] = [];
-  for (const [i, applicationId] of applicationIds.entries()) {
+  await inParallel(applicationIds, 5, async (applicationId) => {
     const created = await stack.call<{ id: number }>('POST', '/api/deployments', {
       applicationId,
-      tag: `bench-${Date.now()}-${i}`,
+      tag: `bench-${Date.now()}`,
     });
     deploymentIds.push(created.id);
-  }
+  });
   let next = 0;
   const nextRequest = (request: autocannon.Request): autocannon.Request => {
     const id = deploymentIds[next++];

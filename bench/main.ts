@@ -4,7 +4,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { ansibleVersion } from './ansible';
-import { benchApi, type ApiFigures } from './api';
+import { benchApi, createBenchApplications, type ApiFigures } from './api';
 import { parseCases, parseCounts } from './cases';
 import { benchFleet, type FleetFigures } from './fleet-bench';
 import { renderResults, summarise, type BenchResults } from './report';
@@ -65,8 +65,14 @@ async function main(options: Options): Promise<void> {
           options.api && count === smallest
             ? async (shop) => {
                 log('API and socket.io');
+                const [latest] = await shop.stack.call<{ id: number }[]>(
+                  'GET',
+                  `/api/deployments?applicationId=${shop.applicationId}&limit=1`,
+                );
+                if (!latest) throw new Error('the shop has no deployment to read batches of');
                 api = await benchApi(shop.stack, {
-                  applicationId: shop.applicationId,
+                  applicationIds: await createBenchApplications(shop.stack, shop.serverIds, smoke ? 30 : 300),
+                  batchesDeploymentId: latest.id,
                   durationSeconds: smoke ? 1 : 5,
                 });
               }

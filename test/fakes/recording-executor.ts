@@ -52,6 +52,16 @@ export class RecordingExecutor extends RemoteExecutor {
 
   async release(): Promise<void> {}
 
+  /**
+   * The lines that could change what the server runs: everything but the capacity check and `docker pull`,
+   * which a batch may send ahead, while the batch before it is swapped.
+   */
+  changes(server: string): string[] {
+    return this.lines(server).filter(
+      (line) => !line.startsWith(`${server}: docker pull `) && !line.includes('/proc/meminfo'),
+    );
+  }
+
   /** The recorded lines as `server: line`, for exact comparisons. */
   lines(server?: string): string[] {
     return this.commands

@@ -45,7 +45,10 @@ describe('a cancel ends the drain wait of every load balancer at once (real cloc
     '%s: an hour of drainSeconds ends within a second of the abort',
     async (_type, config) => {
       const executor: RecordingExecutor = new RecordingExecutor().when('UNIX-CONNECT', () => ({
-        stdout: executor.commands.at(-1)?.stdin?.startsWith('show stat') ? BUSY_STAT : '\n',
+        // each `set` line is accepted with an empty line; `show stat` (alone or after them) stays busy
+        stdout: (executor.commands.at(-1)?.stdin ?? '')
+          .replace(/^set .*\n/gm, '\n')
+          .replace(/^show stat.*\n/m, BUSY_STAT),
       }));
       const loadBalancer = new RemoteLoadBalancer(executor, new SystemClock());
       const target: LoadBalancerTarget = {

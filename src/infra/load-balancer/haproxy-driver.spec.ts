@@ -49,11 +49,18 @@ describe('HAProxy load balancer', () => {
     clock = new FixedClock();
     loadBalancer = new RemoteLoadBalancer(executor, clock);
     statAnswers = [];
-    answerRuntime((stdin) => {
-      if (stdin !== SHOW_STAT) return { stdout: '\n' };
-      const answer = statAnswers.length > 1 ? statAnswers.shift() : statAnswers[0];
-      return { stdout: answer ?? '' };
-    });
+    // Each `set` line is accepted (an empty line); a `show stat` line gets the next of `statAnswers`.
+    answerRuntime((stdin) => ({
+      stdout: stdin
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          if (!line.startsWith('show stat')) return '\n';
+          const answer = statAnswers.length > 1 ? statAnswers.shift() : statAnswers[0];
+          return answer ?? '';
+        })
+        .join(''),
+    }));
   });
 
   it('removal drains each leaving server, then polls show stat until their sessions reach 0', async () => {
@@ -65,11 +72,9 @@ describe('HAProxy load balancer', () => {
 
     await loadBalancer.removeFromRotation(target, [web3], [web1, web2]);
 
-    expect(executor.lines()).toEqual([SOCAT, SOCAT, SOCAT, SOCAT, SOCAT]);
+    expect(executor.lines()).toEqual([SOCAT, SOCAT, SOCAT]);
     expect(runtimeCommands()).toEqual([
-      'set server be_shop/web-1 state drain\n',
-      'set server be_shop/web-2 state drain\n',
-      SHOW_STAT,
+      `set server be_shop/web-1 state drain\nset server be_shop/web-2 state drain\n${SHOW_STAT}`,
       SHOW_STAT,
       SHOW_STAT,
     ]);
@@ -81,7 +86,7 @@ describe('HAProxy load balancer', () => {
 
     await loadBalancer.removeFromRotation(target, [web2], [web1]);
 
-    expect(runtimeCommands()).toEqual(['set server be_shop/web-1 state drain\n', SHOW_STAT]);
+    expect(runtimeCommands()).toEqual([`set server be_shop/web-1 state drain\n${SHOW_STAT}`]);
     expect(clock.sleeps).toEqual([]);
   });
 
@@ -97,19 +102,18 @@ describe('HAProxy load balancer', () => {
 
     expect(clock.sleeps).toEqual([250, 250, 100]);
     expect(clock.now().getTime() - started).toBe(600);
-    expect(runtimeCommands().filter((stdin) => stdin === SHOW_STAT)).toHaveLength(4);
+    // the first read went with the drain itself
+    expect(runtimeCommands().filter((stdin) => stdin.endsWith(SHOW_STAT))).toHaveLength(4);
   });
 
-  it('addition sets each joining server ready, reads show stat once and waits for nothing', async () => {
+  it('addition sets every joining server ready and reads show stat in one exec, and waits for nothing', async () => {
     statAnswers = [showStat({ 'web-1': 3, 'web-2': 0, 'web-3': 0 }).replace(/DRAIN/g, 'UP')];
 
     await loadBalancer.addToRotation(target, [web1, web2, web3], [web2, web3]);
 
-    expect(executor.lines()).toEqual([SOCAT, SOCAT, SOCAT]);
+    expect(executor.lines()).toEqual([SOCAT]);
     expect(runtimeCommands()).toEqual([
-      'set server be_shop/web-2 state ready\n',
-      'set server be_shop/web-3 state ready\n',
-      SHOW_STAT,
+      `set server be_shop/web-2 state ready\nset server be_shop/web-3 state ready\n${SHOW_STAT}`,
     ]);
     expect(clock.sleeps).toEqual([]);
   });
@@ -123,16 +127,15 @@ describe('HAProxy load balancer', () => {
         'be_shop,web-3,0,0,0,0,,0,DRAIN',
         'be_shop,BACKEND,0,0,0,0,,0,UP',
         '',
+        '',
       ].join('\n'),
     ];
 
     await loadBalancer.addToRotation(target, [web1, web2, web3], [web2]);
 
     expect(runtimeCommands()).toEqual([
-      'set server be_shop/web-2 state ready\n',
-      SHOW_STAT,
-      'set server be_shop/web-1 state ready\n',
-      'set server be_shop/web-3 state ready\n',
+      `set server be_shop/web-2 state ready\n${SHOW_STAT}`,
+      'set server be_shop/web-1 state ready\nset server be_shop/web-3 state ready\n',
     ]);
   });
 
@@ -140,14 +143,13 @@ describe('HAProxy load balancer', () => {
     statAnswers = ['No such proxy.\n\n'];
 
     await expect(loadBalancer.addToRotation(target, [web1, web2], [web2])).resolves.toBeUndefined();
-    expect(runtimeCommands()).toEqual(['set server be_shop/web-2 state ready\n', SHOW_STAT]);
+    expect(runtimeCommands()).toEqual([`set server be_shop/web-2 state ready\n${SHOW_STAT}`]);
   });
 
   it('an addition where every member joins reads no show stat', async () => {
     await loadBalancer.addToRotation(target, [web1, web2], [web1, web2]);
     expect(runtimeCommands()).toEqual([
-      'set server be_shop/web-1 state ready\n',
-      'set server be_shop/web-2 state ready\n',
+      'set server be_shop/web-1 state ready\nset server be_shop/web-2 state ready\n',
     ]);
   });
 
@@ -160,13 +162,63 @@ describe('HAProxy load balancer', () => {
     ['No such server.', 'drain'],
     ['No such backend.', 'drain'],
     ['Permission denied', 'drain'],
-  ])('the answer %j to a drain is a LoadBalancerError, and nothing follows', async (answer, step) => {
-    answerRuntime(() => ({ stdout: `${answer}\n\n` }));
+  ])(
+    'the answer %j to a drain names that server in a LoadBalancerError, and nothing follows',
+    async (answer, step) => {
+      answerRuntime(() => ({ stdout: `\n${answer}\n\n${showStat({ 'web-1': 0, 'web-3': 0 })}` }));
+
+      await expect(loadBalancer.removeFromRotation(target, [web2], [web1, web3])).rejects.toThrow(
+        new LoadBalancerError(`haproxy load balancer on lb: ${step} failed: be_shop/web-3: ${answer}`),
+      );
+      expect(runtimeCommands()).toEqual([
+        `set server be_shop/web-1 state drain\nset server be_shop/web-3 state drain\n${SHOW_STAT}`,
+      ]);
+    },
+  );
+
+  it('an answer cut short is a LoadBalancerError, never a drain taken as done', async () => {
+    answerRuntime(() => ({ stdout: '\n' }));
 
     await expect(loadBalancer.removeFromRotation(target, [web2], [web1, web3])).rejects.toThrow(
-      new LoadBalancerError(`haproxy load balancer on lb: ${step} failed: be_shop/web-1: ${answer}`),
+      new LoadBalancerError(
+        'haproxy load balancer on lb: drain failed: HAProxy did not answer all 3 commands: (no output)',
+      ),
     );
-    expect(runtimeCommands()).toEqual(['set server be_shop/web-1 state drain\n']);
+  });
+
+  it('a start-first move points every moved line at its new port and keeps it ready, in one exec', async () => {
+    const moved = (m: RotationMember) =>
+      `IP changed from '${m.host}' to '${m.host}', port changed from '8080' to '8081' by 'stats socket command'\n\n\n`;
+    answerRuntime(() => ({ stdout: moved(web1) + moved(web2) }));
+
+    await loadBalancer.moveInRotation(
+      target,
+      [web1, web2, web3],
+      [
+        { ...web1, port: 8081 },
+        { ...web2, port: 8081 },
+      ],
+    );
+
+    expect(runtimeCommands()).toEqual([
+      'set server be_shop/web-1 addr 10.0.0.1 port 8081\nset server be_shop/web-1 state ready\n' +
+        'set server be_shop/web-2 addr 10.0.0.2 port 8081\nset server be_shop/web-2 state ready\n',
+    ]);
+    expect(clock.sleeps).toEqual([1000]);
+  });
+
+  it('a move HAProxy refuses for one line names that line', async () => {
+    answerRuntime(() => ({
+      stdout:
+        "no need to change the addr, no need to change the port by 'stats socket command'\n\n\nNo such server.\n\n\n",
+    }));
+
+    await expect(
+      loadBalancer.moveInRotation(target, [web1, web2], [web1, { ...web2, port: 8081 }]),
+    ).rejects.toThrow(
+      new LoadBalancerError('haproxy load balancer on lb: set addr failed: be_shop/web-2: No such server.'),
+    );
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('an error answer to ready names the ready step', async () => {

@@ -62,6 +62,7 @@ describe('RemoteLoadBalancer', () => {
   });
 
   it('routes by config type', async () => {
+    executor.when('UNIX-CONNECT', { stdout: '\n' });
     await loadBalancer.addToRotation(
       untypedTarget({
         type: 'traefik',

@@ -34,28 +34,21 @@ export function haproxyServerRef(backend: string, serverName: string): string {
 }
 
 /** `set server be_shop/web-1 state drain`: HAProxy answers an empty line when it accepted the change. */
-export function setServerState(
-  socketPath: string,
-  backend: string,
-  serverName: string,
-  state: HaproxyServerState,
-): RemoteCommand {
-  const server = haproxyServerRef(backend, serverName);
-  return haproxyRuntime(socketPath, [`set server ${server} state ${state}`]);
+export function setStateLine(backend: string, serverName: string, state: HaproxyServerState): string {
+  return `set server ${haproxyServerRef(backend, serverName)} state ${state}`;
 }
 
 /**
- * `set server be_shop/web-1 addr 10.0.0.1 port 8081` then `state ready`, on one connection: the server line
- * points at the new instance and stays in rotation (`start-first`). HAProxy's runtime API takes an IP
- * address here, not a host name.
+ * `set server be_shop/web-1 addr 10.0.0.1 port 8081` then `state ready`: the server line points at the new
+ * instance and stays in rotation (`start-first`). HAProxy's runtime API takes an IP address here, not a
+ * host name. Its answer to the first says what changed (`moveAccepted`), to the second nothing.
  */
-export function moveServer(
-  socketPath: string,
+export function moveLines(
   backend: string,
   serverName: string,
   address: string,
   port: number,
-): RemoteCommand {
+): [string, string] {
   if (!isIP(address))
     throw new UnsafeConfigValueError(
       `HAProxy's runtime API moves a server to an IP address; ${JSON.stringify(address)} is not one`,
@@ -63,25 +56,44 @@ export function moveServer(
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new UnsafeConfigValueError(`not a port: ${JSON.stringify(port)}`);
   const server = haproxyServerRef(backend, serverName);
-  return haproxyRuntime(socketPath, [
-    `set server ${server} addr ${address} port ${port}`,
-    `set server ${server} state ready`,
-  ]);
+  return [`set server ${server} addr ${address} port ${port}`, setStateLine(backend, serverName, 'ready')];
 }
 
-/**
- * HAProxy's answer to `moveServer`: a line saying what changed (or that nothing needed to), then nothing for
- * the state; anything else is an error message.
- */
+/** HAProxy's answer to a `set server … addr … port …`: what changed, or that nothing needed to. */
 export function moveAccepted(answer: string): boolean {
   const lines = answer
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '');
-  return lines.length <= 1 && lines.every((line) => /changed from|no need to change/i.test(line));
+  return lines.length === 1 && lines.every((line) => /changed from|no need to change/i.test(line));
 }
 
 /** `show stat be_shop 4 -1`: the backend's servers (type 4) as CSV, read by `haproxy-stat.ts`. */
+export function showStatLine(backend: string): string {
+  return `show stat ${haproxyName(backend)} 4 -1`;
+}
+
+/**
+ * The answers to `count` runtime commands sent on one connection, in order: HAProxy ends each answer with
+ * an empty line, so an accepted `set server … state` answers '' and an error its message. Null when fewer
+ * answers came (the connection was cut): a missing answer must never pass for an accepted change.
+ */
+export function runtimeAnswers(output: string, count: number): string[] | null {
+  const answers: string[] = [];
+  let current: string[] = [];
+  const lines = output.replace(/\r/g, '').split('\n');
+  lines.pop(); // what follows the last newline is no complete line
+  for (const line of lines) {
+    if (answers.length === count) break;
+    if (line.trim() === '') {
+      answers.push(current.join('\n'));
+      current = [];
+    } else current.push(line);
+  }
+  return answers.length === count ? answers : null;
+}
+
+/** `show stat` alone, as its own command. */
 export function showStat(socketPath: string, backend: string): RemoteCommand {
-  return haproxyRuntime(socketPath, [`show stat ${haproxyName(backend)} 4 -1`]);
+  return haproxyRuntime(socketPath, [showStatLine(backend)]);
 }

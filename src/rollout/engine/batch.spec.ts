@@ -9,6 +9,47 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
     expect(order.indexOf('web-2 pull')).toBeLessThan(order.indexOf('web-1 stop'));
   });
 
+  it('checks and pulls the next batch while this one is swapped, and records it only when that batch starts', async () => {
+    const t = setup();
+    await t.run();
+    expect(t.store.deployment.status).toBe('completed');
+    const lines = t.executor.lines();
+    expect(lines.indexOf(`web-3: docker pull ${IMAGE}:v2`)).toBeLessThan(
+      lines.findIndex((line) => line.startsWith('web-1: docker run')),
+    );
+    // each server checked and pulled once
+    expect(lines.filter((line) => line.includes('docker pull'))).toHaveLength(4);
+    expect(t.capacity.asked.sort()).toEqual(['web-1', 'web-2', 'web-3', 'web-4']);
+    const servers = t.events.emitted.flatMap((e) =>
+      e.name === 'instance.updated' ? [`${e.payload.serverId} ${e.payload.phase}`] : [],
+    );
+    expect(servers.indexOf('3 pulling')).toBeGreaterThan(servers.lastIndexOf('1 in_rotation'));
+  });
+
+  it('fails the next batch at its turn when its pull, started ahead, failed', async () => {
+    const t = setup({ deployment: { failureThreshold: 2 } });
+    t.docker.failingPulls.add(`web-4/${IMAGE}:v2`);
+    await t.run();
+    expect(t.store.batches.map((b) => b.status)).toEqual(['completed', 'failed']);
+    expect(t.store.batches[1]?.failureReason).toBe(
+      `Nothing was drained: web-4 (10.0.0.4): pull failed: Error response from daemon: manifest for ${IMAGE}:v2 not found: manifest unknown`,
+    );
+    expect(t.executor.changes('web-4')).toEqual([]);
+    expect(t.events.phases(4)).toEqual(['pulling']);
+  });
+
+  it('fails the next batch at its turn when its capacity check, run ahead, found no room', async () => {
+    const t = setup({ deployment: { failureThreshold: 2 } });
+    t.capacity.report('web-3', { memAvailableKb: 100 * 1024 });
+    await t.run();
+    expect(t.store.batches.map((b) => b.status)).toEqual(['completed', 'failed']);
+    expect(t.store.batches[1]?.failureReason).toMatch(
+      /^Server web-3 has insufficient capacity: 100 MB memory free/,
+    );
+    expect(t.executor.lines('web-3')).toEqual([`web-3: ${CAPACITY_CHECK}`]);
+    expect(t.events.phases(3)).toEqual([]);
+  });
+
   it('probes each new instance directly with the deployment settings', async () => {
     const t = setup({
       deployment: { healthCheckInterval: 0.5, healthCheckTimeout: 30, maxHealthCheckRetries: 4 },
@@ -75,7 +116,7 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
     expect(t.store.deployment.status).toBe('rolled_back');
     expect(t.store.deployment.failureReason).toMatch(/^Rolled back after 1 consecutive failed batch\(es\)/);
     for (const id of [1, 2, 3, 4]) expect(imageOn(t.docker, id)).toBe(`${IMAGE}:v1`);
-    expect(t.executor.lines('web-3')).toEqual([]);
+    expect(t.executor.changes('web-3')).toEqual([]);
     expect(t.store.batches[1]?.status).toBe('pending');
   });
 

@@ -1,16 +1,15 @@
 import { mapWithConcurrency } from '../../common/concurrency';
-import type { BatchRecord, ServerOutcome, ServerTarget } from '../domain';
+import type { BatchRecord, ServerOutcome } from '../domain';
 import { canHandBack, settledBatchStatus } from '../planning/batch-decisions';
 import { checkBatchBudget } from '../planning/budget';
-import { capacityShortage } from '../planning/capacity';
 import {
   batchBudgetReason,
   joinReasons,
-  messageOf,
   notAnsweringReason,
   pullsFailedReason,
   splitBatchReason,
 } from '../planning/reasons';
+import { type BatchPreparations, prepareServers } from './batch-preparation';
 import { type BatchOutcome, failBatch, handBack, type ServerResult } from './batch-steps';
 import { restoreServer } from './restore-server';
 import type { RolloutPass } from './rollout-pass';
@@ -28,16 +27,23 @@ export { restoreServer } from './restore-server';
  * instances not yet healthy are restored like unhealthy ones. Either way the deployment then ends
  * `cancelled`.
  */
-export async function deployBatch(pass: RolloutPass, batch: BatchRecord): Promise<BatchOutcome> {
-  const outcome = await batchSteps(pass, batch);
+export async function deployBatch(
+  pass: RolloutPass,
+  batch: BatchRecord,
+  preparations?: BatchPreparations,
+): Promise<BatchOutcome> {
+  const outcome = await batchSteps(pass, batch, preparations);
   return outcome === 'continue' && pass.cancel.aborted ? 'cancelled' : outcome;
 }
 
-async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchOutcome> {
+async function batchSteps(
+  pass: RolloutPass,
+  batch: BatchRecord,
+  preparations?: BatchPreparations,
+): Promise<BatchOutcome> {
   const { recorder, deployment, fleet } = pass;
   const n = batch.batchNumber;
   const servers = batch.serverIds.map((id) => fleet.server(id));
-  const limit = pass.settings.batchConcurrency;
   const serving = batch.serverIds.filter((id) => fleet.instance(id).inRotation);
   const handBackAllowed = canHandBack(batch.serverIds.map((id) => fleet.instance(id)));
   if (pass.cancel.aborted && handBackAllowed) return handBack(pass, batch, serving, 'before it started');
@@ -72,29 +78,26 @@ async function batchSteps(pass: RolloutPass, batch: BatchRecord): Promise<BatchO
   }
   if (silentReason) await recorder.note('not_answering', `Before batch ${n}: ${silentReason}`);
 
-  // Room for the new container on every server, before anything is touched. A batch resumed after a crash
-  // may hold a server taken out mid-swap: it is not checked again, only the full path leaves it serving.
-  if (handBackAllowed) {
-    const shortages = await mapWithConcurrency(servers, limit, (server) => capacityProblem(pass, server));
-    const short = shortages.filter((reason): reason is string => reason !== null);
-    if (short.length > 0) return failBatch(pass, batch, short.join('; '), short.length);
-  }
-
-  // 2. Pull while the servers still serve.
-  const pullErrors = await mapWithConcurrency(servers, limit, async (server) => {
-    await recorder.phase(n, server.id, 'pulling', `Pulling ${deployment.image}:${deployment.tag}`);
-    try {
-      await pass.operations(server).pull(deployment.image, deployment.tag);
-      return null;
-    } catch (error) {
-      return messageOf(error);
-    }
-  });
+  // Room for the new container on every server, then the pull, while the servers still serve (perhaps
+  // done already, while the batch before was swapped). A batch resumed after a crash may hold a server taken
+  // out mid-swap: its room is not checked again, only the full path leaves it serving.
+  const recordPulling = async () => {
+    for (const server of servers)
+      await recorder.phase(n, server.id, 'pulling', `Pulling ${deployment.image}:${deployment.tag}`);
+  };
+  const ahead = handBackAllowed ? preparations?.take(n) : undefined;
+  const prepared = ahead
+    ? await ahead
+    : await prepareServers(pass, servers, { checkCapacity: handBackAllowed, beforePull: recordPulling });
+  if (prepared.shortages.length > 0)
+    return failBatch(pass, batch, prepared.shortages.join('; '), prepared.shortages.length);
+  if (ahead) await recordPulling();
   if (pass.cancel.aborted && handBackAllowed) return handBack(pass, batch, serving, 'after the pull');
-  const failedPulls = pullErrors.filter((e): e is string => e !== null);
-  if (failedPulls.length > 0) {
-    return failBatch(pass, batch, pullsFailedReason(failedPulls), failedPulls.length);
+  if (prepared.pullErrors.length > 0) {
+    return failBatch(pass, batch, pullsFailedReason(prepared.pullErrors), prepared.pullErrors.length);
   }
+  // The next batch's capacity check and pull run while this one is swapped and probed.
+  preparations?.startNext(pass, batch);
 
   // 3–6. The swap in the deployment's order, the probes, back into (or kept in) rotation.
   const results =
@@ -158,20 +161,4 @@ async function notAnswering(pass: RolloutPass, batch: BatchRecord) {
     outcome: await pass.probe(id, 'live'),
   }));
   return answers.filter((answer) => !answer.outcome.healthy);
-}
-
-/** Why the server has no room for the new container (or its check failed); null when it has. */
-async function capacityProblem(pass: RolloutPass, server: ServerTarget): Promise<string | null> {
-  const { application } = pass.context;
-  try {
-    const figures = await pass.operations(server).capacity();
-    return capacityShortage({
-      serverName: server.name,
-      figures,
-      required: application,
-      order: pass.deployment.order,
-    });
-  } catch (error) {
-    return messageOf(error);
-  }
 }

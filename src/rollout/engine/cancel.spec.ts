@@ -26,7 +26,7 @@ describe('RollingUpdateStrategy: a cancel ends any wait at once', () => {
       failureReason: 'Cancelled after 1 of 2 batch(es)',
     });
     expect(t.store.batches.map((b) => b.status)).toEqual(['completed', 'pending']);
-    expect(t.executor.lines('web-3')).toEqual([]);
+    expect(t.executor.changes('web-3')).toEqual([]);
     expect(t.store.openWatches).toBe(0);
   });
 
@@ -126,7 +126,7 @@ describe('RollingUpdateStrategy: a cancel ends any wait at once', () => {
     expect(web2.map((signal) => signal?.aborted)).toEqual([true, undefined]);
     // threshold 1 would have rolled the fleet back; the cancel ends the deployment instead
     expect(t.store.deployment).toMatchObject({ status: 'cancelled', completedBatches: 0, failedBatches: 1 });
-    expect(t.executor.lines('web-3')).toEqual([]);
+    expect(t.executor.changes('web-3')).toEqual([]);
     expect(t.store.batches[1]?.status).toBe('pending');
   });
 

@@ -133,7 +133,7 @@ describe('RollingUpdateStrategy: the loop', () => {
     expect(t.store.deployment.status).toBe('failed');
     expect(t.store.deployment.failureReason).toContain('automatic rollback is off');
     expect(imageOn(t.docker, 2)).toBe(`${IMAGE}:v2`);
-    expect(t.executor.lines('web-3')).toEqual([]);
+    expect(t.executor.changes('web-3')).toEqual([]);
   });
 
   it('says which server was left without an instance when a restore fails below the threshold', async () => {
@@ -190,7 +190,7 @@ describe('RollingUpdateStrategy: the loop', () => {
     await t.run();
     expect(t.store.deployment.status).toBe('cancelled');
     expect(t.store.batches.map((b) => b.status)).toEqual(['completed', 'pending']);
-    expect(t.executor.lines('web-3')).toEqual([]);
+    expect(t.executor.changes('web-3')).toEqual([]);
   });
 
   it('does nothing for a deployment that already finished', async () => {

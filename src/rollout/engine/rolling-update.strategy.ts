@@ -5,6 +5,7 @@ import { planStart } from '../planning/start';
 import { nextStep, type RolloutStep, trailingFailures } from '../planning/transitions';
 import type { HealthProbe, LoadBalancer, RemoteExecutor, RolloutEvents, RolloutStore } from '../ports';
 import { deployBatch } from './batch';
+import { BatchPreparations } from './batch-preparation';
 import { InstanceMonitor } from './instance-monitor';
 import { failUnhealthyInstances } from './unhealthy-instances';
 import { rollbackFleet } from './fleet-rollback';
@@ -75,14 +76,21 @@ export class RollingUpdateStrategy {
       await recorder.note('resumed', takeoverNote(scope.owner, previousOwner, resumeCount));
     }
     const monitor = new InstanceMonitor(this.clock);
+    const preparations = new BatchPreparations();
     try {
-      return await this.steps(scope, recorder, monitor);
+      return await this.steps(scope, recorder, monitor, preparations);
     } finally {
       monitor.end();
+      await preparations.settle();
     }
   }
 
-  private async steps(scope: RunScope, recorder: RolloutRecorder, monitor: InstanceMonitor): Promise<RunEnd> {
+  private async steps(
+    scope: RunScope,
+    recorder: RolloutRecorder,
+    monitor: InstanceMonitor,
+    preparations: BatchPreparations,
+  ): Promise<RunEnd> {
     const { deploymentId, cancel, stop } = scope;
     let waitBeforeNextBatch = false;
     for (;;) {
@@ -142,7 +150,7 @@ export class RollingUpdateStrategy {
             continue;
           }
           const batch = context.batches.find((b) => b.batchNumber === step.batchNumber)!;
-          const outcome = await deployBatch(pass, batch);
+          const outcome = await deployBatch(pass, batch, preparations);
           if (outcome === 'stop') return 'ended';
           if (outcome === 'cancelled') {
             // At once, not through the planner: a batch restored because of the cancel counts as failed

@@ -85,7 +85,7 @@ describe('a rollout taken over from a worker whose run never ended', () => {
     expect(t.lb.calls).toEqual(['remove web-1,web-2 → [web-3,web-4]']);
     expect(t.events.phases(1).at(-1)).toBe('health_checking');
     expect(t.store.runOwner).toBe('web-other#9');
-    expect(t.executor.lines('web-3')).toEqual([]);
+    expect(t.executor.changes('web-3')).toEqual([]);
     expect(t.store.batches[0]?.status).toBe('health_checking');
   });
 
