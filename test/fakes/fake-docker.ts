@@ -58,18 +58,19 @@ export class FakeDocker {
           : { stdout: `sha256:${id}\n` };
       }
       case 'inspect': {
-        const c = host.get(name);
-        if (!c) return { ...missing, stdout: '[]' };
-        const state = { Running: c.running, Status: c.running ? 'running' : 'exited' };
-        const ports = { '3000/tcp': [{ HostIp: '', HostPort: String(c.hostPort) }] };
-        const inspected = {
-          Name: name,
-          Image: `sha256:${c.imageId}`,
-          Config: { Image: c.image },
-          State: state,
-          HostConfig: { PortBindings: ports },
+        // `--type container --format '{{json .}}' NAME…`: a JSON line per container found, an error per
+        // missing one, exit 1 when any is missing (as Docker's CLI).
+        const names = args.slice(args.indexOf('--format') + 2);
+        const found = names.flatMap((n) => {
+          const c = host.get(n);
+          return c ? [JSON.stringify(inspected(n, c))] : [];
+        });
+        const absent = names.filter((n) => !host.has(n));
+        return {
+          exitCode: absent.length > 0 ? 1 : 0,
+          stdout: found.map((line) => `${line}\n`).join(''),
+          stderr: absent.map((n) => `Error response from daemon: No such container: ${n}\n`).join(''),
         };
-        return { stdout: `${JSON.stringify(inspected)}\n` };
       }
       case 'run': {
         const containerName = args[args.indexOf('--name') + 1];
@@ -132,6 +133,16 @@ export class FakeDocker {
   private host(server: string): Map<string, Container> {
     return mapOf(this.hosts, server);
   }
+}
+
+function inspected(name: string, c: Container) {
+  return {
+    Name: `/${name}`,
+    Image: `sha256:${c.imageId}`,
+    Config: { Image: c.image },
+    State: { Running: c.running, Status: c.running ? 'running' : 'exited' },
+    HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '', HostPort: String(c.hostPort) }] } },
+  };
 }
 
 /** The inner map of `key`, created empty on first use. */

@@ -33,7 +33,25 @@ export class RecordingExecutor extends RemoteExecutor {
     return this;
   }
 
-  run(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
+  /** How many times `run` was called: a sequence is one exec, however many commands it holds. */
+  execs = 0;
+
+  /**
+   * Records and answers each command; a sequence (`inSequence`) step by step, each recorded as its own
+   * line, up to the first that fails, like `sh -c 'a && b'` on a server.
+   */
+  async run(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
+    this.execs++;
+    const steps = command.steps?.map((argv) => ({ argv: [...argv] })) ?? [command];
+    let result: CommandResult = { exitCode: 0, stdout: '', stderr: '' };
+    for (const step of steps) {
+      result = await this.runOne(server, step);
+      if (result.exitCode !== 0) break;
+    }
+    return result;
+  }
+
+  private runOne(server: ServerTarget, command: RemoteCommand): Promise<CommandResult> {
     const line = shellJoin(command.argv);
     this.commands.push({
       server: server.name,

@@ -1,30 +1,44 @@
+import { inSequence } from '../../rollout/commands/shell';
 import { redact, summarizeCommand } from './command-summary';
 
 describe('summarizeCommand', () => {
   it('masks environment values, which may be secrets', () => {
     expect(
-      summarizeCommand([
-        'docker',
-        'run',
-        '-d',
-        '-e',
-        'DB_PASSWORD=hunter2',
-        '--env=TOKEN=abc',
-        '--name',
-        'shop',
-        'img:v1',
-      ]),
+      summarizeCommand({
+        argv: [
+          'docker',
+          'run',
+          '-d',
+          '-e',
+          'DB_PASSWORD=hunter2',
+          '--env=TOKEN=abc',
+          '--name',
+          'shop',
+          'img:v1',
+        ],
+      }),
     ).toBe('docker run -d -e DB_PASSWORD=*** --env=TOKEN=*** --name shop img:v1');
   });
 
+  it('masks environment values inside a sequence, step by step, never showing its sh -c line', () => {
+    const sequence = inSequence([
+      { argv: ['docker', 'rename', 'shop', 'shop-previous'] },
+      { argv: ['docker', 'run', '-d', '-e', 'DB_PASSWORD=hunter2', 'img:v1'] },
+    ]);
+    expect(sequence.argv[2]).toContain('hunter2');
+    expect(summarizeCommand(sequence)).toBe(
+      'docker rename shop shop-previous && docker run -d -e DB_PASSWORD=*** img:v1',
+    );
+  });
+
   it('keeps a short command as its shell line', () => {
-    expect(summarizeCommand(['docker', 'pull', 'ghcr.io/acme/shop:v2'])).toBe(
+    expect(summarizeCommand({ argv: ['docker', 'pull', 'ghcr.io/acme/shop:v2'] })).toBe(
       'docker pull ghcr.io/acme/shop:v2',
     );
   });
 
   it('caps a long command', () => {
-    const summary = summarizeCommand(['echo', 'x'.repeat(500)]);
+    const summary = summarizeCommand({ argv: ['echo', 'x'.repeat(500)] });
     expect(summary).toHaveLength(160);
     expect(summary.endsWith('…')).toBe(true);
   });

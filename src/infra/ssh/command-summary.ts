@@ -1,11 +1,20 @@
 import { shellQuote } from '../../rollout/commands/shell';
+import type { RemoteCommand } from '../../rollout/ports/remote-executor.port';
 
 const ENV_FLAGS = new Set(['-e', '--env']);
 const MAX_SUMMARY = 160;
 
-/** A command as it may appear in an error: environment values masked (they can be secrets), length capped. */
-export function summarizeCommand(argv: readonly string[]): string {
-  const line = argv
+/**
+ * A command as it may appear in an error: environment values masked (they can be secrets), length capped.
+ * A sequence is summarised step by step, so a value inside its `sh -c` line is masked too.
+ */
+export function summarizeCommand(command: RemoteCommand): string {
+  const line = (command.steps ?? [command.argv]).map(summarizeWords).join(' && ');
+  return line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY - 1)}…` : line;
+}
+
+function summarizeWords(argv: readonly string[]): string {
+  return argv
     .map((word, i) => {
       const previous = argv[i - 1];
       if (previous !== undefined && ENV_FLAGS.has(previous)) return maskEnv(word);
@@ -13,7 +22,6 @@ export function summarizeCommand(argv: readonly string[]): string {
       return shellQuote(word);
     })
     .join(' ');
-  return line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY - 1)}…` : line;
 }
 
 function maskEnv(assignment: string): string {

@@ -61,7 +61,7 @@ export class SshRemoteExecutor extends RemoteExecutor {
       line: shellJoin(command.argv),
       stdin: command.stdin,
       timeoutMs: command.timeoutMs ?? this.options.commandTimeoutMs,
-      summary: summarizeCommand(command.argv),
+      summary: summarizeCommand(command),
       maxOutputBytes: this.options.maxOutputBytes,
     };
     for (let attempt = 1; ; attempt++) {

@@ -6,6 +6,7 @@ import {
   imageReference,
   normalizeReference,
   parseInspect,
+  parseInspectAll,
   sameReference,
   splitReference,
 } from './docker-commands';
@@ -179,6 +180,71 @@ describe('parseInspect', () => {
     expect(() => parseInspect({ exitCode: 1, stdout: '', stderr: 'permission denied' })).toThrow(
       'permission denied',
     );
+  });
+});
+
+describe('parseInspectAll', () => {
+  const shop = {
+    Name: '/shop',
+    Image: 'sha256:aa',
+    Config: { Image: 'img:v2' },
+    State: { Running: true, Status: 'running' },
+    HostConfig: { PortBindings: { '3000/tcp': [{ HostPort: '8080' }] } },
+  };
+  const previous = {
+    ...shop,
+    Name: '/shop-previous',
+    Config: { Image: 'img:v1' },
+    State: { Running: false, Status: 'exited' },
+  };
+  const names = ['shop', 'shop-previous'];
+
+  it('reads Docker’s JSON lines, one per container, by name', () => {
+    const states = parseInspectAll(
+      { exitCode: 0, stdout: `${JSON.stringify(shop)}\n${JSON.stringify(previous)}\n`, stderr: '' },
+      names,
+    );
+    expect(states.get('shop')).toMatchObject({ image: 'img:v2', running: true, hostPort: 8080 });
+    expect(states.get('shop-previous')).toMatchObject({ image: 'img:v1', running: false });
+  });
+
+  it('takes a missing container as null, in Docker’s and in podman’s words', () => {
+    const docker = parseInspectAll(
+      {
+        exitCode: 1,
+        stdout: `${JSON.stringify(shop)}\n`,
+        stderr: 'Error: No such container: shop-previous\n',
+      },
+      names,
+    );
+    expect(docker.get('shop-previous')).toBeNull();
+    expect(docker.get('shop')).toMatchObject({ image: 'img:v2' });
+    const podman = parseInspectAll(
+      {
+        exitCode: 125,
+        stdout: JSON.stringify([{ ...previous, Name: 'shop-previous' }], null, 5),
+        stderr: 'Error: inspecting object: no such container shop\n',
+      },
+      names,
+    );
+    expect(podman.get('shop')).toBeNull();
+    expect(podman.get('shop-previous')).toMatchObject({ image: 'img:v1' });
+  });
+
+  it('throws on any other error, and on a success that leaves a name unaccounted for', () => {
+    expect(() => parseInspectAll({ exitCode: 1, stdout: '', stderr: 'permission denied' }, names)).toThrow(
+      'docker inspect failed: permission denied',
+    );
+    expect(() =>
+      parseInspectAll({ exitCode: 0, stdout: `${JSON.stringify(shop)}\n`, stderr: '' }, names),
+    ).toThrow('docker inspect printed nothing for shop-previous');
+  });
+
+  it('names every container on one command line, each checked', () => {
+    expect(shellJoin(docker.inspectContainers(names).argv)).toBe(
+      "docker inspect --type container --format '{{json .}}' shop shop-previous",
+    );
+    expect(() => docker.inspectContainers(['shop', 'shop;rm'])).toThrow('Invalid container name');
   });
 });
 

@@ -110,6 +110,24 @@ export const docker = {
     };
   },
 
+  /**
+   * Several containers in one call: Docker prints one JSON line per container found, podman one array of
+   * them; each missing one is an error line and makes the exit status non-zero (`parseInspectAll`).
+   */
+  inspectContainers(names: readonly string[]): RemoteCommand {
+    return {
+      argv: [
+        'docker',
+        'inspect',
+        '--type',
+        'container',
+        '--format',
+        '{{json .}}',
+        ...names.map(containerName),
+      ],
+    };
+  },
+
   run(spec: ContainerSpec): RemoteCommand {
     const env = Object.entries(spec.env).flatMap(([key, value]) => {
       if (!ENV_KEY.test(key)) throw new InvalidCommandArgument('env name', key);
@@ -195,6 +213,8 @@ export interface ContainerState {
 }
 
 interface InspectedContainer {
+  /** `/shop` from Docker, `shop` from podman. */
+  Name?: string;
   Image?: string;
   Config?: { Image?: string };
   State?: { Running?: boolean; Status?: string };
@@ -221,12 +241,52 @@ export function parseInspect(result: {
     if (/no such (container|object)/i.test(result.stderr + result.stdout)) return null;
     throw new Error(`docker inspect failed: ${(result.stderr || result.stdout).trim()}`);
   }
-  const text = result.stdout.trim();
-  const json = JSON.parse(text.startsWith('[') ? text : (text.split('\n')[0] ?? '')) as
-    InspectedContainer | InspectedContainer[];
-  const parsed = Array.isArray(json) ? json[0] : json;
-  if (parsed === null || typeof parsed !== 'object')
-    throw new Error(`docker inspect printed no container: ${text}`);
+  const [first] = inspectedObjects(result.stdout);
+  if (first === undefined) throw new Error(`docker inspect printed no container: ${result.stdout.trim()}`);
+  return containerState(first);
+}
+
+/**
+ * Reads the output of `docker.inspectContainers(names)`: each name's state, or null when it does not exist.
+ * Any error other than a missing container throws, and so does a container the output does not account for.
+ */
+export function parseInspectAll(
+  result: { exitCode: number; stdout: string; stderr: string },
+  names: readonly string[],
+): Map<string, ContainerState | null> {
+  if (result.exitCode !== 0 && !/no such (container|object)/i.test(result.stderr + result.stdout))
+    throw new Error(`docker inspect failed: ${(result.stderr || result.stdout).trim()}`);
+  const found = new Map<string, InspectedContainer>();
+  for (const object of inspectedObjects(result.stdout)) {
+    if (typeof object.Name === 'string') found.set(object.Name.replace(/^\//, ''), object);
+  }
+  const states = new Map<string, ContainerState | null>();
+  for (const name of names) {
+    const object = found.get(name);
+    if (object === undefined && result.exitCode === 0)
+      throw new Error(`docker inspect printed nothing for ${name}: ${result.stdout.trim()}`);
+    states.set(name, object === undefined ? null : containerState(object));
+  }
+  return states;
+}
+
+/** Docker's JSON lines, or podman's one array, as objects. */
+function inspectedObjects(stdout: string): InspectedContainer[] {
+  const text = stdout.trim();
+  if (text === '') return [];
+  const parsed = (
+    text.startsWith('[')
+      ? JSON.parse(text)
+      : text
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as unknown)
+  ) as unknown;
+  const list = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
+  return list.filter((item): item is InspectedContainer => item !== null && typeof item === 'object');
+}
+
+function containerState(parsed: InspectedContainer): ContainerState {
   return {
     image: parsed.Config?.Image ?? '',
     imageId: parsed.Image ? bareImageId(parsed.Image) : null,

@@ -1,4 +1,5 @@
-import { MAX_COMMAND_LINE_BYTES, shellJoin, shellQuote } from './shell';
+import { execFileSync } from 'node:child_process';
+import { inSequence, MAX_COMMAND_LINE_BYTES, shellJoin, shellQuote } from './shell';
 
 describe('shellQuote', () => {
   it.each([
@@ -55,5 +56,43 @@ describe('shellJoin', () => {
     expect(() => shellJoin(['echo', quotes])).toThrow('cannot exceed');
     const euros = '€'.repeat(44000); // 44000 characters, 132000 bytes
     expect(() => shellJoin(['echo', euros])).toThrow('cannot exceed');
+  });
+});
+
+describe('inSequence', () => {
+  const hostile = ["'; touch /tmp/pwned #", '$(id) `id` && || ; > <', 'two words', "it's"];
+
+  it('runs each command with its words intact, in order, through a real shell', () => {
+    const command = inSequence(hostile.map((word) => ({ argv: ['printf', '%s\\n', word] })));
+    expect(command.argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(command.steps).toEqual(hostile.map((word) => ['printf', '%s\\n', word]));
+    // the executor quotes argv once more into the remote line: run exactly that line
+    const out = execFileSync('sh', ['-c', shellJoin(command.argv)], { encoding: 'utf8' });
+    expect(out).toBe(hostile.map((word) => `${word}\n`).join(''));
+  });
+
+  it('stops at the first command that fails, with its status', () => {
+    const command = inSequence([
+      { argv: ['printf', 'a'] },
+      { argv: ['sh', '-c', 'exit 3'] },
+      { argv: ['printf', 'never'] },
+    ]);
+    let status = 0;
+    let out = '';
+    try {
+      execFileSync('sh', ['-c', shellJoin(command.argv)], { encoding: 'utf8' });
+    } catch (error) {
+      status = (error as { status: number }).status;
+      out = (error as { stdout: string }).stdout;
+    }
+    expect({ status, out }).toEqual({ status: 3, out: 'a' });
+  });
+
+  it('leaves a single command as it is and refuses none, stdin or a nested sequence', () => {
+    const one = { argv: ['docker', 'stop', 'shop'] };
+    expect(inSequence([one])).toBe(one);
+    expect(() => inSequence([])).toThrow('at least one command');
+    expect(() => inSequence([one, { argv: ['cat'], stdin: 'x' }])).toThrow('without stdin');
+    expect(() => inSequence([one, inSequence([one, one])])).toThrow('without stdin');
   });
 });

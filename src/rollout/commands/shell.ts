@@ -1,3 +1,5 @@
+import type { RemoteCommand } from '../ports/remote-executor.port';
+
 /**
  * The one quoting point: every remote command is an argv array turned into one POSIX shell line here.
  * Words made only of safe characters stay bare so command lines remain readable in logs and tests.
@@ -26,4 +28,36 @@ export function shellJoin(argv: readonly string[]): string {
   if (bytes > MAX_COMMAND_LINE_BYTES)
     throw new Error(`a command line cannot exceed ${MAX_COMMAND_LINE_BYTES} bytes (this one has ${bytes})`);
   return line;
+}
+
+/**
+ * Several commands in one exec, each quoted by `shellJoin`, run in order up to the first that fails
+ * (`&&`): one SSH round trip instead of one per command. The exit status and output are the failing
+ * command's (or the last one's). A command that reads stdin cannot be part of a sequence.
+ */
+export function inSequence(commands: readonly RemoteCommand[]): RemoteCommand {
+  const line = sequenceLine(commands);
+  return line === null
+    ? (commands[0] as RemoteCommand)
+    : { argv: ['sh', '-c', line], steps: commands.map((c) => c.argv) };
+}
+
+/** Whether `commands` fit in one exec: the `sh -c` line within MAX_COMMAND_LINE_BYTES once quoted again. */
+export function fitsInSequence(commands: readonly RemoteCommand[]): boolean {
+  try {
+    const line = sequenceLine(commands);
+    if (line !== null) shellJoin(['sh', '-c', line]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The `&&` line of several commands; null for a single one (it needs no sequence). */
+function sequenceLine(commands: readonly RemoteCommand[]): string | null {
+  if (commands.length === 0) throw new Error('a sequence needs at least one command');
+  if (commands.length === 1) return null;
+  if (commands.some((command) => command.stdin !== undefined || command.steps !== undefined))
+    throw new Error('a sequence takes only plain commands without stdin');
+  return commands.map((command) => shellJoin(command.argv)).join(' && ');
 }

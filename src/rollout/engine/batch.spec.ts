@@ -82,9 +82,8 @@ describe('one batch: budget, pull, drain, swap, probe, back or restore', () => {
     t.probe.script('10.0.0.2:', false, true);
     await t.run();
 
-    expect(t.executor.lines('web-2').slice(7)).toEqual([
-      "web-2: docker inspect --type container --format '{{json .}}' shop-previous",
-      "web-2: docker inspect --type container --format '{{json .}}' shop",
+    expect(t.executor.lines('web-2').slice(6)).toEqual([
+      "web-2: docker inspect --type container --format '{{json .}}' shop-previous shop",
       'web-2: docker rm -f shop',
       'web-2: docker rename shop-previous shop',
       'web-2: docker start shop',

@@ -9,8 +9,7 @@ describe('RollingUpdateStrategy: the loop', () => {
     expect(t.executor.lines('web-1')).toEqual([
       `web-1: ${CAPACITY_CHECK}`,
       'web-1: docker pull ghcr.io/acme/shop:v2',
-      "web-1: docker inspect --type container --format '{{json .}}' shop",
-      "web-1: docker inspect --type container --format '{{json .}}' shop-previous",
+      "web-1: docker inspect --type container --format '{{json .}}' shop shop-previous",
       'web-1: docker stop -t 10 shop',
       'web-1: docker rename shop shop-previous',
       'web-1: docker run -d --name shop --restart unless-stopped -p 8080:3000 -e NODE_ENV=production --label rollout.application=shop --label rollout.deployment=7 ghcr.io/acme/shop:v2',
@@ -87,8 +86,7 @@ describe('RollingUpdateStrategy: the loop', () => {
     expect(t.executor.lines('web-1')).toEqual([
       `web-1: ${CAPACITY_CHECK}`,
       'web-1: docker pull ghcr.io/acme/shop:v2',
-      "web-1: docker inspect --type container --format '{{json .}}' shop",
-      "web-1: docker inspect --type container --format '{{json .}}' shop-previous",
+      "web-1: docker inspect --type container --format '{{json .}}' shop shop-previous",
       'web-1: docker run -d --name shop --restart unless-stopped -p 8080:3000 -e NODE_ENV=production --label rollout.application=shop --label rollout.deployment=7 ghcr.io/acme/shop:v2',
     ]);
   });

@@ -164,3 +164,52 @@ describe('restorePrevious, run again after a worker died mid-restore', () => {
     expect(t.docker.container('web-1', 'shop')).toBeUndefined();
   });
 });
+
+describe('ServerOperations: few round trips', () => {
+  it('swaps in two execs: one inspect of both containers, one sequence from the removal to the run', async () => {
+    const t = setup();
+    t.docker.seed('web-1', 'shop-previous', `${IMAGE}:v0`, false);
+    await t.operations.swap(IMAGE, 'v2');
+    expect(t.executor.execs).toBe(2);
+    expect(t.executor.lines()).toEqual([
+      "web-1: docker inspect --type container --format '{{json .}}' shop shop-previous",
+      'web-1: docker rm -f shop-previous',
+      'web-1: docker stop -t 10 shop',
+      'web-1: docker rename shop shop-previous',
+      expect.stringMatching(/^web-1: docker run -d --name shop .* ghcr\.io\/acme\/shop:v2$/) as string,
+    ]);
+    expect(t.docker.container('web-1', 'shop-previous')?.image).toBe(`${IMAGE}:v1`);
+  });
+
+  it('stops the sequence at the step that fails and reports that step’s output', async () => {
+    const t = setup();
+    t.executor.when(/^docker stop/, { exitCode: 1, stderr: 'Error response from daemon: cannot stop shop' });
+    const error = await failure(t.operations.swap(IMAGE, 'v2'));
+    expect(error.step).toBe('start');
+    expect(error.message).toContain('cannot stop shop');
+    expect(t.executor.lines().some((line) => /rename|run/.test(line))).toBe(false);
+    expect(t.docker.container('web-1', 'shop')?.running).toBe(true);
+  });
+
+  it('start-first: retires the old container and renames the new one in one exec after one inspect', async () => {
+    const t = setup();
+    await t.operations.startBeside(IMAGE, 'v2');
+    const before = t.executor.execs;
+    await t.operations.finishBeside();
+    expect(t.executor.execs - before).toBe(2);
+    expect(t.docker.container('web-1', 'shop')?.image).toBe(`${IMAGE}:v2`);
+    expect(t.docker.container('web-1', 'shop-previous')?.image).toBe(`${IMAGE}:v1`);
+  });
+
+  it('sends the commands one by one when together they would not fit in one exec', async () => {
+    const docker = new FakeDocker().seed('web-1', 'shop', `${IMAGE}:v1`);
+    const executor = new RecordingExecutor().use(docker.responder);
+    const quotes = "'".repeat(7000);
+    const big = { ...application(), env: { A: quotes, B: quotes } };
+    const operations = new ServerOperations(executor, server, big, 7);
+    await operations.swap(IMAGE, 'v2');
+    // inspect, then stop, rename and run each on its own: quoted once more, the sequence would pass 128 KiB
+    expect(executor.execs).toBe(4);
+    expect(docker.container('web-1', 'shop')?.image).toBe(`${IMAGE}:v2`);
+  });
+});

@@ -7,11 +7,12 @@ import {
   docker,
   envFilePath,
   nextContainerName,
-  parseInspect,
+  parseInspectAll,
   previousContainerName,
   sameReference,
 } from '../commands/docker-commands';
 import type { ApplicationSpec, ServerTarget } from '../domain';
+import { fitsInSequence, inSequence } from '../commands/shell';
 import { envFileLeftReason, messageOf, serverStepReason } from '../planning/reasons';
 import { CommandResult, RemoteCommand, RemoteConnectionError, RemoteExecutor } from '../ports';
 import { SecretMask, secretMaskOf } from './secret-mask';
@@ -89,8 +90,7 @@ export class ServerOperations {
    * pushed again with new content (`latest`) is a new image, so it is swapped like any other version.
    */
   async swap(image: string, tag: string): Promise<SwapResult> {
-    const current = await this.inspect(this.name);
-    const previous = await this.inspect(this.previousName);
+    const [current, previous] = await this.inspectAll(this.name, this.previousName);
     if (current && (await this.runsTarget(current, image, tag))) {
       if (!current.running) await this.mustSucceed('start', docker.start(this.name));
       return { previousReference: previous?.image ?? null, hostPort: this.portOf(current) };
@@ -101,14 +101,10 @@ export class ServerOperations {
       : previous
         ? this.portOf(previous)
         : this.application.hostPort;
-    if (current) {
-      // The retained previous container is the one being replaced now; anything older goes.
-      if (previous) await this.mustSucceed('start', docker.remove(this.previousName));
-      if (current.running)
-        await this.mustSucceed('start', docker.stop(this.name, this.application.stopTimeout));
-      await this.mustSucceed('start', docker.rename(this.name, this.previousName));
-    }
-    await this.run(this.containerSpec(this.name, image, tag, hostPort));
+    // The retained previous container is the one being replaced now; anything older goes. One exec
+    // from the removal to the run: a crash half-way leaves one of the states handled above.
+    const retire = current ? this.retireCommands(current, previous) : [];
+    await this.run(this.containerSpec(this.name, image, tag, hostPort), retire);
     // No current container but a previous one: an earlier attempt renamed it and died before `run`.
     return { previousReference: current?.image ?? previous?.image ?? null, hostPort };
   }
@@ -120,19 +116,18 @@ export class ServerOperations {
    * beside (no container, a stopped one) or `<name>` already runs the target: the stop-first swap applies.
    */
   async startBeside(image: string, tag: string): Promise<SwapResult | null> {
-    let current = await this.inspect(this.name);
-    if (!current && (await this.inspect(this.nextName))) {
+    let [current, next] = await this.inspectAll(this.name, this.nextName);
+    if (!current && next) {
       // An earlier attempt died half-way through `finishBeside`: the new container already serves.
       await this.finishBeside();
-      current = await this.inspect(this.name);
+      [current, next] = await this.inspectAll(this.name, this.nextName);
     }
     if (!current?.running || (await this.runsTarget(current, image, tag))) return null;
     const hostPort = this.otherPort(this.portOf(current));
-    const next = await this.inspect(this.nextName);
     const reusable = next?.running && next.hostPort === hostPort && (await this.runsTarget(next, image, tag));
     if (!reusable) {
-      if (next) await this.mustSucceed('start', docker.remove(this.nextName));
-      await this.run(this.containerSpec(this.nextName, image, tag, hostPort));
+      const replaced = next ? [docker.remove(this.nextName)] : [];
+      await this.run(this.containerSpec(this.nextName, image, tag, hostPort), replaced);
     }
     return { previousReference: current.image, hostPort };
   }
@@ -142,22 +137,16 @@ export class ServerOperations {
    * what is still in flight) and kept as `<name>-previous`, and the new one takes the name. Idempotent.
    */
   async finishBeside(): Promise<void> {
-    const next = await this.inspect(this.nextName);
+    const [next, current, previous] = await this.inspectAll(this.nextName, this.name, this.previousName);
     if (!next) return;
-    const current = await this.inspect(this.name);
-    if (current) {
-      if (await this.inspect(this.previousName))
-        await this.mustSucceed('start', docker.remove(this.previousName));
-      if (current.running)
-        await this.mustSucceed('start', docker.stop(this.name, this.application.stopTimeout));
-      await this.mustSucceed('start', docker.rename(this.name, this.previousName));
-    }
-    await this.mustSucceed('start', docker.rename(this.nextName, this.name));
+    const retire = current ? this.retireCommands(current, previous) : [];
+    await this.mustSucceedAll('start', [...retire, docker.rename(this.nextName, this.name)]);
   }
 
   /** A `start-first` start that failed or was not healthy: the new container goes, the old one never left. */
   async discardNext(): Promise<void> {
-    if (await this.inspect(this.nextName)) await this.mustSucceed('restore', docker.remove(this.nextName));
+    const [next] = await this.inspectAll(this.nextName);
+    if (next) await this.mustSucceed('restore', docker.remove(this.nextName));
   }
 
   /**
@@ -165,8 +154,7 @@ export class ServerOperations {
    * different ports. Null when that is not possible (no previous container, same port, nothing running).
    */
   async startPreviousBeside(): Promise<BesideRestore | null> {
-    const previous = await this.inspect(this.previousName);
-    const current = await this.inspect(this.name);
+    const [previous, current] = await this.inspectAll(this.previousName, this.name);
     if (!previous || !current?.running || previous.hostPort === null) return null;
     if (previous.hostPort === this.portOf(current)) return null;
     if (!previous.running) await this.mustSucceed('restore', docker.start(this.previousName));
@@ -175,9 +163,10 @@ export class ServerOperations {
 
   /** After the load balancer moved back to `<name>-previous`: the current container goes, it takes the name. */
   async finishPreviousBeside(): Promise<void> {
-    if (!(await this.inspect(this.previousName))) return;
-    if (await this.inspect(this.name)) await this.mustSucceed('restore', docker.remove(this.name));
-    await this.mustSucceed('restore', docker.rename(this.previousName, this.name));
+    const [previous, current] = await this.inspectAll(this.previousName, this.name);
+    if (!previous) return;
+    const removal = current ? [docker.remove(this.name)] : [];
+    await this.mustSucceedAll('restore', [...removal, docker.rename(this.previousName, this.name)]);
   }
 
   /** The previous container started beside was not healthy: it is stopped again, the current one serves on. */
@@ -191,8 +180,7 @@ export class ServerOperations {
    * previous container into place (a worker killed mid-restore), that one is kept and started.
    */
   async restorePrevious(image: string, tag: string): Promise<{ hostPort: number } | null> {
-    const previous = await this.inspect(this.previousName);
-    const current = await this.inspect(this.name);
+    const [previous, current] = await this.inspectAll(this.previousName, this.name);
     if (!previous) {
       if (current && !(await this.runsTarget(current, image, tag))) {
         if (!current.running) await this.mustSucceed('restore', docker.start(this.name));
@@ -201,9 +189,11 @@ export class ServerOperations {
       if (current) await this.mustSucceed('restore', docker.remove(this.name));
       return null;
     }
-    if (current) await this.mustSucceed('restore', docker.remove(this.name));
-    await this.mustSucceed('restore', docker.rename(this.previousName, this.name));
-    await this.mustSucceed('restore', docker.start(this.name));
+    await this.mustSucceedAll('restore', [
+      ...(current ? [docker.remove(this.name)] : []),
+      docker.rename(this.previousName, this.name),
+      docker.start(this.name),
+    ]);
     return { hostPort: this.portOf(previous) };
   }
 
@@ -233,16 +223,27 @@ export class ServerOperations {
     return bareImageId(result.stdout) === container.imageId;
   }
 
+  /** The running `<name>` stopped and kept as `<name>-previous`, the one kept before it removed. */
+  private retireCommands(current: ContainerState, previous?: ContainerState | null): RemoteCommand[] {
+    return [
+      ...(previous ? [docker.remove(this.previousName)] : []),
+      ...(current.running ? [docker.stop(this.name, this.application.stopTimeout)] : []),
+      docker.rename(this.name, this.previousName),
+    ];
+  }
+
   /**
-   * `docker run`; secret env goes into a 0600 file written over SSH's stdin for the run and removed right
-   * after it, whether the run worked or not, so no value is ever on a remote command line.
+   * `docker run`, after `before` in the same exec. Secret env goes into a 0600 file written over SSH's
+   * stdin for the run and removed right after it, whether the run worked or not, so no value is ever on a
+   * remote command line.
    */
-  private async run(spec: ContainerSpec): Promise<void> {
+  private async run(spec: ContainerSpec, before: RemoteCommand[] = []): Promise<void> {
     const secretEnv = this.application.secretEnv ?? {};
     if (Object.keys(secretEnv).length === 0) {
-      await this.mustSucceed('start', docker.run(spec));
+      await this.mustSucceedAll('start', [...before, docker.run(spec)]);
       return;
     }
+    if (before.length > 0) await this.mustSucceedAll('start', before);
     const envFile = envFilePath(randomBytes(16).toString('hex'));
     try {
       await this.mustSucceed('start', docker.writeEnvFile(envFile, secretEnv));
@@ -282,19 +283,34 @@ export class ServerOperations {
     };
   }
 
-  private async inspect(name: string) {
-    const result = await this.exec(docker.inspectContainer(name));
+  /** The named containers' states in one call, in the order asked (null: no such container). */
+  private async inspectAll(...names: string[]): Promise<(ContainerState | null)[]> {
+    const result = await this.exec(docker.inspectContainers(names));
+    let states: Map<string, ContainerState | null>;
     try {
-      return parseInspect(result);
+      states = parseInspectAll(result, names);
     } catch {
       throw this.failure('inspect', outputOf(result, this.mask));
     }
+    return names.map((name) => states.get(name) ?? null);
   }
 
   private async mustSucceed(step: FailedStep, command: RemoteCommand): Promise<CommandResult> {
     const result = await this.exec(command);
     if (result.exitCode !== 0) throw this.failure(step, outputOf(result, this.mask));
     return result;
+  }
+
+  /**
+   * The commands in order, stopping at the first that fails: one exec when their line fits in one
+   * (`inSequence`), otherwise one each.
+   */
+  private async mustSucceedAll(step: FailedStep, commands: RemoteCommand[]): Promise<void> {
+    if (fitsInSequence(commands)) {
+      await this.mustSucceed(step, inSequence(commands));
+      return;
+    }
+    for (const command of commands) await this.mustSucceed(step, command);
   }
 
   private failure(step: FailedStep, detail: string): ServerStepError {

@@ -7,6 +7,11 @@ export interface RemoteCommand {
   stdin?: string;
   /** Overrides the executor's default command timeout. */
   timeoutMs?: number;
+  /**
+   * Set by `inSequence` (`commands/shell.ts`): the commands `argv` runs one after another in one exec. Error
+   * summaries and test fakes read these instead of the `sh -c` line.
+   */
+  steps?: readonly (readonly string[])[];
 }
 
 export interface CommandResult {

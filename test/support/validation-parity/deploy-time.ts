@@ -7,6 +7,7 @@ import { FakeCapacity } from '../../fakes/fake-capacity';
 import { FakeDocker } from '../../fakes/fake-docker';
 import { FixedClock } from '../../fakes/fixed-clock';
 import { RecordingExecutor } from '../../fakes/recording-executor';
+import { shellJoin } from '../../../src/rollout/commands/shell';
 import {
   APPLICATION_DEFAULTS,
   defaultAlternateHostPort,
@@ -109,9 +110,11 @@ function hostProblem(command: Sent): string | null {
     const path = rest[0].replace(/^UNIX-CONNECT:/, '');
     if (Buffer.byteLength(path) > 107) return 'the socket path does not fit sun_path';
     if (/[,:!\s]/.test(path)) return 'socat would read the socket path as address syntax';
+    // Several runtime commands may share a connection, one per line; a value must never add one.
     const lines = (command.stdin ?? '').split('\n').filter((l) => l !== '');
-    if (lines.length !== 1 || lines.some((l) => l.includes(';')))
-      return 'more than one HAProxy runtime command';
+    const runtimeCommand = /^(set server \S+ (state (drain|ready)|addr \S+ port \d+)|show stat \S+ 4 -1)$/;
+    if (lines.length === 0 || lines.some((l) => l.includes(';') || !runtimeCommand.test(l)))
+      return 'a line that is not one of the HAProxy runtime commands Rollout sends';
   }
   const script = program === 'sh' ? (command.argv[2] ?? '') : '';
   const files = script.includes('mv -f')
@@ -214,6 +217,13 @@ export async function deployTimeProblem(
       .use(docker.responder)
       .use(new FakeCapacity().responder)
       .use(record);
+    // What goes over SSH is the whole line of each exec (a sequence of commands is one): its length counts.
+    const execLines: string[] = [];
+    const runOne = executor.run.bind(executor);
+    executor.run = (server, command) => {
+      execLines.push(shellJoin(command.argv));
+      return runOne(server, command);
+    };
     const operations = new ServerOperations(executor, target, spec, 7);
     await operations.capacity();
     await operations.pull(spec.image, spec.tag);
@@ -237,12 +247,18 @@ export async function deployTimeProblem(
 
     // The load balancer: add the instance, then drain it.
     if (loadBalancer.type !== 'none') {
-      const lbExecutor = new RecordingExecutor().use((_server, _line, command) =>
-        command.stdin?.startsWith('show stat')
+      // HAProxy answers each runtime line in turn: an empty line for a `set`, the CSV for `show stat`.
+      const stat = `# pxname,svname,scur,status\n${
+        loadBalancer.type === 'haproxy' ? loadBalancer.backend : ''
+      },${target.name},0,UP\n`;
+      const lbExecutor = new RecordingExecutor().use((_server, line, command) =>
+        line.includes('UNIX-CONNECT:')
           ? {
-              stdout: `# pxname,svname,scur,status\n${
-                loadBalancer.type === 'haproxy' ? loadBalancer.backend : ''
-              },${target.name},0,UP\n`,
+              stdout: (command.stdin ?? '')
+                .split('\n')
+                .filter(Boolean)
+                .map((runtimeLine) => (runtimeLine.startsWith('show stat') ? `${stat}\n` : '\n'))
+                .join(''),
             }
           : undefined,
       );
@@ -262,6 +278,10 @@ export async function deployTimeProblem(
     for (const command of sent) {
       const problem = hostProblem(command);
       if (problem !== null) return `${problem}: ${command.line.slice(0, 200)}`;
+    }
+    for (const line of execLines) {
+      if (Buffer.byteLength(line) + 1 > 128 * 1024)
+        return `an exec longer than one argument: ${line.slice(0, 200)}`;
     }
 
     // The plan and the timers of a rollout.
