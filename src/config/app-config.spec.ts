@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       queuePrefix: 'rollout',
       socketIoKey: 'socket.io',
-      batchConcurrency: 10,
+      batchConcurrency: 50,
       sshConnectTimeoutMs: 10_000,
       sshCommandTimeoutMs: 300_000,
       healthRequestTimeoutMs: 5_000,

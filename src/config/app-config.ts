@@ -203,7 +203,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     appKey,
     logLevel,
     queuePrefix,
-    batchConcurrency: integer(env, 'BATCH_CONCURRENCY', 10, 1, 1000),
+    batchConcurrency: integer(env, 'BATCH_CONCURRENCY', 50, 1, 1000),
     sshConnectTimeoutMs: integer(env, 'SSH_CONNECT_TIMEOUT_MS', 10000, 100, 600000),
     sshCommandTimeoutMs: integer(env, 'SSH_COMMAND_TIMEOUT_MS', 300000, 100, 3600000),
     healthRequestTimeoutMs: integer(env, 'HEALTH_REQUEST_TIMEOUT_MS', 5000, 50, 600000),

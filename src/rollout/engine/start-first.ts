@@ -1,5 +1,6 @@
 import { mapWithConcurrency } from '../../common/concurrency';
 import type { BatchRecord } from '../domain';
+import { onceOnly } from '../../common/once';
 import { messageOf, putBackFailedReason } from '../planning/reasons';
 import { probeNew, type ServerResult, startFailed } from './batch-steps';
 import type { RolloutPass } from './rollout-pass';
@@ -26,39 +27,15 @@ export async function startFirstSteps(pass: RolloutPass, batch: BatchRecord): Pr
   const limit = pass.settings.batchConcurrency;
   const reference = `${deployment.image}:${deployment.tag}`;
 
-  const starts = await mapWithConcurrency(batch.serverIds, limit, async (serverId): Promise<Start> => {
-    const operations = pass.operations(fleet.server(serverId));
-    const serving = fleet.instance(serverId).inRotation;
-    let besideFailed = false;
-    try {
-      if (serving) {
-        await recorder.phase(n, serverId, 'starting', `Starting ${reference} beside the running container`);
-        besideFailed = true;
-        const beside = await operations.startBeside(deployment.image, deployment.tag);
-        besideFailed = false;
-        if (beside) return { serverId, beside };
-      } else {
-        await recorder.phase(n, serverId, 'starting', `Starting ${reference}`);
-      }
-      const swap = await operations.swap(deployment.image, deployment.tag);
-      await fleet.recordUpdated(serverId, swap, serving);
-      return { serverId, swapped: true };
-    } catch (error) {
-      return { serverId, error: messageOf(error), besideFailed };
-    }
+  // Each new instance is probed as soon as it started; the batch counts as health checking from the first.
+  const healthChecking = onceOnly(() => recorder.batch(batch.id, { status: 'health_checking' }));
+  const outcomes = await mapWithConcurrency(batch.serverIds, limit, async (serverId) => {
+    const start = await startOne(pass, n, serverId, reference);
+    await healthChecking();
+    return { start, result: await probeStarted(pass, n, start) };
   });
-
-  await recorder.batch(batch.id, { status: 'health_checking' });
-  const results = await mapWithConcurrency(starts, limit, async (start) => {
-    const server = fleet.server(start.serverId);
-    if ('error' in start) {
-      const result = await startFailed(pass, n, start.serverId, start.error);
-      return start.besideFailed ? { ...result, settled: await keepOld(pass, n, start.serverId) } : result;
-    }
-    const result = await probeNew(pass, n, server, 'beside' in start ? start.beside.hostPort : undefined);
-    if (!result.healthy && 'beside' in start) result.settled = await keepOld(pass, n, start.serverId);
-    return result;
-  });
+  const starts = outcomes.map((o) => o.start);
+  const results = outcomes.map((o) => o.result);
 
   const besides = new Map(starts.flatMap((s) => ('beside' in s ? [[s.serverId, s.beside] as const] : [])));
   const healthyBeside = results.filter((r) => r.healthy && besides.has(r.serverId));
@@ -78,6 +55,42 @@ export async function startFirstSteps(pass: RolloutPass, batch: BatchRecord): Pr
     await recorder.phase(n, result.serverId, 'in_rotation', 'In rotation');
   }
   return results;
+}
+
+/** The new container beside the old one, or the stop-first swap where nothing serves to start beside. */
+async function startOne(pass: RolloutPass, n: number, serverId: number, reference: string): Promise<Start> {
+  const { recorder, deployment, fleet } = pass;
+  const operations = pass.operations(fleet.server(serverId));
+  const serving = fleet.instance(serverId).inRotation;
+  let besideFailed = false;
+  try {
+    if (serving) {
+      await recorder.phase(n, serverId, 'starting', `Starting ${reference} beside the running container`);
+      besideFailed = true;
+      const beside = await operations.startBeside(deployment.image, deployment.tag);
+      besideFailed = false;
+      if (beside) return { serverId, beside };
+    } else {
+      await recorder.phase(n, serverId, 'starting', `Starting ${reference}`);
+    }
+    const swap = await operations.swap(deployment.image, deployment.tag);
+    await fleet.recordUpdated(serverId, swap, serving);
+    return { serverId, swapped: true };
+  } catch (error) {
+    return { serverId, error: messageOf(error), besideFailed };
+  }
+}
+
+/** The probe of what `startOne` started; a failed new container beside the old one is removed at once. */
+async function probeStarted(pass: RolloutPass, n: number, start: Start): Promise<ServerResult> {
+  if ('error' in start) {
+    const result = await startFailed(pass, n, start.serverId, start.error);
+    return start.besideFailed ? { ...result, settled: await keepOld(pass, n, start.serverId) } : result;
+  }
+  const server = pass.fleet.server(start.serverId);
+  const result = await probeNew(pass, n, server, 'beside' in start ? start.beside.hostPort : undefined);
+  if (!result.healthy && 'beside' in start) result.settled = await keepOld(pass, n, start.serverId);
+  return result;
 }
 
 /** The load balancer moves to the new containers; then each old one stops and becomes the previous. */

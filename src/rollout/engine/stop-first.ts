@@ -1,6 +1,7 @@
 import { mapWithConcurrency } from '../../common/concurrency';
 import type { BatchRecord } from '../domain';
 import { leftOutReason, loadBalancerReason, messageOf } from '../planning/reasons';
+import { onceOnly } from '../../common/once';
 import {
   type BatchOutcome,
   failBatch,
@@ -35,22 +36,20 @@ export async function stopFirstSteps(
   }
   if (pass.cancel.aborted && handBackAllowed) return handBack(pass, batch, serving, 'while draining');
 
-  const limit = pass.settings.batchConcurrency;
-  const swaps = await mapWithConcurrency(batch.serverIds, limit, async (id) => {
+  // Each new instance is probed as soon as it started; the batch counts as health checking from the first.
+  const healthChecking = onceOnly(() => recorder.batch(batch.id, { status: 'health_checking' }));
+  const results = await mapWithConcurrency(batch.serverIds, pass.settings.batchConcurrency, async (id) => {
     const server = fleet.server(id);
     await recorder.phase(n, id, 'starting', `Starting ${deployment.image}:${deployment.tag}`);
+    let swapError: string | null = null;
     try {
       await fleet.recordSwap(id, await pass.operations(server).swap(deployment.image, deployment.tag));
-      return { id, swapError: null };
     } catch (error) {
-      return { id, swapError: messageOf(error) };
+      swapError = messageOf(error);
     }
+    await healthChecking();
+    return swapError !== null ? startFailed(pass, n, id, swapError) : probeNew(pass, n, server);
   });
-
-  await recorder.batch(batch.id, { status: 'health_checking' });
-  const results = await mapWithConcurrency(swaps, limit, ({ id, swapError }) =>
-    swapError !== null ? startFailed(pass, n, id, swapError) : probeNew(pass, n, fleet.server(id)),
-  );
 
   const healthy = results.filter((r) => r.healthy);
   try {
