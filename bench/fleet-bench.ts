@@ -34,6 +34,8 @@ export interface CaseFigures {
 export interface FleetFigures {
   hosts: number;
   cases: CaseFigures[];
+  /** Cases left out of this fleet size, with why. */
+  skipped?: string[];
   peakRssMb: { api: number; worker: number };
 }
 
@@ -44,6 +46,8 @@ export interface FleetBenchOptions {
   ansible: boolean;
   /** Ansible is left out of a case with more batches than this (it takes seconds per batch). */
   ansibleMaxBatches: number;
+  /** A case with more batches than this is left out altogether. */
+  maxBatches: number;
   log: (line: string) => void;
   /** Given the running shop after the cases (the API benchmark runs there). */
   after?: (shop: HaproxyShop) => Promise<void>;
@@ -79,7 +83,15 @@ export async function benchFleet(options: FleetBenchOptions): Promise<FleetFigur
       throw new Error(`the warm-up ended ${warmUp.status}: ${warmUp.failureReason}`);
 
     const cases: CaseFigures[] = [];
+    const skipped: string[] = [];
     for (const benchCase of options.cases) {
+      const batches = expectedBatches(hosts, benchCase);
+      if (batches > options.maxBatches) {
+        skipped.push(
+          `batches of ${benchCase.name}: ${batches} batches, more than --max-batches ${options.maxBatches}`,
+        );
+        continue;
+      }
       const figures: CaseFigures = {
         hosts,
         batchCase: benchCase.name,
@@ -169,12 +181,18 @@ export async function benchFleet(options: FleetBenchOptions): Promise<FleetFigur
     const pids = shop.stack.pids();
     const peak = { api: peakRssMb(pids.api), worker: peakRssMb(pids.worker) };
     if (options.after) await options.after(shop);
-    return { hosts, cases, peakRssMb: peak };
+    return { hosts, cases, peakRssMb: peak, skipped };
   } finally {
     sessions.close();
     await rm(workDir, { recursive: true, force: true });
     await shop.stop();
   }
+}
+
+function expectedBatches(hosts: number, benchCase: BenchCase): number {
+  const { batchSize, batchSizeIsPercentage } = benchCase.settings;
+  const size = batchSizeIsPercentage ? Math.max(1, Math.floor((hosts * batchSize) / 100)) : batchSize;
+  return Math.ceil(hosts / size);
 }
 
 function ansibleSkipReason(options: FleetBenchOptions, benchCase: BenchCase, batches: number): string | null {

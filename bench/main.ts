@@ -16,6 +16,7 @@ const program = new Command('bench')
   .option('--runs <n>', 'runs per case', '3')
   .option('--no-ansible', 'leave Ansible out')
   .option('--ansible-max-batches <n>', 'leave Ansible out of cases with more batches', '64')
+  .option('--max-batches <n>', 'leave out cases with more batches (128 hosts one at a time takes long)', '64')
   .option('--no-api', 'leave the API and socket.io figures out')
   .option('--out <file>', 'the Markdown report', 'bench/results.md')
   .option('--json <file>', 'the raw figures, usable as a later --baseline', 'bench/results.json')
@@ -32,6 +33,7 @@ interface Options {
   runs: string;
   ansible: boolean;
   ansibleMaxBatches: string;
+  maxBatches: string;
   api: boolean;
   out: string;
   json: string;
@@ -60,6 +62,7 @@ async function main(options: Options): Promise<void> {
         runs,
         ansible: options.ansible,
         ansibleMaxBatches: parseCounts(options.ansibleMaxBatches, '--ansible-max-batches')[0] ?? 64,
+        maxBatches: parseCounts(options.maxBatches, '--max-batches')[0] ?? 64,
         log,
         after:
           options.api && count === smallest

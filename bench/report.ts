@@ -80,6 +80,8 @@ export function renderResults(results: BenchResults, baseline: BenchResults | nu
     );
   }
   if (results.api) lines.push('', ...apiSection(results.api));
+  const leftOut = results.fleets.flatMap((f) => (f.skipped ?? []).map((why) => `${f.hosts} hosts, ${why}`));
+  if (leftOut.length > 0) lines.push('', '## Cases left out', '', ...leftOut.map((why) => `- ${why}`));
   const skipped = results.fleets.flatMap((f) => f.cases).filter((c) => c.ansibleSkipped !== null);
   if (skipped.length > 0) {
     lines.push('', '## Ansible left out', '');

@@ -30,6 +30,24 @@ describe('the monitor of updated instances', () => {
     expect(t.store.deployment.status).toBe('completed');
   });
 
+  it('asks a large batch’s instances in turn, at most 100 requests a second over all of them', async () => {
+    const t = setup({
+      servers: 48,
+      deployment: { waitInterval: 30, healthCheckInterval: 0.02, batchSize: 25 },
+    });
+    tickDuringWait(t, 2);
+    await t.run();
+    // paced at 100 ms (the floor of any probe pace): 10 of batch 1's instances per tick, in turn
+    expect(t.clock.repeats[0]?.ms).toBe(100);
+    const updatedFirst = t.store.batches[0]?.serverIds.map((id) => `http://10.0.0.${id}:8080/health`) ?? [];
+    expect(updatedFirst.length).toBeGreaterThan(20);
+    const budgetBefore = 48 - updatedFirst.length;
+    const monitor = t.probe.liveChecks.slice(budgetBefore, budgetBefore + 20).map((c) => c.url);
+    // the second tick goes on where the first stopped
+    expect(monitor).toEqual(updatedFirst.slice(0, 20));
+    expect(t.store.deployment.status).toBe('completed');
+  });
+
   it('forgives one failed answer: only two in a row make an instance unhealthy', async () => {
     const t = setup({ deployment: { waitInterval: 30 } });
     t.probe.scriptLive('10.0.0.2:', false, true);

@@ -7,6 +7,13 @@ import type { RolloutPass } from './rollout-pass';
 /** Failed probes in a row after which an updated instance counts as unhealthy. */
 export const FAILURES_IN_A_ROW = 2;
 
+/**
+ * The monitor's requests per second at most, over all the instances it watches: a large fleet's are asked
+ * in turn (each about every `watched / 100` s when that is longer than `healthCheckInterval`), so the
+ * worker's work and the applications' load stay flat as the fleet grows.
+ */
+export const MONITOR_PROBES_PER_SECOND = 100;
+
 /** An instance a finished batch updated that stopped answering; `reason` names it, its batch and why. */
 export interface UnhealthyInstance {
   serverId: number;
@@ -27,15 +34,18 @@ export class InstanceMonitor {
   private readonly reported = new Set<number>();
   private unhealthy: UnhealthyInstance[] = [];
   private found = new AbortController();
+  /** How many instances one tick asks, and where the next tick starts among the watched ones. */
+  private perTick = 1;
+  private cursor = 0;
 
   constructor(private readonly clock: Clock) {}
 
   follow(pass: RolloutPass): void {
     this.pass = pass;
-    this.stopTicks ??= this.clock.repeat(
-      Math.max(pass.deployment.healthCheckInterval * 1000, MIN_PROBE_PACE_MS),
-      () => this.tick(),
-    );
+    if (this.stopTicks) return;
+    const intervalMs = Math.max(pass.deployment.healthCheckInterval * 1000, MIN_PROBE_PACE_MS);
+    this.perTick = Math.max(1, Math.floor((intervalMs * MONITOR_PROBES_PER_SECOND) / 1000));
+    this.stopTicks = this.clock.repeat(intervalMs, () => this.tick());
   }
 
   /** The instances found unhealthy since the last call; each is handed over once. */
@@ -60,7 +70,7 @@ export class InstanceMonitor {
   async tick(): Promise<void> {
     const pass = this.pass;
     if (!pass) return;
-    await mapWithConcurrency(this.watched(pass), pass.settings.batchConcurrency, async (watched) => {
+    await mapWithConcurrency(this.nextTurn(pass), pass.settings.batchConcurrency, async (watched) => {
       const outcome = await pass.probe(watched.serverId, 'live');
       if (outcome.healthy) {
         this.failures.delete(watched.serverId);
@@ -80,6 +90,15 @@ export class InstanceMonitor {
       await pass.recorder.note('not_answering', reason);
       this.found.abort();
     });
+  }
+
+  /** The watched instances this tick asks: all of them, or the next `perTick` in turn. */
+  private nextTurn(pass: RolloutPass): { serverId: number; batchNumber: number }[] {
+    const watched = this.watched(pass);
+    if (watched.length <= this.perTick) return watched;
+    const start = this.cursor % watched.length;
+    this.cursor = start + this.perTick;
+    return [...watched, ...watched].slice(start, start + this.perTick);
   }
 
   /** Updated by a finished batch of this deployment, still on the new version and in rotation. */
