@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
@@ -110,13 +110,8 @@ function machine(): Record<string, string> {
       return stderr.split('\n')[0]?.trim() || 'unknown';
     }
   };
-  const sshVersion = (() => {
-    try {
-      return execFileSync('ssh', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    } catch (error) {
-      return String((error as { stderr?: string }).stderr ?? 'unknown').trim();
-    }
-  })();
+  // OpenSSH prints its version on stderr.
+  const sshVersion = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
   const rev = firstLine('git', ['rev-parse', '--short', 'HEAD']);
   const dirty = firstLine('git', ['status', '--porcelain']) === '' ? '' : ' with uncommitted changes';
   return {
