@@ -196,7 +196,7 @@ function expectedBatches(hosts: number, benchCase: BenchCase): number {
 }
 
 function ansibleSkipReason(options: FleetBenchOptions, benchCase: BenchCase, batches: number): string | null {
-  if (!options.ansible) return 'not asked for (--no-ansible)';
+  if (!options.ansible) return 'not asked for (--no-ansible), or a fleet larger than --ansible-max-hosts';
   if (benchCase.settings.order === 'start-first')
     return 'a start-first playbook needs hand-written port juggling; the stop-first one would drop every server at once';
   if (batches > options.ansibleMaxBatches)

@@ -16,6 +16,11 @@ const program = new Command('bench')
   .option('--runs <n>', 'runs per case', '3')
   .option('--no-ansible', 'leave Ansible out')
   .option('--ansible-max-batches <n>', 'leave Ansible out of cases with more batches', '64')
+  .option(
+    '--ansible-max-hosts <n>',
+    'leave Ansible out of larger fleets (it needs minutes per batch there)',
+    '32',
+  )
   .option('--max-batches <n>', 'leave out cases with more batches (128 hosts one at a time takes long)', '64')
   .option('--no-api', 'leave the API and socket.io figures out')
   .option('--out <file>', 'the Markdown report', 'bench/results.md')
@@ -34,6 +39,7 @@ interface Options {
   ansible: boolean;
   ansibleMaxBatches: string;
   maxBatches: string;
+  ansibleMaxHosts: string;
   api: boolean;
   out: string;
   json: string;
@@ -60,7 +66,8 @@ async function main(options: Options): Promise<void> {
         hosts: count,
         cases,
         runs,
-        ansible: options.ansible,
+        ansible:
+          options.ansible && count <= (parseCounts(options.ansibleMaxHosts, '--ansible-max-hosts')[0] ?? 32),
         ansibleMaxBatches: parseCounts(options.ansibleMaxBatches, '--ansible-max-batches')[0] ?? 64,
         maxBatches: parseCounts(options.maxBatches, '--max-batches')[0] ?? 64,
         log,
@@ -91,6 +98,16 @@ async function main(options: Options): Promise<void> {
     );
   }
   if (smoke) {
+    const figures = api as ApiFigures | null;
+    const apiProblem =
+      figures === null
+        ? 'no API figures'
+        : [figures.rollingUpdate, figures.batches].some((x) => x.requests === 0 || x.non2xx > 0)
+          ? `API answers missing or not 2xx: ${JSON.stringify(figures)}`
+          : figures.socket.lost > 0
+            ? `${figures.socket.lost} socket.io events lost`
+            : null;
+    if (options.api && apiProblem !== null) throw new Error(`smoke: ${apiProblem}`);
     log('smoke: every deployment completed and every figure is there; nothing written');
     return;
   }
