@@ -130,7 +130,10 @@ function machine(): Record<string, string> {
   // OpenSSH prints its version on stderr.
   const sshVersion = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
   const rev = firstLine('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = firstLine('git', ['status', '--porcelain']) === '' ? '' : ' with uncommitted changes';
+  const dirty =
+    firstLine('git', ['status', '--porcelain', '--untracked-files=no']) === ''
+      ? ''
+      : ' with uncommitted changes';
   return {
     CPU: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
     Memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
